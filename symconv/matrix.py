@@ -1,0 +1,459 @@
+r"""Matrices of the operators, derived from the index relation.
+
+``conv_matrix`` gathers along the relation :math:`c = r s + t d - p_b`; ``conv_transpose_matrix``
+scatters along the same relation from its own input, so that it *equals* ``conv_matrix(...).T``
+(a theorem the proof engine checks, not a construction). Pooling switches, unpooling and
+interpolation are matrices too.
+
+Rows index the flattened output ``(C_out, *o)``, columns the flattened input ``(C_in, *i)``,
+row-major. Every builder returns a SymPy ``SparseMatrix`` by default; ``format='numpy'`` gives a
+dense ``ndarray`` and ``format='coo'`` the ``(rows, cols, values)`` triplets.
+
+Examples
+--------
+>>> C = conv_matrix((4, 4), 3)
+>>> C.shape
+(4, 16)
+>>> C[0, :6]
+Matrix([[w_{0,0}, w_{0,1}, w_{0,2}, 0, w_{1,0}, w_{1,1}]])
+>>> conv_transpose_matrix((2, 2), 3) == C.T
+True
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .index import relations, tap_progressions
+from .spec import ConvSpec, ConvTransposeSpec, MaxPoolSpec, UpsampleSpec
+
+__all__ = [
+    "conv_matrix",
+    "conv_transpose_matrix",
+    "pool_switches",
+    "pool_switch_matrix",
+    "unpool_matrix",
+    "upsample_matrix",
+    "weight_symbols",
+    "DENSE_LIMIT",
+]
+
+#: Largest dense matrix (number of entries) that ``format='numpy'`` will allocate.
+DENSE_LIMIT = 50_000_000
+
+_FORMATS = ("sympy", "numpy", "coo")
+
+
+# --------------------------------------------------------------------------- structure from the relation
+
+
+@lru_cache(maxsize=64)
+def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All (source, target, tap) triples of the spatial relation, flattened row-major.
+
+    For each tap, the sources ``r`` (``0 <= r < o``) whose target ``r s + t d - p_b`` lies in
+    ``[0, i)``. A convolution reads them as (output, input it gathers); a transposed
+    convolution as (its input, output it scatters to). Returned arrays are read-only (cached).
+    """
+    progressions = [tap_progressions(rel.i, rel.o, rel.k, rel.s, rel.d, rel.p_b) for rel in rels]
+    out_shape = tuple(rel.o for rel in rels)
+    in_shape = tuple(rel.i for rel in rels)
+    rows_all, cols_all, taps_all = [], [], []
+    for tap_index, taps in enumerate(product(*(range(rel.k) for rel in rels))):
+        ranges = []
+        for axis, (rel, t) in enumerate(zip(rels, taps)):
+            start, stop = progressions[axis][0][t], progressions[axis][1][t]
+            ranges.append(np.arange(start, stop))
+        if any(len(rg) == 0 for rg in ranges):
+            continue
+        grids = np.meshgrid(*ranges, indexing="ij")
+        sources = [g.ravel() for g in grids]
+        targets = [src * rel.s + t * rel.d - rel.p_b for src, rel, t in zip(sources, rels, taps)]
+        src_flat = np.ravel_multi_index(sources, out_shape)
+        dst_flat = np.ravel_multi_index(targets, in_shape)
+        rows_all.append(src_flat)
+        cols_all.append(dst_flat)
+        taps_all.append(np.full(src_flat.shape, tap_index))
+    if not rows_all:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    result = tuple(np.concatenate(a).astype(np.int64) for a in (rows_all, cols_all, taps_all))
+    for a in result:
+        a.setflags(write=False)
+    return result
+
+
+def _channel_blocks(spatial: tuple, n_out: int, n_in: int, out_channels: int, in_channels: int,
+                    groups: int, n_taps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lift spatial (row, col, tap) triples to channels and groups.
+
+    Output channel ``oc`` of group ``g`` reads input channel ``g*C_in/G + j`` through
+    weight ``w[oc, j, tap]``. Returns (rows, cols, flat weight index).
+    """
+    rows, cols, taps = spatial
+    cin_g, cout_g = in_channels // groups, out_channels // groups
+    oc = np.arange(out_channels).repeat(cin_g)                 # (C_out * C_in/G,)
+    j = np.tile(np.arange(cin_g), out_channels)
+    ic = (oc // cout_g) * cin_g + j
+    weight_base = (oc * cin_g + j) * n_taps
+    all_rows = (oc[:, None] * n_out + rows[None, :]).ravel()
+    all_cols = (ic[:, None] * n_in + cols[None, :]).ravel()
+    all_w = (weight_base[:, None] + taps[None, :]).ravel()
+    return all_rows, all_cols, all_w
+
+
+def weight_symbols(weight_shape: tuple, single_channel: bool) -> np.ndarray:
+    r"""Symbolic weights ``w_{a,b,...}`` in PyTorch layout; tap-only names for one channel.
+
+    Examples
+    --------
+    >>> weight_symbols((1, 1, 2), True).ravel().tolist()
+    [w_{0}, w_{1}]
+    >>> weight_symbols((2, 1, 1), False).ravel().tolist()
+    [w_{0,0,0}, w_{1,0,0}]
+    """
+    out = np.empty(weight_shape, dtype=object)
+    for idx in np.ndindex(*weight_shape):
+        label = idx[2:] if single_channel else idx
+        out[idx] = sp.Symbol("w_{" + ",".join(str(v) for v in label) + "}")
+    return out
+
+
+def _weights(weight: Any, shape: tuple, owner: str) -> np.ndarray:
+    single = shape[0] == 1 and shape[1] == 1
+    if weight is None:
+        return weight_symbols(shape, single)
+    arr = np.asarray(weight, dtype=object) if _is_symbolic(weight) else np.asarray(weight)
+    if single and arr.shape == shape[2:]:
+        arr = arr.reshape(shape)
+    if arr.shape != shape:
+        raise ValueError(f"{owner}: weight must have shape {shape} (or {shape[2:]} for one channel), "
+                         f"got weight.shape={arr.shape}")
+    return arr
+
+
+def _is_symbolic(weight: Any) -> bool:
+    if isinstance(weight, (sp.MatrixBase, sp.NDimArray)):
+        return True
+    arr = np.asarray(weight, dtype=object)
+    return any(isinstance(v, sp.Basic) for v in arr.ravel())
+
+
+def _emit(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int],
+          fmt: str, owner: str) -> Any:
+    """One place that turns triplets into the requested matrix format."""
+    if fmt not in _FORMATS:
+        raise ValueError(f"{owner}: format must be one of {', '.join(_FORMATS)}, got format={fmt!r}")
+    if fmt == "coo":
+        return rows, cols, values
+    if fmt == "numpy":
+        if values.dtype == object:
+            try:
+                values = values.astype(np.float64)
+            except TypeError as exc:
+                raise TypeError(f"{owner}: format='numpy' needs numeric weights (symbolic weights "
+                                f"only with format='sympy')") from exc
+        size = shape[0] * shape[1]
+        if size > DENSE_LIMIT:
+            raise ValueError(f"{owner}: a dense {shape[0]}x{shape[1]} matrix needs {size * 8 / 2**30:.1f} GiB; "
+                             f"use format='coo' or 'sympy', or raise symconv.matrix.DENSE_LIMIT (now {DENSE_LIMIT})")
+        dense = np.zeros(shape, dtype=np.result_type(values.dtype, np.float64) if values.size else np.float64)
+        np.add.at(dense, (rows, cols), values)
+        return dense
+    entries: dict = {}
+    for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist()):
+        entries[(r, c)] = entries[(r, c)] + v if (r, c) in entries else v
+    return sp.SparseMatrix(shape[0], shape[1], entries)
+
+
+def _require_concrete(spec: Any, owner: str) -> None:
+    if spec.is_symbolic:
+        raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
+                         f"symconv.entry_formula(spec)")
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+def conv_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                in_channels: int = 1, out_channels: int = 1, groups: int = 1, weight: Any = None,
+                format: str = "sympy") -> Any:
+    r"""The matrix :math:`C` of a convolution: ``C @ vec(x) == vec(conv(x))``.
+
+    Parameters
+    ----------
+    input_size : int or tuple of int
+        Spatial input size (its length sets the number of dimensions).
+    kernel_size, stride, padding, dilation, in_channels, out_channels, groups
+        As :class:`symconv.ConvSpec` (PyTorch names; padding also pairs, 'valid', 'same').
+    weight : array-like, optional
+        PyTorch layout ``(C_out, C_in/groups, *k)`` (or ``k`` alone for one channel);
+        default: symbols ``w_{...}``.
+    format : {'sympy', 'numpy', 'coo'}
+
+    Returns
+    -------
+    sympy.SparseMatrix of shape ``(C_out * prod(o), C_in * prod(i))`` (or the chosen format).
+
+    Raises
+    ------
+    ValueError
+        Invalid spec (see :class:`ConvSpec`), symbolic sizes, weight of the wrong shape.
+
+    Examples
+    --------
+    >>> conv_matrix(4, 3)
+    Matrix([
+    [w_{0}, w_{1}, w_{2},     0],
+    [    0, w_{0}, w_{1}, w_{2}]])
+    >>> conv_matrix(3, 2, dilation=2, padding=(0, 1), weight=[1, 2])
+    Matrix([
+    [1, 0, 2],
+    [0, 1, 0]])
+
+    Notes
+    -----
+    :math:`C[(o_c, r), (i_c, c)] = w[o_c, i_c - g C_{in}/G, t]` where :math:`c = r s + t d - p_b`
+    on every axis.
+    """
+    ndim = len(input_size) if isinstance(input_size, (tuple, list)) else None
+    spec = ConvSpec(kernel_size, stride, padding, dilation, in_channels, out_channels, groups,
+                    input_size=input_size, ndim=ndim)
+    return conv_matrix_of(spec, weight, format)
+
+
+def conv_matrix_of(spec: ConvSpec, weight: Any = None, format: str = "sympy") -> Any:
+    """:func:`conv_matrix` for an existing :class:`ConvSpec` with ``input_size``."""
+    owner = "conv_matrix"
+    _require_concrete(spec, owner)
+    rels = relations(spec)
+    weights = _weights(weight, spec.weight_shape, owner)
+    n_out, n_in = int(np.prod(spec.output_size)), int(np.prod(spec.input_size))
+    n_taps = int(np.prod(spec.kernel_size))
+    rows, cols, w_index = _channel_blocks(_spatial_pairs(rels), n_out, n_in, spec.out_channels,
+                                          spec.in_channels, spec.groups, n_taps)
+    shape = (spec.out_channels * n_out, spec.in_channels * n_in)
+    return _emit(rows, cols, weights.ravel()[w_index], shape, format, owner)
+
+
+def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                          output_padding: Any = 0, dilation: Any = 1, in_channels: int = 1,
+                          out_channels: int = 1, groups: int = 1, weight: Any = None,
+                          format: str = "sympy") -> Any:
+    r"""The matrix of a transposed convolution, built from its scatter definition.
+
+    Each input position :math:`c'` adds :math:`w_t\, y[c']` to output :math:`m = c' s + t d - p_b`
+    (kept when :math:`0 \le m < o'`). ``input_size`` is this layer's input, so
+    ``conv_transpose_matrix((2, 2), 3)`` is the 16x4 matrix taking 2x2 to 4x4.
+
+    Parameters
+    ----------
+    weight : array-like, optional
+        PyTorch layout ``(C_in, C_out/groups, *k)``; default symbols.
+
+    Examples
+    --------
+    >>> conv_transpose_matrix(2, 3)
+    Matrix([
+    [w_{0},     0],
+    [w_{1}, w_{0}],
+    [w_{2}, w_{1}],
+    [    0, w_{2}]])
+    >>> conv_transpose_matrix(2, 3) == conv_matrix(4, 3).T
+    True
+    """
+    ndim = len(input_size) if isinstance(input_size, (tuple, list)) else None
+    spec = ConvTransposeSpec(kernel_size, stride, padding, output_padding, dilation, in_channels,
+                             out_channels, groups, input_size=input_size, ndim=ndim)
+    return conv_transpose_matrix_of(spec, weight, format)
+
+
+def conv_transpose_matrix_of(spec: ConvTransposeSpec, weight: Any = None, format: str = "sympy") -> Any:
+    """:func:`conv_transpose_matrix` for an existing :class:`ConvTransposeSpec`."""
+    owner = "conv_transpose_matrix"
+    _require_concrete(spec, owner)
+    rels = relations(spec)
+    weights = _weights(weight, spec.weight_shape, owner)
+    n_in, n_out = int(np.prod(spec.input_size)), int(np.prod(spec.output_size))
+    n_taps = int(np.prod(spec.kernel_size))
+    # scatter: sources are this layer's inputs, each written to m = c' s + t d - p_b
+    sources, targets, taps = _spatial_pairs(rels)
+    # in the transposed layer, input channel a feeds output channel b through w[a, b_local]
+    cols, rows, w_index = _channel_blocks((sources, targets, taps), n_in, n_out, spec.in_channels,
+                                          spec.out_channels, spec.groups, n_taps)
+    shape = (spec.out_channels * n_out, spec.in_channels * n_in)
+    return _emit(rows, cols, weights.ravel()[w_index], shape, format, owner)
+
+
+# --------------------------------------------------------------------------- pooling switches and unpooling
+
+
+def _pool_spec_for(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                   ceil_mode: bool) -> tuple[MaxPoolSpec, np.ndarray]:
+    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None
+    x = np.asarray(x)
+    if ndim is None:
+        ndim = x.ndim
+    if x.ndim not in (ndim, ndim + 1):
+        raise ValueError(f"pool_switch_matrix: x must have {ndim} spatial dimensions (optionally a leading "
+                         f"channel axis), got x.shape={x.shape}")
+    planes = x.reshape((-1,) + x.shape[x.ndim - ndim:])
+    spec = MaxPoolSpec(kernel_size, stride, padding, dilation, ceil_mode, input_size=planes.shape[1:], ndim=ndim)
+    return spec, planes
+
+
+def _window_table(spec: MaxPoolSpec) -> np.ndarray:
+    """``table[r, t]`` = flat input read by output ``r`` through tap ``t``, or -1 in the padding."""
+    rows, cols, taps = _spatial_pairs(relations(spec))
+    table = np.full((int(np.prod(spec.output_size)), int(np.prod(spec.kernel_size))), -1, dtype=np.int64)
+    table[rows, taps] = cols
+    return table
+
+
+def pool_switches(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                  ceil_mode: bool = False) -> np.ndarray:
+    """The switches of max pooling: per output, the flat input position of its window's maximum.
+
+    PyTorch's convention: positions are row-major within one plane of the unpadded input;
+    the first maximum in scan order wins; NaN wins; padding never wins.
+
+    Examples
+    --------
+    >>> pool_switches([1, 5, 2, 0, 3], 3, stride=1)
+    array([1, 1, 4])
+    """
+    spec, planes = _pool_spec_for(x, kernel_size, stride, padding, dilation, ceil_mode)
+    table = _window_table(spec)
+    values = np.where(table >= 0, planes.reshape(planes.shape[0], -1)[:, np.maximum(table, 0)], -np.inf)
+    nan = np.isnan(values) if np.issubdtype(values.dtype, np.floating) else np.zeros(values.shape, bool)
+    winner = np.where(nan.any(axis=-1), nan.argmax(axis=-1), values.argmax(axis=-1))
+    switches = np.take_along_axis(np.broadcast_to(table, values.shape), winner[..., None], -1)[..., 0]
+    out_shape = tuple(int(v) for v in spec.output_size)
+    x = np.asarray(x)
+    lead = x.shape[: x.ndim - spec.ndim]
+    return switches.reshape(lead + out_shape)
+
+
+def pool_switch_matrix(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                       ceil_mode: bool = False, format: str = "sympy") -> Any:
+    r"""The selection matrix :math:`P(x)` with :math:`\mathrm{maxpool}(x) = P(x)\,x`.
+
+    ``x`` is one plane (``ndim`` spatial axes) or ``(C, *spatial)``; one 1 per row, at the
+    window's argmax (:func:`pool_switches`).
+
+    Examples
+    --------
+    >>> pool_switch_matrix([1, 5, 2, 0, 3], 3, stride=1)
+    Matrix([
+    [0, 1, 0, 0, 0],
+    [0, 1, 0, 0, 0],
+    [0, 0, 0, 0, 1]])
+    """
+    spec, planes = _pool_spec_for(x, kernel_size, stride, padding, dilation, ceil_mode)
+    switches = pool_switches(planes, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
+                             spec.ceil_mode).reshape(planes.shape[0], -1)
+    n_in, n_out = int(np.prod(spec.input_size)), switches.shape[1]
+    channel = np.arange(planes.shape[0])[:, None]
+    rows = (channel * n_out + np.arange(n_out)[None, :]).ravel()
+    cols = (channel * n_in + switches).ravel()
+    shape = (planes.shape[0] * n_out, planes.shape[0] * n_in)
+    return _emit(rows, cols, np.ones(rows.shape, dtype=np.int64), shape, format, "pool_switch_matrix")
+
+
+def unpool_matrix(indices: Any, output_size: Any, format: str = "sympy") -> Any:
+    r"""The matrix of max-unpooling: value ``r`` goes to flat position ``indices[r]``, zeros elsewhere.
+
+    ``indices`` are switches in PyTorch's per-plane convention, shape ``(*o)`` or ``(C, *o)``;
+    ``output_size`` is the spatial size of one unpooled plane. Unpooling is a scatter-*assign*:
+    when two windows share an argmax the later one (row-major) wins, so this equals
+    :math:`P(x)^T` exactly when no two windows share an argmax (the proof engine states it).
+
+    Examples
+    --------
+    >>> unpool_matrix([1, 1, 4], 5)
+    Matrix([
+    [0, 0, 0],
+    [0, 1, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 1]])
+    """
+    owner = "unpool_matrix"
+    idx = np.asarray(indices)
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"{owner}: indices must be integers, got dtype {idx.dtype}")
+    out = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
+    ndim = len(out)
+    if idx.ndim not in (ndim, ndim + 1):
+        raise ValueError(f"{owner}: indices must have {ndim} spatial axes (optionally a leading channel axis), "
+                         f"got indices.shape={idx.shape}")
+    n_out = 1
+    for j, v in enumerate(out):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{owner}: output_size must be ints >= 1, got output_size={output_size!r}")
+        n_out *= int(v)
+    planes = idx.reshape(-1, int(np.prod(idx.shape[idx.ndim - ndim:])))
+    if planes.size and (planes.min() < 0 or planes.max() >= n_out):
+        raise ValueError(f"{owner}: indices must lie in [0, {n_out}) for output_size={out}, "
+                         f"got values in [{planes.min()}, {planes.max()}]")
+    n_in = planes.shape[1]
+    rows, cols = [], []
+    for ch, plane in enumerate(planes):
+        last = {}
+        for r, target in enumerate(plane.tolist()):
+            last[target] = r                        # scatter-assign: the last write wins
+        for target, r in sorted(last.items()):
+            rows.append(ch * n_out + target)
+            cols.append(ch * n_in + r)
+    rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    shape = (planes.shape[0] * n_out, planes.shape[0] * n_in)
+    return _emit(rows_a, cols_a, np.ones(rows_a.shape, dtype=np.int64), shape, format, owner)
+
+
+# --------------------------------------------------------------------------- interpolation
+
+
+def upsample_matrix(input_size: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                    align_corners: Any = None, format: str = "sympy") -> Any:
+    r"""The matrix of interpolation (``F.interpolate`` semantics) with exact rational weights.
+
+    Separable: the N-D matrix is the Kronecker product of the per-axis matrices built from
+    each axis's coordinate map (:func:`symconv.index.resample_axis`).
+
+    Examples
+    --------
+    >>> upsample_matrix(2, scale_factor=2)
+    Matrix([
+    [1, 0],
+    [1, 0],
+    [0, 1],
+    [0, 1]])
+    >>> upsample_matrix(2, scale_factor=2, mode="linear")
+    Matrix([
+    [   1,    0],
+    [3/4, 1/4],
+    [1/4, 3/4],
+    [   0,    1]])
+    """
+    from .index import resample_axis
+    ndim = len(input_size) if isinstance(input_size, (tuple, list)) else None
+    spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=input_size, ndim=ndim)
+    owner = "upsample_matrix"
+    _require_concrete(spec, owner)
+    rows, cols, values = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([sp.Integer(1)], dtype=object)
+    n_in, n_out = 1, 1
+    for j in range(spec.ndim):
+        scale = spec.scale_factor[j] if spec.scale_factor is not None else None
+        a_rows, a_cols, a_vals = resample_axis(spec.input_size[j], spec.output_size[j], spec.mode,
+                                               spec.align_corners, scale)
+        i_j, o_j = spec.input_size[j], spec.output_size[j]
+        rows = (rows[:, None] * o_j + a_rows[None, :]).ravel()
+        cols = (cols[:, None] * i_j + a_cols[None, :]).ravel()
+        values = (values[:, None] * a_vals[None, :]).ravel()
+        n_in, n_out = n_in * i_j, n_out * o_j
+    keep = np.array([v != 0 for v in values], dtype=bool)
+    return _emit(rows[keep], cols[keep], values[keep], (n_out, n_in), format, owner)

@@ -1,0 +1,375 @@
+r"""Output sizes of the sliding-window and resampling operators, for ints and for symbols.
+
+Every formula lives here exactly once, per axis, in the paper's letters
+(Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"):
+
+* convolution and pooling (Rel. 15 with asymmetric padding):
+  :math:`o = \lfloor (i + p_b + p_a - d(k-1) - 1)/s \rfloor + 1`;
+* transposed convolution (Rel. 14 with dilation): :math:`o' = s(i'-1) + d(k-1) + 1 - p_b - p_a + a`;
+* max-unpooling (PyTorch): :math:`o = s(i-1) + d(k-1) + 1 - p_b - p_a`;
+* interpolation: ``size`` or :math:`\lfloor i \cdot \mathrm{scale} \rfloor`.
+
+Integers in give a Python ``int`` out; any SymPy symbol gives a SymPy expression
+in floor form. The ``*_axis`` functions are the raw formulas (no validation) that
+specs and every view call; the public ``*_output_size`` functions validate first.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from numbers import Integral, Real
+from typing import Any
+
+import sympy as sp
+
+from ._validate import Size, as_size, is_false, is_sequence
+
+__all__ = [
+    "conv_output_size",
+    "conv_transpose_output_size",
+    "pool_output_size",
+    "unpool_output_size",
+    "upsample_output_size",
+    "lost_remainder",
+]
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def floordiv(num: Size, den: Size) -> Size:
+    """``num // den`` for ints, ``floor(num/den)`` for symbols."""
+    if isinstance(num, int) and isinstance(den, int):
+        return num // den
+    return sp.floor(sp.sympify(num) / den)
+
+
+def ceildiv(num: Size, den: Size) -> Size:
+    """``ceil(num/den)`` for ints and symbols."""
+    if isinstance(num, int) and isinstance(den, int):
+        return -((-num) // den)
+    return sp.ceiling(sp.sympify(num) / den)
+
+
+def mod(num: Size, den: Size) -> Size:
+    """Non-negative remainder for ints, ``Mod`` for symbols."""
+    if isinstance(num, int) and isinstance(den, int):
+        return num % den
+    return sp.Mod(num, den)
+
+
+def effective_kernel(k: Size, d: Size) -> Size:
+    """Span of a dilated kernel, :math:`d(k-1)+1` (Rel. 15's :math:`\\hat k`)."""
+    return d * (k - 1) + 1
+
+
+# --------------------------------------------------------------------------- raw axis formulas
+
+
+def window_count_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size = 1,
+                      ceil_mode: bool = False) -> Size:
+    r"""Number of window placements on one axis (convolution and pooling).
+
+    Floor mode is :math:`\lfloor (i + p_b + p_a - d(k-1) - 1)/s \rfloor + 1`. Ceil mode
+    rounds up, then drops a last window that would start in the right padding
+    (PyTorch's ``pooling_output_shape_pad_lr``: keep it only if :math:`(o-1)s < i + p_b`).
+
+    Examples
+    --------
+    >>> window_count_axis(5, 3, 2, 1, 1)
+    3
+    >>> window_count_axis(5, 2, 2, 0, 0, ceil_mode=True)
+    3
+    """
+    span = i + p_b + p_a - effective_kernel(k, d)
+    if not ceil_mode:
+        return floordiv(span, s) + 1
+    o = floordiv(span + s - 1, s) + 1
+    if isinstance(o, int) and all(isinstance(v, int) for v in (s, i, p_b)):
+        return o - 1 if (o - 1) * s >= i + p_b else o
+    return sp.Piecewise((o - 1, sp.Ge((o - 1) * s, i + p_b)), (o, True))
+
+
+def transpose_size_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size = 1,
+                        a: Size = 0) -> Size:
+    r"""Output size of a transposed convolution on one axis: :math:`s(i-1) + d(k-1) + 1 - p_b - p_a + a`.
+
+    Examples
+    --------
+    >>> transpose_size_axis(2, 3, 1, 0, 0)
+    4
+    """
+    return s * (i - 1) + effective_kernel(k, d) - p_b - p_a + a
+
+
+def unpool_size_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size = 1) -> Size:
+    r"""Default output size of max-unpooling on one axis: :math:`s(i-1) + d(k-1) + 1 - p_b - p_a`.
+
+    PyTorch's ``_unpool_output_size`` (no dilation there, i.e. ``d = 1``).
+    """
+    return transpose_size_axis(i, k, s, p_b, p_a, d, 0)
+
+
+def lost_remainder_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size = 1) -> Size:
+    r"""The remainder :math:`a = (i + p_b + p_a - d(k-1) - 1) \bmod s` a strided conv forgets (Rel. 14)."""
+    return mod(i + p_b + p_a - effective_kernel(k, d), s)
+
+
+def resize_size_axis(i: Size, size: Size | None = None, scale_factor: Any = None) -> Size:
+    r"""Output size of interpolation on one axis: ``size`` or :math:`\lfloor i \cdot f \rfloor`.
+
+    Integer ``i`` with a float factor uses double arithmetic as PyTorch does; a symbolic
+    ``i`` uses the exact rational value of the factor.
+    """
+    if size is not None:
+        return size
+    if isinstance(i, int):
+        if isinstance(scale_factor, (Integral, Fraction)) or isinstance(scale_factor, sp.Rational):
+            return int(math.floor(Fraction(i) * Fraction(str(scale_factor))))
+        return int(math.floor(i * float(scale_factor)))
+    return sp.floor(i * exact_factor(scale_factor))
+
+
+def exact_factor(scale_factor: Any) -> sp.Rational:
+    """A scale factor as an exact SymPy rational (floats by their shortest decimal repr)."""
+    if isinstance(scale_factor, sp.Basic):
+        return sp.Rational(scale_factor)
+    if isinstance(scale_factor, Fraction):
+        return sp.Rational(scale_factor.numerator, scale_factor.denominator)
+    return sp.Rational(repr(scale_factor)) if isinstance(scale_factor, float) else sp.Rational(scale_factor)
+
+
+# --------------------------------------------------------------------------- validation shared with specs
+
+
+def padding_pair(p: Any, name: str = "p", owner: str = "") -> tuple[Size, Size]:
+    """Canonical (before, after) pair from an int/symbol or a 2-sequence."""
+    prefix = f"{owner}: " if owner else ""
+    if is_sequence(p):
+        if len(p) != 2:
+            raise ValueError(f"{prefix}{name} must be an int or a (before, after) pair, got {name}={tuple(p)}")
+        return (as_size(p[0], f"{name}[0]", 0, owner), as_size(p[1], f"{name}[1]", 0, owner))
+    value = as_size(p, name, 0, owner)
+    return (value, value)
+
+
+def require_kernel_fits(i: Size, k: Size, p_b: Size, p_a: Size, d: Size, owner: str, axis: str = "") -> None:
+    """Raise ``ValueError`` when the dilated kernel is larger than the padded input (if decidable)."""
+    span = i + p_b + p_a - effective_kernel(k, d)
+    if is_false(span >= 0 if isinstance(span, int) else sp.Ge(span, 0)):
+        raise ValueError(
+            f"{owner}: kernel_size{axis} with dilation spans d*(k-1)+1={effective_kernel(k, d)}, "
+            f"larger than the padded input i+p_before+p_after={i + p_b + p_a} "
+            f"(input_size={i}, padding=({p_b}, {p_a}))"
+        )
+
+
+def require_pool_padding(k: Size, p_b: Size, p_a: Size, owner: str, axis: str = "") -> None:
+    """PyTorch's pooling rule: padding at most half the kernel size, on each side."""
+    for side, value in (("before", p_b), ("after", p_a)):
+        half = floordiv(k, 2)
+        ok = value <= half if isinstance(value, int) and isinstance(half, int) else sp.Le(value, half)
+        if is_false(ok):
+            raise ValueError(
+                f"{owner}: padding{axis} must be at most half the kernel size (p <= k//2 = {half}), "
+                f"got padding {side}={value} with kernel_size={k}"
+            )
+
+
+def _output_padding_limit(s: Size, d: Size) -> Size:
+    if isinstance(s, int) and isinstance(d, int):
+        return max(s, d)
+    return sp.Max(s, d)
+
+
+def require_output_padding(a: Size, s: Size, d: Size, owner: str, axis: str = "") -> None:
+    """PyTorch's rule: output_padding must be smaller than either stride or dilation."""
+    limit = _output_padding_limit(s, d)
+    ok = a < limit if isinstance(a, int) and isinstance(limit, int) else sp.Lt(a, limit)
+    if is_false(ok):
+        raise ValueError(
+            f"{owner}: output_padding{axis} must be smaller than either stride or dilation "
+            f"(output_padding < max(stride, dilation) = {limit}), got output_padding={a}"
+        )
+
+
+def require_positive_output(o: Size, owner: str, what: str) -> None:
+    """Raise when a derived output size is decided to be < 1."""
+    ok = o >= 1 if isinstance(o, int) else sp.Ge(o, 1)
+    if is_false(ok):
+        raise ValueError(f"{owner}: {what} gives a non-positive output size {o}")
+
+
+# --------------------------------------------------------------------------- public, validated
+
+
+def conv_output_size(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 1) -> Size:
+    r"""Length of a convolution's output along one axis.
+
+    Parameters
+    ----------
+    i, k, s, d : int or integer SymPy expression
+        Input size, kernel size, stride, dilation (all >= 1).
+    p : int, symbol, or (before, after) pair
+        Zero padding (>= 0).
+
+    Returns
+    -------
+    int or sympy.Expr
+        :math:`\lfloor (i + p_b + p_a - d(k-1) - 1)/s \rfloor + 1`.
+
+    Raises
+    ------
+    TypeError
+        A size that is not an int or integer symbol.
+    ValueError
+        A size below its minimum, or a kernel larger than the padded input.
+
+    Examples
+    --------
+    >>> conv_output_size(5, 3, s=2, p=1)
+    3
+    >>> conv_output_size(5, 3, p=(0, 1))
+    4
+    >>> from symconv.symbols import i, k, s, p
+    >>> conv_output_size(i, k, s, p)
+    floor((i - k + 2*p)/s) + 1
+
+    Notes
+    -----
+    Dumoulin & Visin's relationship 15 (and 1-6 as special cases), PyTorch's
+    ``_conv_output_size``.
+    """
+    owner = "conv_output_size"
+    i, k, s, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (s, "s"), (d, "d")))
+    p_b, p_a = padding_pair(p, "p", owner)
+    require_kernel_fits(i, k, p_b, p_a, d, owner)
+    return window_count_axis(i, k, s, p_b, p_a, d)
+
+
+def conv_transpose_output_size(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 1,
+                               output_padding: Any = 0) -> Size:
+    r"""Length of a transposed convolution's output along one axis.
+
+    Returns :math:`s(i-1) + d(k-1) + 1 - p_b - p_a + a` with ``a = output_padding``,
+    which must satisfy ``a < max(s, d)`` (PyTorch).
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(2, 3)
+    4
+    >>> conv_transpose_output_size(3, 4, s=2, p=1)
+    6
+    >>> from symconv.symbols import i, k, s, p
+    >>> conv_transpose_output_size(i, k, s, p)
+    k - 2*p + s*(i - 1)
+    """
+    owner = "conv_transpose_output_size"
+    i, k, s, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (s, "s"), (d, "d")))
+    p_b, p_a = padding_pair(p, "p", owner)
+    a = as_size(output_padding, "output_padding", 0, owner)
+    require_output_padding(a, s, d, owner)
+    o = transpose_size_axis(i, k, s, p_b, p_a, d, a)
+    require_positive_output(o, owner, "padding larger than the full transposed result")
+    return o
+
+
+def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil_mode: bool = False) -> Size:
+    r"""Length of a pooling output along one axis (max or average pooling).
+
+    ``s`` defaults to ``k``. With ``ceil_mode`` the last window must start inside the
+    input or the left padding.
+
+    Examples
+    --------
+    >>> pool_output_size(5, 2)
+    2
+    >>> pool_output_size(5, 2, ceil_mode=True)
+    3
+    >>> pool_output_size(5, 2, s=2, p=1, ceil_mode=True)  # a 4th window would start in the padding
+    3
+    """
+    owner = "pool_output_size"
+    i, k, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (d, "d")))
+    s = k if s is None else as_size(s, "s", 1, owner)
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"{owner}: ceil_mode must be a bool, got {ceil_mode!r}")
+    p_b, p_a = padding_pair(p, "p", owner)
+    require_pool_padding(k, p_b, p_a, owner)
+    require_kernel_fits(i, k, p_b, p_a, d, owner)
+    return window_count_axis(i, k, s, p_b, p_a, d, ceil_mode)
+
+
+def unpool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0) -> Size:
+    r"""Default length of a max-unpooling output along one axis: :math:`s(i-1) + k - p_b - p_a`.
+
+    Examples
+    --------
+    >>> unpool_output_size(2, 2)
+    4
+    >>> unpool_output_size(3, 3, s=2, p=1)
+    5
+    """
+    owner = "unpool_output_size"
+    i, k = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k")))
+    s = k if s is None else as_size(s, "s", 1, owner)
+    p_b, p_a = padding_pair(p, "p", owner)
+    o = unpool_size_axis(i, k, s, p_b, p_a)
+    require_positive_output(o, owner, "padding larger than the unpooled window span")
+    return o
+
+
+def upsample_output_size(i: Any, size: Any = None, scale_factor: Any = None) -> Size:
+    r"""Length of an interpolation output along one axis: ``size`` or :math:`\lfloor i f \rfloor`.
+
+    Exactly one of ``size`` and ``scale_factor`` must be given.
+
+    Examples
+    --------
+    >>> upsample_output_size(5, scale_factor=2)
+    10
+    >>> upsample_output_size(5, scale_factor=1.5)
+    7
+    >>> from symconv.symbols import i
+    >>> upsample_output_size(i, scale_factor=2)
+    2*i
+    """
+    owner = "upsample_output_size"
+    i = as_size(i, "i", 1, owner)
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{owner}: exactly one of size and scale_factor must be given, "
+                         f"got size={size!r}, scale_factor={scale_factor!r}")
+    if size is not None:
+        return as_size(size, "size", 1, owner)
+    check_scale_factor(scale_factor, owner)
+    o = resize_size_axis(i, None, scale_factor)
+    require_positive_output(o, owner, f"scale_factor={scale_factor}")
+    return o
+
+
+def check_scale_factor(scale_factor: Any, owner: str, name: str = "scale_factor") -> None:
+    """A scale factor is a finite positive real number (not a bool)."""
+    if isinstance(scale_factor, bool) or not isinstance(scale_factor, (Real, sp.Rational)):
+        raise TypeError(f"{owner}: {name} must be a positive number, got {scale_factor!r}")
+    value = float(scale_factor)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {name}={scale_factor!r}")
+
+
+def lost_remainder(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 1) -> Size:
+    r"""The output padding that makes a transposed conv restore ``i`` exactly.
+
+    :math:`a = (i + p_b + p_a - d(k-1) - 1) \bmod s` (Rel. 14).
+
+    Examples
+    --------
+    >>> lost_remainder(6, 3, s=2, p=1)
+    1
+    >>> conv_transpose_output_size(conv_output_size(6, 3, 2, 1), 3, 2, 1, output_padding=1)
+    6
+    """
+    owner = "lost_remainder"
+    i, k, s, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (s, "s"), (d, "d")))
+    p_b, p_a = padding_pair(p, "p", owner)
+    require_kernel_fits(i, k, p_b, p_a, d, owner)
+    return lost_remainder_axis(i, k, s, p_b, p_a, d)

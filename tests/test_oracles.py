@@ -1,0 +1,564 @@
+"""Check the direct-loop oracles in ``oracles.py`` against PyTorch (float64, CPU).
+
+Every test draws small seeded random configurations (1-D, 2-D, 3-D) and
+compares shapes, values (``rtol=1e-10``) and pooling indices (exactly).
+Asymmetric padding, which PyTorch's operators do not accept, is emulated with
+``F.pad`` (or, for transposed convolution, by cropping the unpadded result).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+try:  # ``tests`` may or may not be a package
+    from . import oracles
+except ImportError:
+    import oracles
+
+RTOL = 1e-10
+ATOL = 1e-12
+
+Pairs = list[tuple[int, int]]
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _t(array: np.ndarray) -> "torch.Tensor":
+    """Convert a NumPy array to a float64 torch tensor.
+
+    Parameters
+    ----------
+    array : ndarray
+        Input data.
+
+    Returns
+    -------
+    torch.Tensor
+        float64 copy of ``array``.
+    """
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
+
+
+def _torch_pad_arg(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+    """Translate per-axis ``(before, after)`` pairs to ``F.pad``'s argument.
+
+    Parameters
+    ----------
+    pairs : sequence of (int, int)
+        Padding per spatial axis, first axis first.
+
+    Returns
+    -------
+    tuple of int
+        ``(before_last, after_last, before_prev, after_prev, ...)``.
+    """
+    flat: list[int] = []
+    for before, after in reversed(list(pairs)):
+        flat.extend([before, after])
+    return tuple(flat)
+
+
+def _close(actual: np.ndarray, expected: np.ndarray) -> None:
+    """Assert equal shapes and values within the test tolerance.
+
+    Parameters
+    ----------
+    actual, expected : ndarray
+        Arrays to compare.
+    """
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL)
+
+
+def _random_pairs(rng: np.random.Generator, limits: Sequence[int], symmetric: bool) -> Pairs:
+    """Draw one ``(before, after)`` padding pair per axis.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random source.
+    limits : sequence of int
+        Inclusive upper bound of the padding of each axis.
+    symmetric : bool
+        Whether ``before == after``.
+
+    Returns
+    -------
+    list of (int, int)
+        Padding pairs.
+    """
+    pairs = []
+    for limit in limits:
+        before = int(rng.integers(0, limit + 1))
+        after = before if symmetric else int(rng.integers(0, limit + 1))
+        pairs.append((before, after))
+    return pairs
+
+
+def _max_spatial(ndim: int) -> int:
+    """Largest spatial input size drawn for ``ndim`` axes (keeps loops cheap)."""
+    return {1: 9, 2: 6, 3: 4}[ndim]
+
+
+SEEDS_BY_DIM = [(ndim, seed) for ndim, count in ((1, 14), (2, 12), (3, 6)) for seed in range(count)]
+
+
+# ---------------------------------------------------------------------------
+# convolution
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
+def test_conv_loop_matches_torch(ndim: int, seed: int) -> None:
+    """``conv_loop`` equals ``F.convNd`` (groups, dilation, asymmetric padding)."""
+    rng = np.random.default_rng(1000 + 37 * ndim + seed)
+    while True:
+        groups = int(rng.integers(1, 4))
+        c_in = groups * int(rng.integers(1, 3))
+        c_out = groups * int(rng.integers(1, 3))
+        kernel = [int(v) for v in rng.integers(1, 4, size=ndim)]
+        stride = [int(v) for v in rng.integers(1, 4, size=ndim)]
+        dilation = [int(v) for v in rng.integers(1, 3, size=ndim)]
+        size = [int(v) for v in rng.integers(1, _max_spatial(ndim) + 1, size=ndim)]
+        symmetric = bool(rng.integers(0, 2))
+        pads = _random_pairs(rng, [3] * ndim, symmetric)
+        if all(
+            oracles.count_windows(size[a], kernel[a], stride[a], *pads[a], dilation[a]) >= 1
+            for a in range(ndim)
+        ):
+            break
+    batch = int(rng.integers(1, 3))
+    x = rng.standard_normal((batch, c_in, *size))
+    w = rng.standard_normal((c_out, c_in // groups, *kernel))
+    b = rng.standard_normal(c_out) if rng.integers(0, 2) else None
+
+    actual = oracles.conv_loop(x, w, b, stride, pads, dilation, groups)
+
+    conv = getattr(F, f"conv{ndim}d")
+    xt = F.pad(_t(x), _torch_pad_arg(pads))
+    expected = conv(
+        xt, _t(w), None if b is None else _t(b), stride=stride, padding=0,
+        dilation=dilation, groups=groups,
+    ).numpy()
+    if symmetric:  # also exercise torch's own padding argument
+        direct = conv(
+            _t(x), _t(w), None if b is None else _t(b), stride=stride,
+            padding=[p for p, _ in pads], dilation=dilation, groups=groups,
+        ).numpy()
+        _close(direct, expected)
+    _close(actual, expected)
+
+
+@pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
+def test_conv_transpose_scatter_matches_torch(ndim: int, seed: int) -> None:
+    """``conv_transpose_scatter`` equals ``F.conv_transposeNd``.
+
+    Symmetric padding is passed to torch directly (with ``output_padding <
+    max(stride, dilation)``); asymmetric padding is checked by cropping
+    torch's unpadded result and zero-extending it for ``output_padding``.
+    """
+    rng = np.random.default_rng(2000 + 37 * ndim + seed)
+    while True:
+        groups = int(rng.integers(1, 4))
+        c_in = groups * int(rng.integers(1, 3))
+        c_out = groups * int(rng.integers(1, 3))
+        kernel = [int(v) for v in rng.integers(1, 4, size=ndim)]
+        stride = [int(v) for v in rng.integers(1, 4, size=ndim)]
+        dilation = [int(v) for v in rng.integers(1, 3, size=ndim)]
+        size = [int(v) for v in rng.integers(1, _max_spatial(ndim), size=ndim)]
+        out_pad = [int(rng.integers(0, max(stride[a], dilation[a]))) for a in range(ndim)]
+        symmetric = bool(rng.integers(0, 2))
+        pads = _random_pairs(rng, [2] * ndim, symmetric)
+        out_size = [
+            oracles.conv_transpose_size(
+                size[a], kernel[a], stride[a], *pads[a], dilation[a], out_pad[a]
+            )
+            for a in range(ndim)
+        ]
+        if min(out_size) >= 1:
+            break
+    batch = int(rng.integers(1, 3))
+    y = rng.standard_normal((batch, c_in, *size))
+    w = rng.standard_normal((c_in, c_out // groups, *kernel))
+    b = rng.standard_normal(c_out) if rng.integers(0, 2) else None
+
+    actual = oracles.conv_transpose_scatter(y, w, b, stride, pads, out_pad, dilation, groups)
+
+    conv_t = getattr(F, f"conv_transpose{ndim}d")
+    if symmetric:
+        expected = conv_t(
+            _t(y), _t(w), None if b is None else _t(b), stride=stride,
+            padding=[p for p, _ in pads], output_padding=out_pad, groups=groups,
+            dilation=dilation,
+        ).numpy()
+    else:
+        full = conv_t(_t(y), _t(w), None, stride=stride, groups=groups, dilation=dilation).numpy()
+        expected = np.zeros((batch, c_out, *out_size))
+        region = tuple(
+            slice(0, max(0, min(out_size[a], full.shape[2 + a] - pads[a][0])))
+            for a in range(ndim)
+        )
+        source = tuple(
+            slice(pads[a][0], pads[a][0] + (region[a].stop - region[a].start))
+            for a in range(ndim)
+        )
+        expected[(Ellipsis,) + region] = full[(Ellipsis,) + source]
+        if b is not None:
+            expected += b.reshape((1, c_out) + (1,) * ndim)
+    _close(actual, expected)
+
+
+# ---------------------------------------------------------------------------
+# pooling
+# ---------------------------------------------------------------------------
+
+
+def _random_pool_config(
+    rng: np.random.Generator,
+    ndim: int,
+    symmetric: bool,
+    dilated: bool,
+    input_covers_kernel: bool = False,
+) -> tuple[list[int], list[int], list[int], Pairs, list[int], bool]:
+    """Draw a pooling configuration valid for torch.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random source.
+    ndim : int
+        Number of spatial axes.
+    symmetric : bool
+        Symmetric padding (else asymmetric, ``ceil_mode`` off).
+    dilated : bool
+        Whether dilation may exceed 1.
+    input_covers_kernel : bool, optional
+        Require ``size >= kernel`` on every axis (avg_pool3d rejects smaller
+        unpadded inputs even when the padded input covers the kernel).
+
+    Returns
+    -------
+    tuple
+        ``(size, kernel, stride, pads, dilation, ceil_mode)``.
+    """
+    while True:
+        kernel = [int(v) for v in rng.integers(1, 5, size=ndim)]
+        stride = [int(v) for v in rng.integers(1, 4, size=ndim)]
+        dilation = [int(v) for v in rng.integers(1, 3 if dilated else 2, size=ndim)]
+        size = [int(v) for v in rng.integers(1, _max_spatial(ndim) + 1, size=ndim)]
+        pads = _random_pairs(rng, [k // 2 for k in kernel], symmetric)
+        ceil_mode = bool(rng.integers(0, 2)) if symmetric else False
+        if all(
+            oracles.count_windows(size[a], kernel[a], stride[a], *pads[a], dilation[a], ceil_mode)
+            >= 1
+            for a in range(ndim)
+        ) and (not input_covers_kernel or all(size[a] >= kernel[a] for a in range(ndim))):
+            return size, kernel, stride, pads, dilation, ceil_mode
+
+
+def _random_pool_input(rng: np.random.Generator, shape: Sequence[int], ties: bool) -> np.ndarray:
+    """Random pooling input, optionally with many ties (small integers)."""
+    if ties:
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return rng.standard_normal(shape)
+
+
+@pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
+def test_max_pool_loop_matches_torch(ndim: int, seed: int) -> None:
+    """Values and indices of ``max_pool_loop`` equal ``F.max_poolNd``."""
+    rng = np.random.default_rng(3000 + 37 * ndim + seed)
+    symmetric = seed % 3 != 0
+    size, kernel, stride, pads, dilation, ceil_mode = _random_pool_config(
+        rng, ndim, symmetric, dilated=True
+    )
+    x = _random_pool_input(rng, (2, 2, *size), ties=seed % 2 == 0)
+
+    values, indices = oracles.max_pool_loop(x, kernel, stride, pads, dilation, ceil_mode)
+
+    pool = getattr(F, f"max_pool{ndim}d")
+    if symmetric:
+        expected, expected_idx = pool(
+            _t(x), kernel, stride, [p for p, _ in pads], dilation, ceil_mode, return_indices=True
+        )
+        expected_idx = expected_idx.numpy()
+    else:
+        padded = F.pad(_t(x), _torch_pad_arg(pads), value=-math.inf)
+        expected, padded_idx = pool(padded, kernel, stride, 0, dilation, return_indices=True)
+        # map flat indices of the padded plane back to the unpadded plane
+        coords = np.unravel_index(padded_idx.numpy(), padded.shape[2:])
+        coords = tuple(coords[a] - pads[a][0] for a in range(ndim))
+        expected_idx = np.ravel_multi_index(coords, size)
+    expected = expected.numpy()
+    assert values.shape == expected.shape
+    np.testing.assert_array_equal(values, expected)
+    np.testing.assert_array_equal(indices, expected_idx)
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_max_pool_loop_nan_matches_torch(ndim: int) -> None:
+    """NaN propagates; with several NaNs torch reports the last one."""
+    rng = np.random.default_rng(3500 + ndim)
+    for _ in range(4):
+        size, kernel, stride, pads, dilation, ceil_mode = _random_pool_config(
+            rng, ndim, symmetric=True, dilated=True
+        )
+        x = _random_pool_input(rng, (1, 2, *size), ties=True)
+        x[rng.random(x.shape) < 0.3] = np.nan
+        values, indices = oracles.max_pool_loop(x, kernel, stride, pads, dilation, ceil_mode)
+        pool = getattr(F, f"max_pool{ndim}d")
+        expected, expected_idx = pool(
+            _t(x), kernel, stride, [p for p, _ in pads], dilation, ceil_mode, return_indices=True
+        )
+        np.testing.assert_array_equal(values, expected.numpy())
+        np.testing.assert_array_equal(indices, expected_idx.numpy())
+
+
+@pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
+def test_avg_pool_loop_matches_torch(ndim: int, seed: int) -> None:
+    """``avg_pool_loop`` equals ``F.avg_poolNd`` (ceil_mode, count_include_pad).
+
+    Asymmetric padding: torch pools ``F.pad(x)`` with ``divisor_override=1``
+    (sums) and divides by the pooled in-bounds mask (``count_include_pad=False``)
+    or by the full window size (``True``; windows never overhang without
+    ceil_mode).
+    """
+    rng = np.random.default_rng(4000 + 37 * ndim + seed)
+    symmetric = seed % 3 != 0
+    count_include_pad = bool(rng.integers(0, 2))
+    size, kernel, stride, pads, _, ceil_mode = _random_pool_config(
+        rng, ndim, symmetric, dilated=False, input_covers_kernel=ndim == 3
+    )
+    x = rng.standard_normal((2, 2, *size))
+
+    actual = oracles.avg_pool_loop(x, kernel, stride, pads, ceil_mode, count_include_pad)
+
+    if symmetric:
+        pool = getattr(F, f"avg_pool{ndim}d")
+        expected = pool(
+            _t(x), kernel, stride, [p for p, _ in pads], ceil_mode, count_include_pad
+        ).numpy()
+    else:
+        # avg_pool1d has no divisor_override: run 1-D as 2-D with a unit axis
+        lift = 1 if ndim == 1 else 0
+        pool = getattr(F, f"avg_pool{ndim + lift}d")
+        k2, s2 = [1] * lift + kernel, [1] * lift + stride
+
+        def sum_pool(array: np.ndarray) -> np.ndarray:
+            tensor = F.pad(_t(array), _torch_pad_arg(pads))
+            if lift:
+                tensor = tensor.unsqueeze(2)
+            pooled = pool(tensor, k2, s2, 0, divisor_override=1)
+            return (pooled.squeeze(2) if lift else pooled).numpy()
+
+        sums = sum_pool(x)
+        if count_include_pad:
+            expected = sums / np.prod(kernel)
+        else:
+            expected = sums / sum_pool(np.ones_like(x))
+    _close(actual, expected)
+
+
+@pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
+def test_max_unpool_loop_matches_torch(ndim: int, seed: int) -> None:
+    """``max_unpool_loop`` equals ``F.max_unpoolNd`` (incl. colliding indices).
+
+    The values scattered are random (not the pooled maxima), so with
+    overlapping windows (``k > s``) the write order matters.
+    """
+    rng = np.random.default_rng(5000 + 37 * ndim + seed)
+    size, kernel, stride, pads, _, _ = _random_pool_config(rng, ndim, True, dilated=False)
+    x = rng.standard_normal((2, 2, *size))
+    pool = getattr(F, f"max_pool{ndim}d")
+    pooled, idx = pool(_t(x), kernel, stride, [p for p, _ in pads], return_indices=True)
+    values = rng.standard_normal(tuple(pooled.shape))
+
+    default = [
+        (pooled.shape[2 + a] - 1) * stride[a] + kernel[a] - 2 * pads[a][0] for a in range(ndim)
+    ]
+    candidates = [list(size)]
+    if np.prod(default) > idx.max().item():
+        candidates.append(default)
+    output_size = candidates[seed % len(candidates)]
+
+    actual = oracles.max_unpool_loop(values, idx.numpy(), output_size)
+    unpool = getattr(F, f"max_unpool{ndim}d")
+    expected = unpool(
+        _t(values), idx, kernel, stride, [p for p, _ in pads], output_size=output_size
+    ).numpy()
+    assert actual.shape == expected.shape
+    np.testing.assert_array_equal(actual, expected)
+
+
+# ---------------------------------------------------------------------------
+# interpolation
+# ---------------------------------------------------------------------------
+
+SCALES = [0.25, 1 / 3, 0.5, 0.6, 0.75, 1.0, 1.1, 1.25, 1.5, 1.7, 2.0, 2.1, 2.5, 3.0, 3.3]
+MODE_DIMS = [
+    ("nearest", 1), ("nearest", 2), ("nearest", 3),
+    ("nearest-exact", 1), ("nearest-exact", 2), ("nearest-exact", 3),
+    ("linear", 1), ("bilinear", 2), ("trilinear", 3), ("bicubic", 2),
+]
+
+
+@pytest.mark.parametrize(("mode", "ndim"), MODE_DIMS)
+@pytest.mark.parametrize("seed", range(8))
+def test_upsample_loop_matches_torch(mode: str, ndim: int, seed: int) -> None:
+    """``upsample_loop`` equals ``F.interpolate`` for size / scale_factor inputs."""
+    rng = np.random.default_rng(6000 + 101 * MODE_DIMS.index((mode, ndim)) + seed)
+    use_scale = seed % 2 == 1
+    if mode.startswith("nearest"):
+        align_corners = None
+    else:
+        align_corners = bool((seed // 2) % 2)
+    size = [int(v) for v in rng.integers(1, {1: 9, 2: 6, 3: 4}[ndim] + 1, size=ndim)]
+    x = rng.standard_normal((1, 2, *size))
+    if use_scale:
+        while True:
+            scale = [float(rng.choice(SCALES)) for _ in range(ndim)]
+            if all(math.floor(size[a] * scale[a]) >= 1 for a in range(ndim)):
+                break
+        if ndim == 3:
+            scale = [min(v, 2.0) for v in scale]
+        actual = oracles.upsample_loop(x, None, mode, align_corners, scale)
+        expected = F.interpolate(
+            _t(x), scale_factor=scale, mode=mode, align_corners=align_corners
+        ).numpy()
+    else:
+        out = [int(v) for v in rng.integers(1, {1: 13, 2: 8, 3: 5}[ndim] + 1, size=ndim)]
+        actual = oracles.upsample_loop(x, out, mode, align_corners)
+        expected = F.interpolate(_t(x), size=out, mode=mode, align_corners=align_corners).numpy()
+    _close(actual, expected)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "linear", "bicubic"])
+def test_upsample_loop_1d_sweep(mode: str) -> None:
+    """All input sizes 1..10 against output sizes 1..20 and every scale in SCALES.
+
+    Bicubic runs as 2-D with a unit first axis (torch has no 1-D bicubic).
+    """
+    rng = np.random.default_rng(7000)
+    corner_options = [None] if mode.startswith("nearest") else [False, True]
+    lift = mode == "bicubic"
+
+    def run_torch(x: np.ndarray, **kwargs: object) -> np.ndarray:
+        tensor = _t(x).unsqueeze(2) if lift else _t(x)
+        if lift and "size" in kwargs:
+            kwargs["size"] = [1, kwargs["size"]]
+        if lift and "scale_factor" in kwargs:
+            kwargs["scale_factor"] = [1.0, kwargs["scale_factor"]]
+        result = F.interpolate(tensor, mode=mode, **kwargs)
+        return (result.squeeze(2) if lift else result).numpy()
+
+    for in_size in range(1, 11):
+        x = rng.standard_normal((1, 1, in_size))
+        for align_corners in corner_options:
+            for out_size in range(1, 21):
+                actual = oracles.upsample_loop(x, [out_size], mode, align_corners)
+                expected = run_torch(x, size=out_size, align_corners=align_corners)
+                _close(actual, expected)
+            for scale in SCALES:
+                if math.floor(in_size * scale) < 1:
+                    continue
+                actual = oracles.upsample_loop(x, None, mode, align_corners, [scale])
+                expected = run_torch(x, scale_factor=scale, align_corners=align_corners)
+                _close(actual, expected)
+
+
+# ---------------------------------------------------------------------------
+# size counters
+# ---------------------------------------------------------------------------
+
+
+def _torch_size(function, *args, **kwargs) -> int:
+    """Spatial output size of a 1-D torch op, or 0 if torch rejects the sizes."""
+    try:
+        return int(function(*args, **kwargs).shape[-1])
+    except RuntimeError:
+        return 0
+
+
+def test_count_windows_pool_sweep() -> None:
+    """``count_windows`` equals max_pool1d's output size (and avg_pool1d's for d=1).
+
+    Every ``i <= 12, k <= 5, s <= 4, d <= 3, p <= k//2`` with and without
+    ceil_mode; torch raising means zero windows.
+    """
+    checked = 0
+    for i in range(1, 13):
+        dummy = torch.zeros(1, 1, i, dtype=torch.float64)
+        for k in range(1, 6):
+            for s in range(1, 5):
+                for d in range(1, 4):
+                    for p in range(0, k // 2 + 1):
+                        for ceil_mode in (False, True):
+                            expected = _torch_size(
+                                F.max_pool1d, dummy, k, s, p, d, ceil_mode=ceil_mode
+                            )
+                            got = oracles.count_windows(i, k, s, p, p, d, ceil_mode)
+                            assert got == expected, (i, k, s, p, d, ceil_mode, got, expected)
+                            if d == 1:
+                                avg = _torch_size(F.avg_pool1d, dummy, k, s, p, ceil_mode)
+                                assert got == avg, (i, k, s, p, ceil_mode, got, avg)
+                            checked += 1
+    assert checked > 3000
+
+
+def test_count_windows_conv_sweep() -> None:
+    """``count_windows`` (floor mode) equals conv1d's output size.
+
+    Symmetric padding up to ``k + 1`` through torch's ``padding`` argument and
+    asymmetric pairs up to 3 through ``F.pad``.
+    """
+    for i in range(1, 13):
+        dummy = torch.zeros(1, 1, i, dtype=torch.float64)
+        for k in range(1, 6):
+            w = torch.zeros(1, 1, k, dtype=torch.float64)
+            for s in range(1, 5):
+                for d in range(1, 4):
+                    for p in range(0, k + 2):
+                        expected = _torch_size(F.conv1d, dummy, w, None, s, p, d)
+                        got = oracles.count_windows(i, k, s, p, p, d)
+                        assert got == expected, (i, k, s, p, d, got, expected)
+                    if i > 6:
+                        continue
+                    for p_b in range(4):
+                        for p_a in range(4):
+                            padded = F.pad(dummy, (p_b, p_a))
+                            expected = _torch_size(F.conv1d, padded, w, None, s, 0, d)
+                            got = oracles.count_windows(i, k, s, p_b, p_a, d)
+                            assert got == expected, (i, k, s, p_b, p_a, d, got, expected)
+
+
+def test_conv_transpose_size_sweep() -> None:
+    """``conv_transpose_size`` equals conv_transpose1d's output size.
+
+    Every ``i <= 8, k <= 5, s <= 4, d <= 3, p <= 4`` and
+    ``output_padding < max(s, d)``; torch raising means a size <= 0.
+    """
+    for i in range(1, 9):
+        dummy = torch.zeros(1, 1, i, dtype=torch.float64)
+        for k in range(1, 6):
+            w = torch.zeros(1, 1, k, dtype=torch.float64)
+            for s in range(1, 5):
+                for d in range(1, 4):
+                    for p in range(0, 5):
+                        for op in range(max(s, d)):
+                            expected = _torch_size(
+                                F.conv_transpose1d, dummy, w, None, s, p, op, 1, d
+                            )
+                            got = oracles.conv_transpose_size(i, k, s, p, p, d, op)
+                            if expected == 0:
+                                assert got <= 0, (i, k, s, p, d, op, got)
+                            else:
+                                assert got == expected, (i, k, s, p, d, op, got, expected)
