@@ -252,7 +252,9 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
     * bicubic: the same :math:`x` unclamped, four taps :math:`\lfloor x \rfloor - 1 \ldots + 2`
       clamped to the edge, Keys weights.
 
-    Weights are exact SymPy rationals; taps that coincide are merged.
+    Weights are exact SymPy rationals; taps that coincide are merged. As PyTorch's
+    kernels do, the linear family copies an axis whose output size equals its input
+    size, whatever the scale factor.
 
     Examples
     --------
@@ -272,6 +274,8 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
             add(dst, min(int(sp.floor(dst * step)), i - 1), sp.Integer(1))
         elif mode == "nearest-exact":
             add(dst, min(int(sp.floor((dst + half) * step)), i - 1), sp.Integer(1))
+        elif mode in ("linear", "bilinear", "trilinear") and o == i:
+            add(dst, dst, sp.Integer(1))
         elif mode in ("linear", "bilinear", "trilinear"):
             x = step * dst if align_corners else sp.Max(step * (dst + half) - half, 0)
             i0 = int(sp.floor(x))

@@ -265,6 +265,13 @@ def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, pa
     [    0, w_{2}]])
     >>> conv_transpose_matrix(2, 3) == conv_matrix(4, 3).T
     True
+
+    Notes
+    -----
+    It equals ``conv_matrix(o', ...).T`` whenever ``output_padding < stride`` on every axis
+    (then the convolution maps ``o'`` back to exactly ``input_size``). With
+    ``stride <= output_padding < dilation`` that convolution has more outputs than this
+    layer has inputs, and this matrix is its transpose with those extra columns left out.
     """
     ndim = len(input_size) if isinstance(input_size, (tuple, list)) else None
     spec = ConvTransposeSpec(kernel_size, stride, padding, output_padding, dilation, in_channels,

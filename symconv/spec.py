@@ -531,11 +531,11 @@ class UpsampleSpec(_Spec):
         if (self.size is None) == (self.scale_factor is None):
             raise ValueError(f"{owner}: exactly one of size and scale_factor must be given, "
                              f"got size={self.size!r}, scale_factor={self.scale_factor!r}")
+        candidates = {"size": self.size, "scale_factor": self.scale_factor, "input_size": self.input_size}
         ndim = self.ndim
-        if ndim is None and self.mode in _MODE_NDIM:
+        if ndim is None and self.mode in _MODE_NDIM and not any(is_sequence(v) for v in candidates.values()):
             ndim = _MODE_NDIM[self.mode]
-        ndim = _resolve_ndim(owner, ndim, {"size": self.size, "scale_factor": self.scale_factor,
-                                           "input_size": self.input_size})
+        ndim = _resolve_ndim(owner, ndim, candidates)
         if self.mode in _MODE_NDIM and ndim != _MODE_NDIM[self.mode]:
             raise ValueError(f"{owner}: mode={self.mode!r} needs {_MODE_NDIM[self.mode]} spatial dimensions, "
                              f"got ndim={ndim}")

@@ -19,23 +19,37 @@ Conventions
   and :func:`conv_transpose_size` (never from the closed formulas), so the
   oracles and the counters are checked together against PyTorch.
 
-Numerical choices for :func:`upsample_loop` (PyTorch 2.13 CPU behaviour)
-------------------------------------------------------------------------
-* ``'nearest'``: the step ``r`` is a float32 number (``float32(1/scale_factor)``
-  or ``float32(in) / out``), the source index is
-  ``floor(float32(dst) * r)`` evaluated in float32, clamped to ``in - 1``.
-  There is no copy fast path (``out == in`` with a scale factor other than 1
-  still uses ``r``).
-* ``'nearest-exact'``: same float32 step; ``(dst + 0.5) * r`` is evaluated in
-  float64 and rounded to float32 before the floor (PyTorch calls ``floorf``),
-  clamped to ``in - 1``.
-* Linear family and ``'bicubic'``: coordinates in float64.  (PyTorch applies
-  ``floorf`` -- a float32 floor -- to the float64 source coordinate; this can
-  only matter for coordinates within ~1e-7 of an integer, where both choices
-  give values that agree to ~1e-7 * |x[i+1] - x[i]| -- not hit by the tests.)
-  Linear modes copy the input along an axis whose output size equals its input
-  size (PyTorch's special case, even when a scale factor != 1 was given);
-  bicubic has no such special case.
+Numerical choices for :func:`upsample_loop` (PyTorch 2.13 CPU, float64 input)
+------------------------------------------------------------------------------
+PyTorch has two CPU code paths for nearest modes and they round differently;
+``upsample_loop(..., nearest_kernel=...)`` selects one (default: the one torch
+picks for a contiguous NC(D)HW float64 tensor: ``'vectorized'`` iff there are
+exactly two spatial axes and ``out_H + out_W <= 128``, else ``'generic'``;
+torch's other trigger, channels-last with C > 3, only happens for a 1x1
+input plane here, where every index is 0 anyway).
+
+* ``'generic'`` (``HelperInterpNearest[Exact]``): float64 step
+  ``r = 1/scale_factor`` or ``in/out``; nearest index
+  ``floor(float32(r * dst))``; nearest-exact index
+  ``floor(float32(max(r*(dst + 0.5) - 0.5, 0) + 0.5))`` (torch calls
+  ``floorf`` on a double, i.e. rounds to float32 first).
+* ``'vectorized'`` (``nearest_idx`` / ``nearest_exact_idx``): float32 step
+  ``float32(1/scale_factor)`` or ``float32(in)/float32(out)``; nearest index
+  ``floor(float32(dst) * r)`` in float32 arithmetic, with fast paths: an axis
+  with ``out == in`` is copied and one with ``out == 2*in`` uses ``dst // 2``
+  whatever the scale factor; nearest-exact index
+  ``floor(float32((dst + 0.5) * r))`` (product in float64), no fast path.
+* Both clamp the index to ``in - 1``.  Example: in=5, scale_factor=1.1
+  (out=5) gives ``[0, 0, 1, 2, 3]`` generically but a copy when vectorized.
+
+Linear family and ``'bicubic'``: float64 coordinates and weights.  The integer
+part is ``floor(float32(src))`` (torch's ``floorf``), clamped to ``in - 1``,
+and ``lambda = clip(src - index, 0, 1)``; this only differs from a float64
+floor for ``src`` within ~1e-7 of an integer, where both give nearly the same
+value.  Linear modes copy an axis whose output size equals its input size
+(even when a scale factor != 1 was given); bicubic has no such special case.
+The step for these modes is ``(in-1)/(out-1)`` (0 if out=1) with
+``align_corners``, else ``1/scale_factor`` if given, else ``in/out``.
 """
 
 from __future__ import annotations
@@ -113,7 +127,8 @@ def _flat_index(position: Sequence[int], shape: Sequence[int]) -> int:
     Parameters
     ----------
     position : sequence of int
-        Multi-index (all entries in range).
+        Multi-index (the formula is applied even to out-of-range entries,
+        which :func:`max_pool_loop` needs to mimic PyTorch).
     shape : sequence of int
         Array shape.
 
@@ -416,7 +431,10 @@ def max_pool_loop(
     value is strictly greater or is NaN.  Hence the first maximum wins ties,
     and a NaN propagates (if several taps are NaN, the last one's index is
     reported, as in PyTorch's CPU kernel).  If every in-bounds value is
-    ``-inf`` the first in-bounds tap is reported.
+    ``-inf`` the first in-bounds tap is reported.  A dilated window can miss
+    the input entirely (e.g. i=1, k=2, d=2, p=1); like torch, the result is
+    then ``-inf`` with the (out-of-range) row-major index of the first tap at
+    a non-negative coordinate on every axis.
 
     Parameters
     ----------
@@ -459,8 +477,19 @@ def max_pool_loop(
     for n in range(batch):
         for c in range(channels):
             for o in itertools.product(*(range(size) for size in out_size)):
+                # Initial answer (kept if no tap beats -inf): the first tap at
+                # a non-negative coordinate on every axis.  It is in-bounds
+                # whenever the window has an in-bounds tap; otherwise (only
+                # possible with dilation) torch reports this out-of-range
+                # position with value -inf, and so do we.
+                first = []
+                for a in range(ndim):
+                    coordinate = o[a] * strides[a] - pads[a][0]
+                    while coordinate < 0:
+                        coordinate += dilations[a]
+                    first.append(coordinate)
                 best_value = -math.inf
-                best_index = None
+                best_index = _flat_index(first, in_size)
                 for t in itertools.product(*(range(size) for size in kernel)):
                     position = tuple(
                         o[a] * strides[a] + t[a] * dilations[a] - pads[a][0]
@@ -469,13 +498,9 @@ def max_pool_loop(
                     if not all(0 <= position[a] < in_size[a] for a in range(ndim)):
                         continue  # padding never wins
                     value = float(x[(n, c) + position])
-                    flat = _flat_index(position, in_size)
-                    if best_index is None:
-                        best_index = flat  # reported if nothing beats -inf
                     if value > best_value or math.isnan(value):
                         best_value = value
-                        best_index = flat
-                assert best_index is not None, "window without in-bounds element"
+                        best_index = _flat_index(position, in_size)
                 values[(n, c) + o] = best_value
                 indices[(n, c) + o] = best_index
     return values, indices
@@ -620,6 +645,7 @@ def _axis_taps(
     mode: str,
     align_corners: bool,
     scale_factor: float | None,
+    nearest_kernel: str,
 ) -> list[tuple[int, float]]:
     """Source taps ``(index, weight)`` of output position ``dst`` along one axis.
 
@@ -635,6 +661,9 @@ def _axis_taps(
         Corner alignment (linear family and bicubic only).
     scale_factor : float or None
         User scale factor of this axis, if one was given.
+    nearest_kernel : {'generic', 'vectorized'}
+        Which PyTorch code path to reproduce for the nearest modes (see the
+        module docstring).
 
     Returns
     -------
@@ -642,14 +671,29 @@ def _axis_taps(
         Source indices (in ``[0, in_size)``) with their weights.
     """
     if mode in ("nearest", "nearest-exact"):
-        if scale_factor is not None and scale_factor > 0:
-            r32 = np.float32(1.0 / scale_factor)
+        exact = mode == "nearest-exact"
+        if nearest_kernel == "vectorized":
+            if not exact and out_size == in_size:
+                return [(dst, 1.0)]
+            if not exact and out_size == 2 * in_size:
+                return [(dst // 2, 1.0)]
+            if scale_factor is not None and scale_factor > 0:
+                r32 = np.float32(1.0 / scale_factor)
+            else:
+                r32 = np.float32(in_size) / np.float32(out_size)
+            if exact:
+                src = math.floor(np.float32((dst + 0.5) * float(r32)))
+            else:
+                src = math.floor(np.float32(dst) * r32)  # float32 product
         else:
-            r32 = np.float32(in_size) / np.float32(out_size)
-        if mode == "nearest":
-            src = math.floor(np.float32(dst) * r32)  # float32 product
-        else:
-            src = math.floor(np.float32((dst + 0.5) * float(r32)))  # floorf of a double
+            if scale_factor is not None and scale_factor > 0:
+                r = 1.0 / scale_factor
+            else:
+                r = in_size / out_size
+            if exact:
+                src = math.floor(np.float32(max(r * (dst + 0.5) - 0.5, 0.0) + 0.5))
+            else:
+                src = math.floor(np.float32(r * dst))
         return [(min(int(src), in_size - 1), 1.0)]
 
     # linear family and bicubic: float64 coordinates
@@ -664,14 +708,14 @@ def _axis_taps(
         if out_size == in_size:
             return [(dst, 1.0)]  # PyTorch copies such an axis
         src = r * dst if align_corners else max(r * (dst + 0.5) - 0.5, 0.0)
-        i0 = min(math.floor(src), in_size - 1)
+        i0 = min(math.floor(np.float32(src)), in_size - 1)  # floorf, as torch
         i1 = min(i0 + 1, in_size - 1)
         lam = min(max(src - i0, 0.0), 1.0)
         return [(i0, 1.0 - lam), (i1, lam)]
 
     if mode == "bicubic":
         src = r * dst if align_corners else r * (dst + 0.5) - 0.5  # not clamped
-        base = min(math.floor(src), in_size - 1)
+        base = min(math.floor(np.float32(src)), in_size - 1)  # floorf, as torch
         lam = min(max(src - base, 0.0), 1.0)
         taps = []
         for j in range(-1, 3):
@@ -688,6 +732,7 @@ def upsample_loop(
     mode: str = "nearest",
     align_corners: bool | None = None,
     scale_factor: float | Sequence[float] | None = None,
+    nearest_kernel: str | None = None,
 ) -> np.ndarray:
     """N-d resampling with ``torch.nn.functional.interpolate`` semantics.
 
@@ -701,7 +746,8 @@ def upsample_loop(
     otherwise ``1/scale_factor`` if a scale factor was given, else
     ``in/out``.  Source coordinate of output index ``dst``:
 
-    * nearest: ``min(floor(dst * r), in-1)`` (float32, see module docstring);
+    * nearest: ``min(floor(dst * r), in-1)`` (rounding and fast paths: see
+      the module docstring);
     * nearest-exact: ``min(floor((dst + 0.5) * r), in-1)``;
     * linear: ``r*dst`` (align_corners) or ``max(r(dst+0.5) - 0.5, 0)``,
       interpolating ``x[i0]`` and ``x[min(i0+1, in-1)]``;
@@ -721,6 +767,11 @@ def upsample_loop(
     scale_factor : float or sequence of float, optional
         Per-axis scale factor (used for the step when ``align_corners`` is
         false, as PyTorch does when ``recompute_scale_factor`` is not set).
+    nearest_kernel : {'generic', 'vectorized'} or None, optional
+        PyTorch code path whose rounding the nearest modes reproduce (see the
+        module docstring).  ``None`` (default) picks what torch 2.13 CPU uses
+        for a contiguous input: ``'vectorized'`` iff two spatial axes and
+        ``sum(output size) <= 128``, else ``'generic'``.
 
     Returns
     -------
@@ -742,10 +793,13 @@ def upsample_loop(
         scales = (None,) * ndim
         out_size = _per_dim(size, ndim)
 
+    if nearest_kernel is None:
+        nearest_kernel = "vectorized" if ndim == 2 and sum(out_size) <= 128 else "generic"
+
     # per-axis tap tables: taps[a][dst] = [(src_index, weight), ...]
     taps = [
         [
-            _axis_taps(dst, in_size[a], out_size[a], mode, corners, scales[a])
+            _axis_taps(dst, in_size[a], out_size[a], mode, corners, scales[a], nearest_kernel)
             for dst in range(out_size[a])
         ]
         for a in range(ndim)

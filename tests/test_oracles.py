@@ -368,6 +368,38 @@ def test_avg_pool_loop_matches_torch(ndim: int, seed: int) -> None:
     _close(actual, expected)
 
 
+def test_pool_loops_1d_exhaustive() -> None:
+    """1-D max/avg pooling for every small configuration, ceil_mode included.
+
+    ``i <= 8, k <= 4, s <= 3, p <= k//2`` (max pooling also ``d <= 2``), both
+    ceil modes and both ``count_include_pad`` values; inputs with ties.
+    """
+    rng = np.random.default_rng(4500)
+    for i in range(1, 9):
+        x = rng.integers(-2, 3, size=(1, 2, i)).astype(np.float64)
+        for k in range(1, 5):
+            for s in range(1, 4):
+                for p in range(0, k // 2 + 1):
+                    for ceil_mode in (False, True):
+                        for d in (1, 2):
+                            if oracles.count_windows(i, k, s, p, p, d, ceil_mode) < 1:
+                                continue
+                            values, indices = oracles.max_pool_loop(x, k, s, p, d, ceil_mode)
+                            expected, expected_idx = F.max_pool1d(
+                                _t(x), k, s, p, d, ceil_mode, return_indices=True
+                            )
+                            np.testing.assert_array_equal(values, expected.numpy())
+                            np.testing.assert_array_equal(indices, expected_idx.numpy())
+                        if oracles.count_windows(i, k, s, p, p, 1, ceil_mode) < 1:
+                            continue
+                        for count_include_pad in (False, True):
+                            actual = oracles.avg_pool_loop(
+                                x, k, s, p, ceil_mode, count_include_pad
+                            )
+                            expected = F.avg_pool1d(_t(x), k, s, p, ceil_mode, count_include_pad)
+                            _close(actual, expected.numpy())
+
+
 @pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
 def test_max_unpool_loop_matches_torch(ndim: int, seed: int) -> None:
     """``max_unpool_loop`` equals ``F.max_unpoolNd`` (incl. colliding indices).
@@ -376,10 +408,14 @@ def test_max_unpool_loop_matches_torch(ndim: int, seed: int) -> None:
     overlapping windows (``k > s``) the write order matters.
     """
     rng = np.random.default_rng(5000 + 37 * ndim + seed)
-    size, kernel, stride, pads, _, _ = _random_pool_config(rng, ndim, True, dilated=False)
+    size, kernel, stride, pads, _, ceil_mode = _random_pool_config(
+        rng, ndim, True, dilated=False
+    )
     x = rng.standard_normal((2, 2, *size))
     pool = getattr(F, f"max_pool{ndim}d")
-    pooled, idx = pool(_t(x), kernel, stride, [p for p, _ in pads], return_indices=True)
+    pooled, idx = pool(
+        _t(x), kernel, stride, [p for p, _ in pads], ceil_mode=ceil_mode, return_indices=True
+    )
     values = rng.standard_normal(tuple(pooled.shape))
 
     default = [
@@ -441,38 +477,110 @@ def test_upsample_loop_matches_torch(mode: str, ndim: int, seed: int) -> None:
     _close(actual, expected)
 
 
-@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "linear", "bicubic"])
-def test_upsample_loop_1d_sweep(mode: str) -> None:
-    """All input sizes 1..10 against output sizes 1..20 and every scale in SCALES.
+AXIS_SWEEP = [
+    ("nearest", 1, 0), ("nearest", 2, 1), ("nearest", 2, 0), ("nearest", 3, 0),
+    ("nearest-exact", 1, 0), ("nearest-exact", 2, 1), ("nearest-exact", 3, 2),
+    ("linear", 1, 0), ("bilinear", 2, 0), ("trilinear", 3, 1), ("bicubic", 2, 1),
+]
 
-    Bicubic runs as 2-D with a unit first axis (torch has no 1-D bicubic).
+
+@pytest.mark.parametrize(("mode", "ndim", "axis"), AXIS_SWEEP)
+def test_upsample_loop_axis_sweep(mode: str, ndim: int, axis: int) -> None:
+    """Resample one axis (the others have size 1) over many sizes and scales.
+
+    Input sizes 1..12 against output sizes 1..20 and every scale in SCALES;
+    plus wide outputs (> 128) which send 2-D nearest modes to torch's generic
+    kernel (different rounding, no fast paths).
     """
-    rng = np.random.default_rng(7000)
+    rng = np.random.default_rng(7000 + AXIS_SWEEP.index((mode, ndim, axis)))
     corner_options = [None] if mode.startswith("nearest") else [False, True]
-    lift = mode == "bicubic"
 
-    def run_torch(x: np.ndarray, **kwargs: object) -> np.ndarray:
-        tensor = _t(x).unsqueeze(2) if lift else _t(x)
-        if lift and "size" in kwargs:
-            kwargs["size"] = [1, kwargs["size"]]
-        if lift and "scale_factor" in kwargs:
-            kwargs["scale_factor"] = [1.0, kwargs["scale_factor"]]
-        result = F.interpolate(tensor, mode=mode, **kwargs)
-        return (result.squeeze(2) if lift else result).numpy()
+    def expand(value: object, fill: object) -> list:
+        items = [fill] * ndim
+        items[axis] = value
+        return items
 
-    for in_size in range(1, 11):
-        x = rng.standard_normal((1, 1, in_size))
+    cases: list[tuple[int, int | None, float | None]] = []
+    for in_size in range(1, 13):
+        cases += [(in_size, out_size, None) for out_size in range(1, 21)]
+        cases += [(in_size, None, scale) for scale in SCALES if math.floor(in_size * scale) >= 1]
+    for in_size in (35, 37, 39):
+        cases += [(in_size, None, scale) for scale in (3.3, 3.7)]
+        cases += [(in_size, out_size, None) for out_size in (128, 129, 133, 140)]
+
+    for in_size, out_size, scale in cases:
+        x = rng.standard_normal((1, 1, *expand(in_size, 1)))
         for align_corners in corner_options:
-            for out_size in range(1, 21):
-                actual = oracles.upsample_loop(x, [out_size], mode, align_corners)
-                expected = run_torch(x, size=out_size, align_corners=align_corners)
-                _close(actual, expected)
-            for scale in SCALES:
-                if math.floor(in_size * scale) < 1:
-                    continue
-                actual = oracles.upsample_loop(x, None, mode, align_corners, [scale])
-                expected = run_torch(x, scale_factor=scale, align_corners=align_corners)
-                _close(actual, expected)
+            if scale is None:
+                size = expand(out_size, 1)
+                actual = oracles.upsample_loop(x, size, mode, align_corners)
+                expected = F.interpolate(_t(x), size=size, mode=mode, align_corners=align_corners)
+            else:
+                factors = expand(scale, 1.0)
+                actual = oracles.upsample_loop(x, None, mode, align_corners, factors)
+                expected = F.interpolate(
+                    _t(x), scale_factor=factors, mode=mode, align_corners=align_corners
+                )
+            _close(actual, expected.numpy())
+
+
+def test_upsample_loop_documented_cases() -> None:
+    """Hand-checked examples of the quirks documented in ``oracles.py``."""
+    ramp = np.arange(5.0).reshape(1, 1, 5)
+    # nearest, in=5, scale 1.1 -> out=5: generic kernel uses r = 1/1.1 ...
+    np.testing.assert_array_equal(
+        oracles.upsample_loop(ramp, None, "nearest", None, [1.1])[0, 0], [0, 0, 1, 2, 3]
+    )
+    # ... while 2-D small outputs take the vectorized kernel's copy fast path
+    plane = ramp.reshape(1, 1, 1, 5)
+    copied = oracles.upsample_loop(plane, None, "nearest", None, [1.0, 1.1])
+    np.testing.assert_array_equal(copied[0, 0, 0], [0, 1, 2, 3, 4])
+    forced = oracles.upsample_loop(plane, None, "nearest", None, [1.0, 1.1], "generic")
+    np.testing.assert_array_equal(forced[0, 0, 0], [0, 0, 1, 2, 3])
+    expected = F.interpolate(_t(plane), scale_factor=[1.0, 1.1], mode="nearest").numpy()
+    np.testing.assert_array_equal(copied, expected)
+    # linear modes copy an axis whose size is unchanged, even for scale 1.1
+    for mode, shape in (("linear", (5,)), ("bilinear", (5, 1)), ("trilinear", (1, 5, 1))):
+        x = np.arange(5.0).reshape(1, 1, *shape)
+        factors = [1.1 if n == 5 else 1.0 for n in shape]
+        actual = oracles.upsample_loop(x, None, mode, False, factors)
+        np.testing.assert_array_equal(actual, x)
+        expected = F.interpolate(_t(x), scale_factor=factors, mode=mode, align_corners=False)
+        np.testing.assert_array_equal(actual, expected.numpy())
+    # output size 1 without align_corners samples the centre
+    centre = oracles.upsample_loop(np.arange(4.0).reshape(1, 1, 4), [1], "linear", False)
+    assert centre[0, 0, 0] == 1.5
+
+
+def test_pool_documented_cases() -> None:
+    """Literal examples from REFERENCE.md section 2."""
+    ramp = np.arange(1.0, 6.0).reshape(1, 1, 5)
+    # a ceil-mode window running past the input is divided by its clipped length
+    averaged = oracles.avg_pool_loop(ramp, 2, 2, 0, ceil_mode=True)
+    np.testing.assert_allclose(averaged[0, 0], [1.5, 3.5, 5.0])
+    # unpool is a scatter-assign: colliding switches keep the last write
+    x = np.array([1.0, 5.0, 2.0, 0.0, 3.0]).reshape(1, 1, 5)
+    _, indices = oracles.max_pool_loop(x, 3, 1)
+    np.testing.assert_array_equal(indices[0, 0], [1, 1, 4])
+    g = np.array([10.0, 20.0, 30.0]).reshape(1, 1, 3)
+    unpooled = oracles.max_unpool_loop(g, indices, [5])
+    np.testing.assert_array_equal(unpooled[0, 0], [0, 20, 0, 0, 30])
+    expected = F.max_unpool1d(_t(g), torch.from_numpy(indices), 3, 1, output_size=[5])
+    np.testing.assert_array_equal(unpooled, expected.numpy())
+    # NaN wins; with two NaNs torch (and the oracle) report the last one
+    nan = math.nan
+    values, indices = oracles.max_pool_loop(
+        np.array([1.0, nan, 2.0, nan, 0.0]).reshape(1, 1, 5), 5
+    )
+    assert math.isnan(values[0, 0, 0]) and indices[0, 0, 0] == 3
+    # a dilated window that misses the input: -inf and torch's index
+    values, indices = oracles.max_pool_loop(np.full((1, 1, 1), 7.0), 2, 1, 1, 2)
+    assert values[0, 0, 0] == -math.inf and indices[0, 0, 0] == 1
+    plane = np.arange(4.0).reshape(1, 1, 2, 2)
+    values, indices = oracles.max_pool_loop(plane, (1, 2), 1, [(0, 0), (1, 1)], (1, 3))
+    expected, expected_idx = F.max_pool2d(_t(plane), (1, 2), 1, (0, 1), (1, 3), return_indices=True)
+    np.testing.assert_array_equal(values, expected.numpy())
+    np.testing.assert_array_equal(indices, expected_idx.numpy())
 
 
 # ---------------------------------------------------------------------------

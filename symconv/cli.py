@@ -1,0 +1,57 @@
+"""The ``symconv`` command line: ``symconv COMMAND [options]`` (also ``python -m symconv``).
+
+Each command lives in ``symconv.commands.<name>``; ``COMMAND_MODULES`` lists them.
+Exit codes: 0 success, 1 a check failed, 2 a usage error (one-line message on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from . import __version__
+
+#: Sub-command modules under ``symconv.commands``, in the order ``--help`` lists them.
+COMMAND_MODULES = ("shape", "matrix")
+
+
+class UsageError(Exception):
+    """A bad argument found after parsing; reported as a one-line message with exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every registered sub-command."""
+    parser = _Parser(prog="symconv", description="Convolution arithmetic as mathematics: shapes, matrices, "
+                                                 "proofs, LaTeX derivations and NumPy kernels.")
+    parser.add_argument("--version", action="version", version=f"symconv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"symconv.commands.{name.replace('-', '_')}")
+        child = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.register(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (``SystemExit`` for argparse exits)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args))
+    except (UsageError, ValueError, TypeError) as exc:
+        print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
