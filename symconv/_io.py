@@ -1,0 +1,125 @@
+"""Writing generated files safely: atomically, and never over a hand-edited file.
+
+Every file symconv writes goes through :func:`write_files`:
+
+* all targets are checked before any is written, so a refusal leaves nothing half-done;
+* each file is written to a temporary file in the same directory and moved into place
+  with :func:`os.replace` (atomic on POSIX), so a crash never leaves a partial file;
+* a manifest (``.symconv-manifest.json`` beside the files) records the SHA-256 of what
+  symconv wrote; an existing file whose content no longer matches its record (edited
+  by hand) or that symconv never wrote is refused unless ``force=True``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> write_files({folder / "a.txt": "one"})
+[PosixPath('...a.txt')]
+>>> (folder / "a.txt").write_text("edited by hand")
+14
+>>> write_files({folder / "a.txt": "two"})
+Traceback (most recent call last):
+...
+symconv._io.HandEditedError: ...a.txt was changed since symconv wrote it; use --force (force=True) to overwrite
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping
+
+__all__ = ["write_files", "HandEditedError", "MANIFEST", "digest"]
+
+MANIFEST = ".symconv-manifest.json"
+
+
+class HandEditedError(ValueError):
+    """A target exists and was not written (or was changed after being written) by symconv."""
+
+
+def digest(data: bytes) -> str:
+    """SHA-256 hex digest."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _as_bytes(content: str | bytes) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def check_writable(files: Mapping[Path, str | bytes], force: bool = False) -> None:
+    """Raise :class:`HandEditedError` if any target may not be overwritten."""
+    for path, content in files.items():
+        path = Path(path)
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a directory")
+        if force or not path.exists():
+            continue
+        current = path.read_bytes()
+        if current == _as_bytes(content):
+            continue
+        recorded = _read_manifest(path.parent).get(path.name)
+        if recorded != digest(current):
+            raise HandEditedError(f"{path} was changed since symconv wrote it; use --force (force=True) to overwrite"
+                                  if recorded else
+                                  f"{path} exists and was not written by symconv; use --force (force=True) to overwrite")
+
+
+def write_files(files: Mapping[Path, str | bytes], force: bool = False) -> list[Path]:
+    """Write generated files atomically after checking none was edited by hand.
+
+    Parameters
+    ----------
+    files : mapping of path to text (UTF-8) or bytes
+    force : bool
+        Overwrite files that were edited by hand or not written by symconv.
+
+    Returns
+    -------
+    list of Path
+        The paths written, in the order given.
+    """
+    targets = {Path(p): c for p, c in files.items()}
+    for path in targets:
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"output directory {path.parent} does not exist")
+    check_writable(targets, force)
+    by_folder: dict[Path, dict] = {}
+    for path, content in targets.items():
+        data = _as_bytes(content)
+        if not (path.exists() and path.read_bytes() == data):
+            _atomic_write(path, data)
+        by_folder.setdefault(path.parent, {})[path.name] = digest(data)
+    for folder, records in by_folder.items():
+        manifest = _read_manifest(folder)
+        manifest.update(records)
+        _atomic_write(folder / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+    return list(targets)

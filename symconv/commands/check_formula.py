@@ -1,0 +1,66 @@
+"""``symconv check-formula TEXT --op OP``: is this output-size formula right?
+
+Exit codes: 0 equivalent, 1 wrong or only conditionally equivalent, 2 input rejected.
+``--catalogue`` checks the shipped catalogue of formulas from documentation and posts
+(exit 1 if any verdict differs from the one recorded in the catalogue).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..check import CATALOGUE, OPERATORS, check_catalogue, check_formula, parse_assumptions
+
+NAME = "check-formula"
+HELP = "check an output-size formula against symconv's derivation (proof or smallest counterexample)"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``check-formula`` arguments."""
+    parser.add_argument("formula", nargs="?", help="the formula, e.g. \"(i-1)*s - 2*p + k\" (quote it)")
+    parser.add_argument("--op", choices=sorted(OPERATORS), help="the operator the formula is for")
+    parser.add_argument("--assume", default="", help="fixed values, e.g. \"d=1, output_padding=0\"")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--catalogue", action="store_true",
+                        help=f"check the {len(CATALOGUE)} catalogued real-world formulas")
+
+
+def _describe(result) -> list[str]:
+    lines = [f"formula:  {result.user}", f"symconv:  {result.derived}", f"verdict:  {result.verdict}"]
+    if result.condition:
+        lines.append(f"only when: {result.condition}")
+    if result.counterexample:
+        ce = result.counterexample
+        params = ", ".join(f"{k}={v}" for k, v in ce["params"].items())
+        torch = "" if ce["pytorch"] is None else f", PyTorch {ce['pytorch']}"
+        lines.append(f"counterexample: {params}: formula {ce['formula']}, symconv {ce['symconv']}{torch}")
+    how = "proved symbolically" if result.proved else "no symbolic proof found"
+    lines.append(f"checked on {result.checked} "
+                 f"configurations; {how}")
+    for step in result.steps:
+        lines.append(f"  {step.rule}: {step.after}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check one formula or the catalogue."""
+    if args.catalogue:
+        if args.formula is not None:
+            raise ValueError("give either a formula or --catalogue, not both")
+        rows = check_catalogue()
+        if args.json:
+            print(json.dumps([dict(source=src, expected=exp, **r.to_dict()) for src, r, exp in rows], default=str))
+        else:
+            for src, r, exp in rows:
+                mark = "" if r.verdict == exp else f"  (catalogue says {exp})"
+                detail = f" when {r.condition}" if r.condition else ""
+                print(f"{r.verdict:12s} {r.op:15s} {src}: {r.formula}{detail}{mark}")
+        return 0 if all(r.verdict == exp for _, r, exp in rows) else 1
+    if args.formula is None or args.op is None:
+        raise ValueError("a formula and --op are required (or use --catalogue)")
+    result = check_formula(args.formula, args.op, **parse_assumptions(args.assume))
+    if args.json:
+        print(json.dumps(result.to_dict(), default=str))
+    else:
+        print("\n".join(_describe(result)))
+    return 0 if result.verdict == "equivalent" else 1
