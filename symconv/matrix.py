@@ -44,6 +44,8 @@ __all__ = [
 
 #: Largest dense matrix (number of entries) that ``format='numpy'`` will allocate.
 DENSE_LIMIT = 50_000_000
+#: Largest number of stored entries a builder will produce (SymPy needs ~1 KiB each).
+NNZ_LIMIT = 5_000_000
 
 _FORMATS = ("sympy", "numpy", "coo")
 
@@ -128,6 +130,13 @@ def _weights(weight: Any, shape: tuple, owner: str) -> np.ndarray:
     if weight is None:
         return weight_symbols(shape, single)
     arr = np.asarray(weight, dtype=object) if _is_symbolic(weight) else np.asarray(weight)
+    if arr.dtype.kind not in "biuf" and not all(
+            isinstance(v, (sp.Basic, int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+            for v in arr.ravel()):
+        raise TypeError(f"{owner}: weight entries must be numbers or SymPy expressions, got dtype {arr.dtype} "
+                        f"(strings are never parsed)")
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{owner}: weight must be numeric, got dtype bool")
     if single and arr.shape == shape[2:]:
         arr = arr.reshape(shape)
     if arr.shape != shape:
@@ -174,6 +183,21 @@ def _require_concrete(spec: Any, owner: str) -> None:
     if spec.is_symbolic:
         raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
                          f"symconv.entry_formula(spec)")
+
+
+def _require_small(entries: int, owner: str, what: str) -> None:
+    """Refuse, before allocating, a matrix with more stored entries than :data:`NNZ_LIMIT`."""
+    if entries > NNZ_LIMIT:
+        raise ValueError(f"{owner}: {what} would store up to {entries:,} entries (about "
+                         f"{entries * 1024 / 2**30:.1f} GiB as SymPy objects), over the limit of {NNZ_LIMIT:,}; "
+                         f"use a smaller input, or raise symconv.matrix.NNZ_LIMIT")
+
+
+def _prod(values: Any) -> int:
+    out = 1
+    for v in values:
+        out *= int(v)
+    return out
 
 
 # --------------------------------------------------------------------------- convolution
@@ -230,6 +254,8 @@ def conv_matrix_of(spec: ConvSpec, weight: Any = None, format: str = "sympy") ->
     """:func:`conv_matrix` for an existing :class:`ConvSpec` with ``input_size``."""
     owner = "conv_matrix"
     _require_concrete(spec, owner)
+    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.output_size)
+                   * _prod(spec.kernel_size), owner, f"C for input_size={spec.input_size}")
     rels = relations(spec)
     weights = _weights(weight, spec.weight_shape, owner)
     n_out, n_in = int(np.prod(spec.output_size)), int(np.prod(spec.input_size))
@@ -283,6 +309,8 @@ def conv_transpose_matrix_of(spec: ConvTransposeSpec, weight: Any = None, format
     """:func:`conv_transpose_matrix` for an existing :class:`ConvTransposeSpec`."""
     owner = "conv_transpose_matrix"
     _require_concrete(spec, owner)
+    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.input_size)
+                   * _prod(spec.kernel_size), owner, f"the matrix for input_size={spec.input_size}")
     rels = relations(spec)
     weights = _weights(weight, spec.weight_shape, owner)
     n_in, n_out = int(np.prod(spec.input_size)), int(np.prod(spec.output_size))
@@ -303,6 +331,10 @@ def _pool_spec_for(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, d
                    ceil_mode: bool) -> tuple[MaxPoolSpec, np.ndarray]:
     ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None
     x = np.asarray(x)
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"pool_switch_matrix: x must be a real numeric array, got dtype {x.dtype}")
+    if x.size == 0:
+        raise ValueError(f"pool_switch_matrix: x must not be empty, got x.shape={x.shape}")
     if ndim is None:
         ndim = x.ndim
     if x.ndim not in (ndim, ndim + 1):
@@ -451,6 +483,9 @@ def upsample_matrix(input_size: Any, size: Any = None, scale_factor: Any = None,
     spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=input_size, ndim=ndim)
     owner = "upsample_matrix"
     _require_concrete(spec, owner)
+    taps = 4 if spec.mode == "bicubic" else 2 if spec.mode in ("linear", "bilinear", "trilinear") else 1
+    _require_small(_prod(spec.output_size) * taps ** spec.ndim + sum(int(o) for o in spec.output_size), owner,
+                   f"the interpolation matrix for output size {spec.output_size}")
     rows, cols, values = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([sp.Integer(1)], dtype=object)
     n_in, n_out = 1, 1
     for j in range(spec.ndim):

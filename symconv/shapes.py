@@ -126,7 +126,10 @@ def resize_size_axis(i: Size, size: Size | None = None, scale_factor: Any = None
     if isinstance(i, int):
         if isinstance(scale_factor, (Integral, Fraction)) or isinstance(scale_factor, sp.Rational):
             return int(math.floor(Fraction(i) * Fraction(str(scale_factor))))
-        return int(math.floor(i * float(scale_factor)))
+        scaled = i * float(scale_factor)
+        if not math.isfinite(scaled):
+            raise ValueError(f"upsample: scale_factor={scale_factor!r} gives an infinite output size for input {i}")
+        return int(math.floor(scaled))
     return sp.floor(i * exact_factor(scale_factor))
 
 

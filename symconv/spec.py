@@ -55,6 +55,10 @@ def _resolve_ndim(owner: str, ndim: Any, candidates: dict[str, Any]) -> int:
         return ndim
     if not lengths:
         return 1
+    empty = [name for name, length in lengths.items() if length == 0]
+    if empty:
+        raise ValueError(f"{owner}: {empty[0]} must have at least one entry (one per spatial dimension), "
+                         f"got {empty[0]}=()")
     distinct = set(lengths.values())
     if len(distinct) > 1:
         raise ValueError(f"{owner}: per-dimension arguments disagree on the number of dimensions: "
