@@ -544,7 +544,7 @@ class UpsampleSpec(_Spec):
             raise ValueError(f"{owner}: mode={self.mode!r} needs {_MODE_NDIM[self.mode]} spatial dimensions, "
                              f"got ndim={ndim}")
         if self.align_corners is None:
-            align = False
+            align = False if self.mode in _INTERPOLATING else None  # None keeps with_input() valid
         elif self.mode not in _INTERPOLATING:
             raise ValueError(f"{owner}: align_corners can only be set with the interpolating modes "
                              f"{' | '.join(_INTERPOLATING)}, got mode={self.mode!r}, "

@@ -1,0 +1,61 @@
+"""``symconv analyze STACK.json``: per-layer sizes, receptive fields, overlap and decoder checks.
+
+``symconv analyze stack.json --i 224`` prints one row per layer (output size, symbolic output
+size, receptive field, jump, overlap of transposed layers) followed by the checkerboard and
+size warnings; ``--json`` prints a list with one object per layer; ``--plot out.png`` also
+writes a heat map of every transposed layer's overlap map. The input size comes from ``--i``,
+else the file's ``input_size``, else 224.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..stack import analyze, load_stack
+from ._args import integer
+
+NAME = "analyze"
+HELP = "analyse a stack of layers (JSON file): sizes, receptive fields, checkerboard overlap, decoder sizes"
+DEFAULT_INPUT = 224
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """``224`` or ``224,320`` (one size per spatial dimension)."""
+    values = tuple(integer(part) for part in text.split(","))
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
+    return values
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``analyze`` arguments."""
+    parser.add_argument("stack", help="JSON file: a list of layers {\"op\": ..., PyTorch argument names}, "
+                                      "or an object with 'layers' (YAML if PyYAML is installed)")
+    parser.add_argument("--i", type=_sizes, default=None,
+                        help=f"input size, one value or one per dimension 'H,W' (default: the file's "
+                             f"input_size, else {DEFAULT_INPUT})")
+    parser.add_argument("--dims", type=integer, default=None,
+                        help="number of spatial dimensions (default: from the file, else 2)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list with one object per layer")
+    parser.add_argument("--plot", metavar="OUT.png", default=None,
+                        help="write a heat map of the transposed layers' overlap maps")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse the stack and print the table (or JSON)."""
+    if args.dims is not None and not 1 <= args.dims <= 6:
+        raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
+    size = None
+    if args.i is not None:
+        size = args.i[0] if len(args.i) == 1 else args.i
+    stack = load_stack(args.stack, ndim=args.dims, input_size=size)
+    if size is None and stack.input_size is None:
+        size = DEFAULT_INPUT
+    report = analyze(stack, size)
+    if args.plot:
+        report.plot(args.plot)
+    if args.json:
+        print("[\n" + ",\n".join(json.dumps(layer) for layer in report.as_dicts()) + "\n]")
+    else:
+        print(report.table())
+    return 0
