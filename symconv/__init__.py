@@ -11,34 +11,51 @@ Examples
 >>> symconv.conv_matrix((4, 4), 3).shape
 (4, 16)
 """
+from .check import check_formula
+from .graphs import ReceptiveHull, graph, overlap_count, overlap_counts, overlap_map, overlap_pattern, transpose_graph
 from .index import AxisRelation, entry_delta_sum, entry_formula, relations
 from .matrix import (conv_matrix, conv_transpose_matrix, pool_switch_matrix, pool_switches, unpool_matrix,
                      upsample_matrix)
 from .shapes import (conv_output_size, conv_transpose_output_size, lost_remainder, pool_output_size,
                      unpool_output_size, upsample_output_size)
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
+from .stack import Layer, StackAnalysis, analyze, load_stack, repeated_layers, stack_graph
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AvgPoolSpec",
     "AxisRelation",
+    "Layer",
+    "ReceptiveHull",
+    "StackAnalysis",
     "ConvSpec",
     "ConvTransposeSpec",
     "MaxPoolSpec",
     "MaxUnpoolSpec",
     "UpsampleSpec",
+    "analyze",
+    "check_formula",
     "conv_matrix",
     "conv_output_size",
     "conv_transpose_matrix",
     "conv_transpose_output_size",
     "entry_delta_sum",
     "entry_formula",
+    "graph",
+    "load_stack",
     "lost_remainder",
+    "overlap_count",
+    "overlap_counts",
+    "overlap_map",
+    "overlap_pattern",
     "pool_output_size",
     "pool_switch_matrix",
     "pool_switches",
     "relations",
+    "repeated_layers",
+    "stack_graph",
+    "transpose_graph",
     "unpool_matrix",
     "unpool_output_size",
     "upsample_matrix",
