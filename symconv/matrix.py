@@ -65,7 +65,14 @@ def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     out_shape = tuple(rel.o for rel in rels)
     in_shape = tuple(rel.i for rel in rels)
     rows_all, cols_all, taps_all = [], [], []
-    for tap_index, taps in enumerate(product(*(range(rel.k) for rel in rels))):
+    if len(rels) == 1:                      # one axis: the progressions are the flat indices
+        rel, (starts, stops) = rels[0], progressions[0]
+        for t in range(rel.k):
+            sources = np.arange(starts[t], stops[t])
+            rows_all.append(sources)
+            cols_all.append(sources * rel.s + t * rel.d - rel.p_b)
+            taps_all.append(np.full(sources.shape, t))
+    for tap_index, taps in enumerate(product(*(range(rel.k) for rel in rels)) if len(rels) > 1 else ()):
         ranges = []
         for axis, (rel, t) in enumerate(zip(rels, taps)):
             start, stop = progressions[axis][0][t], progressions[axis][1][t]
@@ -180,6 +187,11 @@ def _emit(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[i
 
 
 def _require_concrete(spec: Any, owner: str) -> None:
+    if isinstance(spec, (ConvSpec, ConvTransposeSpec)):
+        sizes = (*spec.input_size, *spec.kernel_size, *spec.stride, *spec.dilation, *sum(spec.padding, ()),
+                 spec.in_channels, spec.out_channels, spec.groups)
+        if all(type(v) is int for v in sizes):
+            return
     if spec.is_symbolic:
         raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
                          f"symconv.entry_formula(spec)")

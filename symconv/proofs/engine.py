@@ -1,0 +1,566 @@
+r"""The proof engine: theorems, verified steps, the dependency graph, and grid cross-checks.
+
+A :class:`Theorem` has a name, a statement (a SymPy relation, or an ``And`` of them), assumptions
+(integer symbols with ranges), a proof (ordered :class:`Step` s, each with the expression before,
+after, and the rule used), the lemmas it uses, and a :class:`Grid` -- an exhaustive set of small
+concrete configurations on which both sides of the statement are computed with the matrices of the
+core model.
+
+:func:`prove` verifies every step with its rule (:mod:`symconv.proofs.rules`), checks that the
+steps establish the statement, runs the grid, and returns a :class:`Result` whose status is
+
+* ``proved`` -- every step verified, the statement established, every lemma proved, grid agrees;
+* ``checked`` -- the grid agrees but there is no symbolic proof (``reason`` says why) or a lemma
+  used is only checked;
+* ``failed`` -- a step SymPy cannot verify, the steps do not establish the statement, or a grid
+  counterexample (the smallest is reported).
+
+Examples
+--------
+>>> from symconv.proofs import prove
+>>> result = prove("conv_output_size")
+>>> result.status
+'proved'
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+import networkx as nx
+import numpy as np
+import sympy as sp
+
+from ..symbols import BY_NAME
+from .rules import Context, check_step, prove_holds, same
+
+__all__ = ["Step", "StepResult", "Grid", "Theorem", "Result", "register", "theorem", "theorems", "prove",
+           "prove_all", "check_claim", "dependency_graph", "export_graph", "step", "holds", "run_grid",
+           "evaluate_expr", "STATUSES", "GRID_LEVELS", "QUICK_MAX_I"]
+
+STATUSES = ("proved", "checked", "failed")
+
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class Step:
+    r"""One proof step: ``before rel after`` by ``rule``.
+
+    ``params`` are the rule's arguments (a substitution, the re-indexing map, the variable
+    differentiated by...). ``why`` is a short human justification for the write-up.
+
+    Examples
+    --------
+    >>> from symconv.symbols import i, s
+    >>> step = Step(s*sp.floor(i/s) + sp.Mod(i, s), i, "floor-mod", "division with remainder")
+    >>> step.verify(Context()) is None
+    True
+    """
+
+    before: Any
+    after: Any
+    rule: str
+    why: str = ""
+    rel: str = "="
+    params: tuple = ()
+
+    def verify(self, ctx: Context) -> str | None:
+        """``None`` when SymPy verifies the step under ``ctx``, else the reason."""
+        params = dict(self.params)
+        if self.rel != "=" and self.rule == "bound":
+            params["rel"] = {"=": "=", "<=": "<=", "<": "<", ">=": ">=", ">": ">", "!=": "!="}[self.rel]
+        return check_step(self.rule, self.before, self.after, ctx, **params)
+
+    def relation(self) -> sp.Basic:
+        """The step as a SymPy relation (unevaluated)."""
+        ops = {"=": sp.Eq, "<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "!=": sp.Ne}
+        return ops[self.rel](self.before, self.after, evaluate=False)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {sp.latex(self.relation())}\\quad\\text{{({self.rule})}}$"
+
+
+def step(before: Any, after: Any, rule: str, why: str = "", rel: str = "=", **params: Any) -> Step:
+    """Build a :class:`Step` with keyword parameters for its rule."""
+    return Step(sp.sympify(before), sp.sympify(after), rule, why, rel, tuple(params.items()))
+
+
+# --------------------------------------------------------------------------- grids
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A finite set of concrete configurations and the two sides of the statement on each.
+
+    ``configs()`` yields dicts smallest first (so the first failure is the smallest
+    counterexample); ``lhs(cfg)`` and ``rhs(cfg)`` compute the sides (ints, tuples or arrays).
+    """
+
+    description: str
+    configs: Callable[[], Iterable[dict]]
+    lhs: Callable[[dict], Any]
+    rhs: Callable[[dict], Any]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return _jsonable(v.tolist())
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return int(v) if float(v).is_integer() else float(v)
+    if isinstance(v, sp.Basic):
+        return int(v) if v.is_Integer else str(v)
+    return v
+
+
+#: Grid levels: ``'full'`` (the documented grids) or ``'quick'`` (only configurations whose input sizes
+#: are all <= QUICK_MAX_I; for tests).
+GRID_LEVELS = ("full", "quick")
+QUICK_MAX_I = 3
+
+
+def _small(cfg: dict) -> bool:
+    sizes = cfg.get("i", 1)
+    return max(sizes) <= QUICK_MAX_I if isinstance(sizes, tuple) else sizes <= QUICK_MAX_I
+
+
+def run_grid(grid: Grid, level: str = "full") -> tuple[int, dict | None]:
+    """Number of configurations checked and the first (smallest) counterexample, if any."""
+    if level not in GRID_LEVELS:
+        raise ValueError(f"prove: grid must be one of {', '.join(GRID_LEVELS)}, got grid={level!r}")
+    count = 0
+    for cfg in grid.configs():
+        if level == "quick" and not _small(cfg):
+            continue
+        count += 1
+        lhs, rhs = grid.lhs(cfg), grid.rhs(cfg)
+        if not _equal(lhs, rhs):
+            return count, {"config": _jsonable(cfg), "lhs": _jsonable(lhs), "rhs": _jsonable(rhs)}
+    return count, None
+
+
+def evaluate_expr(expr: sp.Basic, cfg: dict) -> Any:
+    """Evaluate a SymPy size expression on a configuration (keys are the paper's letters)."""
+    mapping = {BY_NAME.get(name, sp.Symbol(name)): value for name, value in cfg.items()
+               if isinstance(value, (int, np.integer))}
+    mapping.update({sym: cfg[sym.name] for sym in expr.free_symbols if sym.name in cfg})
+    value = sp.sympify(expr).subs(mapping)
+    return int(value) if value.is_Integer else value
+
+
+# --------------------------------------------------------------------------- theorems
+
+
+@dataclass(frozen=True)
+class Theorem:
+    r"""A statement with assumptions, a proof, the lemmas it uses and a grid cross-check.
+
+    Attributes
+    ----------
+    name : str
+        Identifier (``symconv prove NAME``).
+    title : str
+        One line for tables and the write-up.
+    statement : sympy.Basic
+        A relation (``Eq``, ``Le`` ...) or an ``And`` of them; matrix identities are stated entrywise.
+    assumptions : tuple of Range
+        Integer symbols with ranges (symbols' own sign assumptions apply too).
+    equalities : tuple of (symbol, expr)
+        Special-case assumptions (``s = 1``) and parametrisations (``i = k + s n``).
+    proof : callable or None
+        Returns the list of :class:`Step`; ``None`` when there is no symbolic proof (then ``reason``).
+    uses : tuple of str
+        Lemmas (other theorems) the proof relies on.
+    grid : Grid or None
+    family : int
+        The issue's theorem number (1-13).
+    kind : {'theorem', 'lemma'}
+    reason : str
+        Why the symbolic proof is missing (status ``checked``).
+    reference : str
+        Literature (e.g. "Dumoulin & Visin, Rel. 6").
+    """
+
+    name: str
+    title: str
+    statement: Any
+    assumptions: tuple = ()
+    equalities: tuple = ()
+    proof: Callable[[], list] | None = None
+    uses: tuple = ()
+    grid: Grid | None = None
+    family: int = 0
+    kind: str = "theorem"
+    reason: str = ""
+    reference: str = ""
+
+    @property
+    def context(self) -> Context:
+        """The assumptions as a verification context."""
+        return Context(tuple(self.assumptions), tuple(self.equalities))
+
+    def assumption_relations(self) -> list:
+        """Assumptions as SymPy relations (ranges, then equalities)."""
+        out = [rel for rg in self.assumptions for rel in rg.relations()]
+        out += [sp.Eq(sym, value, evaluate=False) for sym, value in self.equalities]
+        return out
+
+    def variant(self, name: str | None = None, *, lhs: Any = None, rhs: Any = None, statement: Any = None,
+                proof: Callable[[], list] | None = None, reason: str = "user-supplied variant") -> "Theorem":
+        """A user-supplied variant: replace a side of the grid check (a callable ``cfg -> value`` or
+        a SymPy expression in the configuration's letters) and/or the statement and proof.
+
+        A variant without a proof is grid-checked only: a false one comes back ``failed`` with the
+        smallest counterexample, a true one ``checked``.
+        """
+        grid = self.grid
+        if grid is not None and (lhs is not None or rhs is not None):
+            grid = replace(grid, lhs=_side(lhs) if lhs is not None else grid.lhs,
+                           rhs=_side(rhs) if rhs is not None else grid.rhs)
+        return replace(self, name=name or f"{self.name}~variant", statement=statement or self.statement,
+                       proof=proof, grid=grid, reason=reason if proof is None else "", uses=self.uses)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {sp.latex(self.statement)}$"
+
+
+def _side(value: Any) -> Callable[[dict], Any]:
+    if callable(value) and not isinstance(value, sp.Basic):
+        return value
+    expr = sp.sympify(value)
+    return lambda cfg: evaluate_expr(expr, cfg)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A step with its verification outcome and time."""
+
+    step: Step
+    ok: bool
+    reason: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Result:
+    r"""The outcome of :func:`prove`.
+
+    ``seconds`` is this theorem's own time (proof + grid), ``proof_seconds`` and ``grid_seconds``
+    its parts; ``grid_count`` the number of configurations checked; ``counterexample`` (when the
+    grid found one) ``{'config': ..., 'lhs': ..., 'rhs': ...}``; ``reason`` why it is not
+    ``proved``.
+    """
+
+    theorem: Theorem
+    status: str
+    steps: tuple
+    seconds: float
+    proof_seconds: float
+    grid_seconds: float
+    grid_count: int
+    counterexample: dict | None
+    reason: str
+
+    @property
+    def name(self) -> str:
+        """The theorem's name."""
+        return self.theorem.name
+
+    @property
+    def uses(self) -> tuple:
+        """Names of the lemmas used."""
+        return tuple(self.theorem.uses)
+
+    def to_dict(self) -> dict:
+        """JSON form: name, status, seconds, uses (and counterexample / reason when relevant)."""
+        out = {"name": self.name, "status": self.status, "seconds": round(self.seconds, 4),
+               "uses": list(self.uses), "grid_count": self.grid_count}
+        if self.status == "failed":
+            out["counterexample"] = self.counterexample
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+    def _repr_latex_(self) -> str:
+        name = self.name.replace("_", "\\_")
+        lines = [f"\\text{{{name}: {self.status}}}", sp.latex(self.theorem.statement)]
+        lines += [sp.latex(sr.step.relation()) + f"\\quad\\text{{({sr.step.rule})}}" for sr in self.steps]
+        return "$\\begin{aligned}" + "\\\\ ".join("&" + line for line in lines) + "\\end{aligned}$"
+
+
+# --------------------------------------------------------------------------- registry and graph
+
+_REGISTRY: dict[str, Theorem] = {}
+
+
+def register(thm: Theorem) -> Theorem:
+    """Add a theorem to the registry (names are unique)."""
+    if thm.name in _REGISTRY:
+        raise ValueError(f"register: a theorem named {thm.name!r} already exists")
+    _REGISTRY[thm.name] = thm
+    return thm
+
+
+def _load() -> None:
+    from . import matrices, pooling, sizes  # noqa: F401 - registration side effect
+
+
+def theorem(name: str) -> Theorem:
+    """The registered theorem called ``name``."""
+    _load()
+    if name not in _REGISTRY:
+        raise ValueError(f"prove: unknown theorem {name!r}; symconv.proofs.theorems() lists them")
+    return _REGISTRY[name]
+
+
+def theorems() -> list[str]:
+    """Names of all theorems and lemmas, in a topological order of the dependency graph.
+
+    Examples
+    --------
+    >>> names = theorems()
+    >>> names.index("conv_output_size") < names.index("dv_rel_06")
+    True
+    """
+    return list(nx.topological_sort(dependency_graph()))
+
+
+def dependency_graph() -> nx.DiGraph:
+    """The DiGraph lemma -> theorem over all registered theorems; a cycle raises ``ValueError``.
+
+    Node attributes: ``kind``, ``family``, ``title``.
+    """
+    _load()
+    graph = nx.DiGraph()
+    for name, thm in _REGISTRY.items():
+        graph.add_node(name, kind=thm.kind, family=thm.family, title=thm.title)
+    for name, thm in _REGISTRY.items():
+        for used in thm.uses:
+            if used not in _REGISTRY:
+                raise ValueError(f"dependency graph: {name!r} uses unknown lemma {used!r}")
+            graph.add_edge(used, name)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return graph
+    raise ValueError("dependency graph: cycle " + " -> ".join(f"{u}" for u, _ in cycle) + f" -> {cycle[0][0]}")
+
+
+def export_graph(format: str = "json") -> Any:
+    """The dependency graph for a figure: node-link ``dict`` (``'json'``) or Graphviz source (``'dot'``).
+
+    Examples
+    --------
+    >>> export_graph("dot").splitlines()[0]
+    'digraph theorems {'
+    """
+    graph = dependency_graph()
+    if format == "json":
+        return nx.node_link_data(graph, edges="edges")
+    if format == "dot":
+        lines = ["digraph theorems {", "  rankdir=LR;"]
+        for node, data in graph.nodes(data=True):
+            shape = "ellipse" if data["kind"] == "lemma" else "box"
+            lines.append(f'  "{node}" [shape={shape}, label="{node}\\n({data["family"]})"];')
+        lines += [f'  "{u}" -> "{v}";' for u, v in graph.edges()]
+        lines.append("}")
+        return "\n".join(lines)
+    raise ValueError(f"export_graph: format must be 'json' or 'dot', got format={format!r}")
+
+
+# --------------------------------------------------------------------------- proving
+
+
+def _conjuncts(statement: Any) -> list:
+    statement = sp.sympify(statement)
+    return list(statement.args) if isinstance(statement, sp.And) else [statement]
+
+
+_COMBINE = {("=", "="): "=", ("=", "<="): "<=", ("<=", "="): "<=", ("<=", "<="): "<=", ("=", "<"): "<",
+            ("<", "="): "<", ("<", "<="): "<", ("<=", "<"): "<", ("<", "<"): "<"}
+
+
+def _established(steps: list) -> list[tuple[Any, str, Any]]:
+    """Chains of consecutive steps (``after`` of one is ``before`` of the next) as (start, rel, end)."""
+    out: list = []
+    chain: list | None = None
+    for st in steps:
+        if chain is not None and chain[2] == st.before and (chain[1], st.rel) in _COMBINE:
+            chain = [chain[0], _COMBINE[(chain[1], st.rel)], st.after]
+        else:
+            if chain is not None:
+                out.append(tuple(chain))
+            chain = [st.before, st.rel, st.after]
+        out.append((st.before, st.rel, st.after))
+    if chain is not None:
+        out.append(tuple(chain))
+    return out
+
+
+def _covers(claim: Any, facts: list, ctx: Context) -> bool:
+    claim = sp.sympify(claim)
+    if claim is sp.true:
+        return True
+    flips = {"<=": ">=", "<": ">", ">=": "<=", ">": "<", "=": "=", "!=": "!="}
+    kinds = {sp.Eq: "=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">", sp.Ne: "!="}
+    kind = kinds.get(type(claim))
+    if kind is None:
+        return False
+    oriented = [(a, r, b) for start, rel, end in facts for a, r, b in ((start, rel, end), (end, flips[rel], start))
+                if r == kind or (kind == "<=" and r in ("<", "=")) or (kind == ">=" and r in (">", "="))]
+    if any(a == claim.lhs and b == claim.rhs for a, _r, b in oriented):       # structural match first
+        return True
+    return any(same(a, claim.lhs, ctx) and same(b, claim.rhs, ctx) for a, _r, b in oriented)
+
+
+def _run_proof(thm: Theorem) -> tuple[list[StepResult], str]:
+    """Verify every step; return the step results and the reason the proof fails ('' if none)."""
+    ctx = thm.context
+    try:
+        steps = list(thm.proof())
+    except (TypeError, ValueError, AttributeError, NotImplementedError) as exc:
+        return [], f"building the proof raised {type(exc).__name__}: {exc}"
+    results, reason = [], ""
+    lemma_facts = [(c.lhs, "=", c.rhs) for u in thm.uses for c in _conjuncts(theorem(u).statement)
+                   if isinstance(c, sp.Eq)]
+    for n, st in enumerate(steps, 1):
+        t0 = time.perf_counter()
+        if st.rule == "use":
+            why = _check_use(st, _established(steps[: n - 1]) + lemma_facts, ctx)
+        else:
+            why = st.verify(ctx)
+        results.append(StepResult(st, why is None, why, time.perf_counter() - t0))
+        if why is not None and not reason:
+            reason = f"step {n} ({st.rule}) not verified: {why}"
+    if reason:
+        return results, reason
+    facts = _established(steps)
+    for claim in _conjuncts(thm.statement):
+        if not _covers(claim, facts, ctx):
+            return results, f"the steps do not establish {claim}"
+    return results, ""
+
+
+def _check_use(st: Step, facts: list, ctx: Context) -> str | None:
+    """Rule ``use``: the step rewrites with an equation established earlier in the proof or stated
+    by a lemma, instantiated by ``inst`` (free symbols of an identity may be renamed)."""
+    params = dict(st.params)
+    inst = dict(params.get("inst", {}))
+    lhs, rhs = sp.sympify(params["eq"][0]), sp.sympify(params["eq"][1])
+    if not any(rel == "=" and ((same(a, lhs, ctx) and same(b, rhs, ctx)) or (same(a, rhs, ctx) and same(b, lhs, ctx)))
+               for a, rel, b in facts):
+        return f"use: {lhs} = {rhs} is neither an earlier step nor a lemma's statement"
+    lhs_i, rhs_i = lhs.xreplace(inst), rhs.xreplace(inst)
+    before = sp.sympify(st.before)
+    for old, new in ((lhs_i, rhs_i), (rhs_i, lhs_i)):
+        if same(before.xreplace({old: new}), st.after, ctx) or (same(before, old, ctx) and same(st.after, new, ctx)):
+            return None
+    return "use: the step is not an instance of the equation"
+
+
+def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") -> Result:
+    t0 = time.perf_counter()
+    steps: list = []
+    reason = ""
+    symbolic = thm.proof is not None
+    if symbolic:
+        steps, reason = _run_proof(thm)
+    t1 = time.perf_counter()
+    count, counterexample = (0, None)
+    if thm.grid is not None:
+        count, counterexample = run_grid(thm.grid, level)
+    t2 = time.perf_counter()
+    if counterexample is not None:
+        status, reason = "failed", reason or f"grid counterexample after {count} configurations"
+    elif symbolic and reason:
+        status = "failed"
+    elif not symbolic:
+        status, reason = "checked", thm.reason or "no symbolic proof"
+    else:
+        weak = [u for u in thm.uses if lemma_status.get(u) != "proved"]
+        failed = [u for u in weak if lemma_status.get(u) == "failed"]
+        if failed:
+            status, reason = "failed", "uses failed lemma " + ", ".join(failed)
+        elif weak:
+            status, reason = "checked", "uses lemma(s) only checked: " + ", ".join(weak)
+        else:
+            status = "proved"
+    return Result(thm, status, tuple(steps), t2 - t0, t1 - t0, t2 - t1, count, counterexample, reason)
+
+
+@lru_cache(maxsize=None)
+def _prove_registered(name: str, level: str = "full") -> Result:
+    thm = theorem(name)
+    lemma_status = {u: _prove_registered(u, level).status for u in thm.uses}
+    return _prove_one(thm, lemma_status, level)
+
+
+def prove(name: Any, grid: str = "full") -> Result:
+    """Prove a registered theorem by name (its lemmas first) or a :class:`Theorem` object (e.g. a
+    :meth:`Theorem.variant`). ``grid='quick'`` checks only the grid configurations with input sizes
+    <= ``QUICK_MAX_I`` (for tests); results are cached per (name, grid).
+
+    Examples
+    --------
+    >>> prove("dv_rel_03").status
+    'proved'
+    """
+    if grid not in GRID_LEVELS:
+        raise ValueError(f"prove: grid must be one of {', '.join(GRID_LEVELS)}, got grid={grid!r}")
+    if isinstance(name, Theorem):
+        lemma_status = {u: _prove_registered(u, grid).status for u in name.uses}
+        return _prove_one(name, lemma_status, grid)
+    return _prove_registered(name, grid)
+
+
+def prove_all(names: Iterable[str] | None = None, grid: str = "full") -> list[Result]:
+    """Results for ``names`` (default: every theorem), in topological order."""
+    order = theorems()
+    if names is not None:
+        names = list(names)
+        for n in names:
+            theorem(n)
+    wanted = order if names is None else [n for n in order if n in set(names)]
+    return [prove(n, grid) for n in wanted]
+
+
+def check_claim(base: str, *, name: str | None = None, lhs: Any = None, rhs: Any = None,
+                grid: str = "full") -> Result:
+    """Run a user-supplied variant of theorem ``base`` (grid only): replace a side by a callable
+    ``cfg -> value`` or a SymPy expression in the configuration's letters.
+
+    Examples
+    --------
+    >>> from symconv.symbols import i, k, s, d, p_b, p_a, a
+    >>> wrong = s*(i - 1) + d*(k - 1) + 1 + p_b + p_a + a
+    >>> result = check_claim("transpose_output_size", rhs=wrong)
+    >>> result.status, result.counterexample["config"]["p_b"] + result.counterexample["config"]["p_a"] > 0
+    ('failed', True)
+    """
+    return prove(theorem(base).variant(name, lhs=lhs, rhs=rhs), grid)
+
+
+def holds(relation: Any, assumptions: tuple = ()) -> bool:
+    """Whether the engine proves ``relation`` from integer ranges (a convenience for proofs)."""
+    return prove_holds(relation, Context(tuple(assumptions)))
+

@@ -1,0 +1,297 @@
+r"""The concrete configurations every theorem is cross-checked on, and the cached core-model matrices.
+
+1-D grid (exhaustive): :math:`1 \le i \le 12`, :math:`1 \le k \le 5`, :math:`1 \le s \le 4`,
+:math:`1 \le d \le 3` (``d = 1`` only when ``k = 1``: dilation does not act on a single tap), and
+every padding pair :math:`0 \le p_b, p_a \le d(k-1)` -- asymmetric included -- for which the kernel
+fits (:math:`i + p_b + p_a \ge d(k-1)+1`): 23,224 configurations. (With :math:`p > d(k-1)` whole
+windows lie in the padding and the transposed conv's equivalent padding :math:`d(k-1)-p` is a crop.)
+Transposed convolutions add every output padding :math:`0 \le a < \max(s, d)` allowed by PyTorch.
+
+2-D grid: every 1-D configuration with :math:`i \le 7, k \le 3, s \le 3, d \le 2` on the first axis,
+paired with each of four fixed second-axis configurations (asymmetric padding, stride, dilation,
+a 1-tap kernel), so that each axis parameter is exercised against a different other axis.
+
+Matrix theorems run on :func:`relation_configs`: one configuration per distinct per-axis index relation
+``(i, o, k, s, d, p_b)`` -- ``p_a`` reaches the core model's matrices only through ``o`` -- which is
+13,502 of the 23,224 1-D configurations and 2,656 of the 3,684 2-D ones. Size theorems use every
+configuration. Transposed layers in matrix theorems use the output padding that restores the conv's
+input (``a < s``); the size theorems cover every ``a < max(s, d)``.
+
+Configurations are sorted smallest first (by the sum of their parameters), so the first failure is the
+smallest counterexample. ``prove(..., grid='quick')`` keeps only those with input sizes <= 3 (tests).
+
+Examples
+--------
+>>> len(conv_axes())
+23224
+>>> conv_axes()[0]
+(1, 1, 1, 1, 0, 0)
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+
+import numpy as np
+
+from ..matrix import conv_matrix_of, conv_transpose_matrix_of
+from ..spec import ConvSpec, ConvTransposeSpec
+
+__all__ = ["conv_axes", "conv_configs", "relation_configs", "restoring", "transpose_configs", "configs_2d", "spec_of", "tspec_of", "weight_of",
+           "conv_C", "conv_T", "count_windows", "GRID_1D", "GRID_2D", "PARTNERS"]
+
+GRID_1D = ("1-D: i<=12, k<=5, s<=4, d<=3, all paddings 0<=p_b,p_a<=d(k-1) with the kernel fitting")
+GRID_2D = ("2-D: first axis i<=7, k<=3, s<=3, d<=2 with all its paddings, times 4 fixed second axes")
+
+#: The fixed second axes of the 2-D grid, as (i, k, s, d, p_b, p_a).
+PARTNERS = ((3, 2, 1, 1, 0, 1), (5, 3, 2, 1, 1, 0), (6, 2, 2, 2, 2, 1), (4, 1, 3, 1, 0, 0))
+
+
+@lru_cache(maxsize=None)
+def conv_axes(max_i: int = 12, max_k: int = 5, max_s: int = 4, max_d: int = 3) -> tuple:
+    """All valid one-axis configurations ``(i, k, s, d, p_b, p_a)``, smallest first."""
+    out = []
+    for i, k, s, d in product(range(1, max_i + 1), range(1, max_k + 1), range(1, max_s + 1), range(1, max_d + 1)):
+        if k == 1 and d > 1:
+            continue
+        full = d * (k - 1)
+        for pb, pa in product(range(full + 1), repeat=2):
+            if i + pb + pa >= full + 1:
+                out.append((i, k, s, d, pb, pa))
+    out.sort(key=lambda c: (sum(c), c))
+    return tuple(out)
+
+
+def _as_dict(axes: tuple) -> dict:
+    """A configuration dict: scalars for one axis, per-axis tuples for several."""
+    names = ("i", "k", "s", "d", "p_b", "p_a")
+    if len(axes) == 1:
+        return dict(zip(names, axes[0]))
+    return {n: tuple(ax[j] for ax in axes) for j, n in enumerate(names)}
+
+
+def conv_configs(ndim: int = 1) -> list:
+    """Convolution configurations as dicts (``ndim`` 1 or 2)."""
+    return list(_conv_configs(ndim))
+
+
+@lru_cache(maxsize=None)
+def _conv_configs(ndim: int) -> tuple:
+    if ndim == 1:
+        return tuple(_as_dict((ax,)) for ax in conv_axes())
+    return tuple(_as_dict(axes) for axes in configs_2d())
+
+
+def freeze(cfg: dict) -> tuple:
+    """A hashable form of a configuration dict."""
+    return tuple(sorted(cfg.items()))
+
+
+def per_config(fn):
+    """Cache a function of one configuration dict (the grid calls lhs and rhs on the same one)."""
+    @lru_cache(maxsize=4096)
+    def cached(frozen: tuple):
+        return fn(dict(frozen))
+
+    def wrapper(cfg: dict):
+        return cached(freeze(cfg))
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+@lru_cache(maxsize=None)
+def configs_2d() -> tuple:
+    """The 2-D grid as pairs of axis configurations."""
+    first = [ax for ax in conv_axes() if ax[0] <= 7 and ax[1] <= 3 and ax[2] <= 3 and ax[3] <= 2]
+    return tuple((ax, partner) for ax in first for partner in PARTNERS)
+
+
+def transpose_configs(ndim: int = 1, restoring: bool = False):
+    """Transposed-conv configurations: a conv configuration plus output padding ``a``.
+
+    ``i`` stays the *conv's* input size; the transposed layer's input is the conv's output. With
+    ``restoring`` only ``a < s`` (then the conv maps the transposed output back to its input size).
+    """
+    out = []
+    for cfg in conv_configs(ndim):
+        s, d = cfg["s"], cfg["d"]
+        if ndim == 1:
+            limit = s if restoring else max(s, d)
+            out += [dict(cfg, a=a) for a in range(limit)]
+        else:
+            out.append(dict(cfg, a=(0,) * ndim))
+            rem = tuple((i + pb + pa - dd * (k - 1) - 1) % ss for i, k, ss, dd, pb, pa in
+                        zip(cfg["i"], cfg["k"], cfg["s"], cfg["d"], cfg["p_b"], cfg["p_a"]))
+            if any(rem):
+                out.append(dict(cfg, a=rem))
+    return out
+
+
+def _tuple(v) -> tuple:
+    return tuple(v) if isinstance(v, tuple) else (v,)
+
+
+def key_of(cfg: dict) -> tuple:
+    """A hashable key of a configuration (per-axis tuples)."""
+    return tuple(_tuple(cfg[n]) for n in ("i", "k", "s", "d", "p_b", "p_a")) + (_tuple(cfg.get("a", 0)),)
+
+
+@lru_cache(maxsize=None)
+def _spec(key: tuple) -> ConvSpec:
+    i, k, s, d, pb, pa, _a = key
+    return ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
+
+
+def spec_of(cfg: dict) -> ConvSpec:
+    """The :class:`ConvSpec` of a configuration."""
+    return _spec(key_of(cfg))
+
+
+@lru_cache(maxsize=None)
+def _tspec(key: tuple) -> ConvTransposeSpec:
+    i, k, s, d, pb, pa, a = key
+    return ConvTransposeSpec(k, s, tuple(zip(pb, pa)), a, d, input_size=_spec(key).output_size, ndim=len(i))
+
+
+def tspec_of(cfg: dict) -> ConvTransposeSpec:
+    """The transposed layer of a configuration: input = the conv's output, output padding ``a``."""
+    return _tspec(key_of(cfg))
+
+
+def weight_of(kernel_size: tuple) -> np.ndarray:
+    """Fixed integer weights ``1, 2, ..., K`` (no symmetry, so a missing flip shows)."""
+    kernel_size = _tuple(kernel_size)
+    return np.arange(1, int(np.prod(kernel_size)) + 1, dtype=np.int64).reshape(kernel_size)
+
+
+def restoring(cfg: dict) -> dict:
+    """The configuration with the output padding ``a`` that restores the conv's input size."""
+    rem = tuple((i + pb + pa - d * (k - 1) - 1) % s for (i, k, s, d, pb, pa) in axes_of(cfg))
+    return dict(cfg, a=rem if isinstance(cfg["i"], tuple) else rem[0])
+
+
+@lru_cache(maxsize=None)
+def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
+    spec = _spec(key)
+    weight = weight_of(spec.kernel_size)
+    C = conv_matrix_of(spec, weight, "numpy")
+    T = conv_transpose_matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
+    return C, T
+
+
+def conv_C(cfg: dict) -> np.ndarray:
+    """The core model's dense ``C`` (weights :func:`weight_of`), cached."""
+    return _models(key_of(restoring(cfg)))[0]
+
+
+def conv_T(cfg: dict) -> np.ndarray:
+    """The core model's dense transposed-conv matrix (scatter definition) with the restoring output
+    padding, cached."""
+    return _models(key_of(restoring(cfg)))[1]
+
+
+@lru_cache(maxsize=None)
+def relation_configs(ndim: int = 1) -> tuple:
+    """:func:`conv_configs` with one configuration per distinct index relation ``(i, o, k, s, d, p_b)``
+    per axis: ``p_a`` enters the core model's matrices only through ``o``, so configurations that
+    share the relation give identical matrices and are checked once."""
+    seen, out = set(), []
+    for cfg in conv_configs(ndim):
+        key = tuple((i, (i + pb + pa - d * (k - 1) - 1) // s + 1, k, s, d, pb) for (i, k, s, d, pb, pa) in axes_of(cfg))
+        if key not in seen:
+            seen.add(key)
+            out.append(cfg)
+    return tuple(out)
+
+
+def count_windows(i: int, k: int, s: int, d: int, p_b: int, p_a: int, ceil_mode: bool = False) -> int:
+    """Brute force: the windows ``r = 0, 1, ...`` whose last tap lies in the padded input (floor
+    mode), or that start before the padded end and inside the input or left padding (ceil mode).
+
+    Examples
+    --------
+    >>> count_windows(5, 3, 2, 1, 1, 1), count_windows(5, 2, 2, 1, 0, 0, ceil_mode=True)
+    (3, 3)
+    """
+    last = i + p_b + p_a - 1
+    n = 0
+    for r in range(i + p_b + p_a + 1):
+        start = r * s
+        if ceil_mode:
+            ok = start <= last and start + d * (k - 1) <= last + s - 1 and start < i + p_b
+        else:
+            ok = start + d * (k - 1) <= last
+        n += ok
+    return n
+
+
+def scatter_length(i: int, k: int, s: int, d: int, p_b: int, p_a: int, a: int) -> int:
+    """Brute force: the transposed output length -- last position written by the scatter
+    ``m = c s + t d`` (uncropped) plus one, minus both crops, plus the output padding.
+
+    Examples
+    --------
+    >>> scatter_length(3, 4, 2, 1, 1, 1, 0)
+    6
+    """
+    last = max(c * s + t * d for c in range(i) for t in range(k))
+    return last + 1 - p_b - p_a + a
+
+
+# --------------------------------------------------------------------------- direct definitions (no matrices)
+
+
+def axes_of(cfg: dict) -> tuple:
+    """Per-axis tuples ``(i, k, s, d, p_b, p_a)`` of a configuration."""
+    cols = [_tuple(cfg[n]) for n in ("i", "k", "s", "d", "p_b", "p_a")]
+    return tuple(zip(*cols))
+
+
+def direct_conv(x: np.ndarray, weight: np.ndarray, axes: tuple) -> np.ndarray:
+    r"""The definition of a convolution, by gathering: :math:`y_r = \sum_t w_t \tilde x_{r s + t d}` on the
+    zero-padded input. ``x`` may carry leading batch axes.
+
+    Examples
+    --------
+    >>> direct_conv(np.array([1, 2, 3, 4]), np.array([1, 10]), ((4, 2, 2, 1, 0, 1),)).tolist()
+    [21, 43]
+    """
+    nd = len(axes)
+    pads = [(0, 0)] * (x.ndim - nd) + [(pb, pa) for (_i, _k, _s, _d, pb, pa) in axes]
+    xp = np.pad(x, pads)
+    index = []
+    for j, (i, k, s, d, pb, pa) in enumerate(axes):
+        o = (i + pb + pa - d * (k - 1) - 1) // s + 1
+        idx = np.arange(o)[:, None] * s + np.arange(k)[None, :] * d          # (o, k)
+        shape = [1] * (2 * nd)
+        shape[j], shape[nd + j] = o, k
+        index.append(idx.reshape(shape))
+    gathered = xp[(Ellipsis,) + tuple(index)]                                # (..., o..., k...)
+    taps = tuple(range(gathered.ndim - nd, gathered.ndim))
+    return np.tensordot(gathered, weight, axes=(taps, tuple(range(nd))))
+
+
+@lru_cache(maxsize=4096)
+def _jacobian(frozen: tuple) -> np.ndarray:
+    return _jacobian_of(dict(frozen))
+
+
+def jacobian(cfg: dict) -> np.ndarray:
+    """The Jacobian of :func:`direct_conv` (weights :func:`weight_of`): the conv applied to every unit
+    input (cached per configuration)."""
+    return _jacobian(tuple(sorted((n, cfg[n]) for n in ("i", "k", "s", "d", "p_b", "p_a"))))
+
+
+def _jacobian_of(cfg: dict) -> np.ndarray:
+    axes = axes_of(cfg)
+    sizes = tuple(ax[0] for ax in axes)
+    n = int(np.prod(sizes))
+    basis = np.eye(n, dtype=np.int64).reshape((n,) + sizes)
+    out = direct_conv(basis, weight_of(tuple(ax[1] for ax in axes)), axes)
+    return out.reshape(n, -1).T
+
+
+def probe(n: int, salt: int = 0) -> np.ndarray:
+    """A fixed integer test vector of length ``n`` (distinct small primes-like values)."""
+    return (np.arange(n, dtype=np.int64) * 7 + 3 + salt) % 23 - 11
