@@ -1,0 +1,465 @@
+"""Helper functions copied verbatim into generated kernel modules.
+
+Every function here imports only NumPy and reads no symconv state: :func:`lower` pastes the
+source of the helpers a kernel needs (``inspect.getsource``) into the generated module, so the
+module runs where only NumPy is installed. The spec-specific parts -- sizes, slice bounds, tap
+tables -- are printed by the lowering from SymPy expressions; these helpers only execute them.
+
+Layout conventions: a *flat buffer* ``src`` has shape ``(n_phases, rows, groups, c_group)``:
+the input in channels-last order, zero-padded onto a grid and split into stride phases, with
+the batch and grid axes flattened into ``rows``. A tap reading grid position ``q + shift``
+then reads row ``r + offset`` for a constant ``offset``, so a convolution is a sum of GEMMs
+over shifted row ranges ("shifted GEMMs").
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.arange(6.0).reshape(1, 1, 6)
+>>> src = np.zeros((1, 8, 1, 1))
+>>> _fill(src, x, (7,), (((1, 6, 0, 1),),), 1)
+>>> src[0, :, 0, 0]
+array([0., 0., 1., 2., 3., 4., 5., 0.])
+"""
+import numpy as np
+
+
+def _fill(src, x, grid, phases, extra, channels_last=True):
+    """Copy ``x`` (N, C, *i) into the zeroed flat buffer ``src``, phase by phase.
+
+    ``phases[f][j] = (first, count, start, step)``: grid positions ``first .. first+count-1``
+    of phase ``f`` on axis ``j`` receive input positions ``start, start+step, ...``. The buffer
+    is ``(phases, rows, groups, c_group)`` channels last, or ``(phases, C, rows)`` channels first.
+    """
+    n_batch, channels = x.shape[0], x.shape[1]
+    ndim = len(grid)
+    if channels_last:
+        rows = src.shape[1] - extra
+        body = src[:, :rows].reshape((src.shape[0], n_batch) + tuple(grid) + (channels,))
+        order = (0,) + tuple(range(2, ndim + 2)) + (1,)
+        lead = (slice(None),)
+    else:
+        rows = src.shape[2] - extra
+        body = src[:, :, :rows].reshape((src.shape[0], channels, n_batch) + tuple(grid))
+        order = (1, 0) + tuple(range(2, ndim + 2))
+        lead = (slice(None), slice(None))
+    for f, axes in enumerate(phases):
+        if min(max(count, 0) for _, count, _, _ in axes) == 0:
+            continue
+        target = (f,) + lead + tuple(slice(first, first + count) for first, count, _, _ in axes)
+        source = (slice(None), slice(None)) + tuple(slice(start, start + count * step, step)
+                                                     for _, count, start, step in axes)
+        body[target] = x[source].transpose(order)
+
+
+def _reach(plan):
+    """Largest row offset (column offset plus row offset) a plan reads past a chunk's start."""
+    reach = 0
+    for entry in plan:
+        if not isinstance(entry[0], tuple):          # depthwise entry (phase, offset, tap)
+            reach = max(reach, entry[1])
+            continue
+        columns, row_offsets, _ = entry
+        for _, column_offset in columns:
+            reach = max(reach, column_offset + max(row_offsets))
+    return reach
+
+
+def _gemm_weights(w4, plan):
+    """Per group of the plan, weights as ``(n_row_offsets, groups, n_columns * c_in_g, c_out_g)``.
+
+    ``w4`` has shape ``(groups, c_in_g, c_out_g, taps)``; tap ``-1`` in a plan is a zero tap.
+    """
+    groups, c_in_g, c_out_g, _ = w4.shape
+    padded = np.concatenate([w4, np.zeros(w4.shape[:3] + (1,), w4.dtype)], axis=3)
+    out = []
+    for columns, _, taps in plan:
+        picked = padded[:, :, :, np.asarray(taps, dtype=np.intp)]      # (g, ci, co, rows, cols)
+        picked = picked.transpose(3, 0, 4, 1, 2)                          # (rows, g, cols, ci, co)
+        out.append(np.ascontiguousarray(picked.reshape(len(taps), groups, len(columns) * c_in_g, c_out_g)))
+    return out
+
+
+def _gemm_chunk(src, base, m, plan, weights, scratch, acc, tmp):
+    """``acc[:m] = sum of shifted GEMMs`` for the rows ``base .. base+m-1`` of the grid."""
+    if not plan:
+        acc[:m] = 0
+        return
+    groups, c_in_g = src.shape[2], src.shape[3]
+    c_out_g = weights[0].shape[-1]
+    out = acc[:m].reshape(m, groups, c_out_g).transpose(1, 0, 2)
+    part = tmp[:m].reshape(m, groups, c_out_g).transpose(1, 0, 2)
+    first = True
+    for (columns, row_offsets, _), w in zip(plan, weights):
+        span = m + max(row_offsets)
+        if len(columns) == 1:
+            phase, offset = columns[0]
+            cols = src[phase, base + offset:base + offset + span].transpose(1, 0, 2)
+        else:
+            buf = scratch[:span * groups * len(columns) * c_in_g].reshape(span, groups, len(columns), c_in_g)
+            for j, (phase, offset) in enumerate(columns):
+                buf[:, :, j] = src[phase, base + offset:base + offset + span]
+            cols = buf.reshape(span, groups, len(columns) * c_in_g).transpose(1, 0, 2)
+        for l, row in enumerate(row_offsets):
+            if first:
+                np.matmul(cols[:, row:row + m], w[l], out=out)
+                first = False
+            else:
+                np.matmul(cols[:, row:row + m], w[l], out=part)
+                out += part
+
+
+def _depthwise_weights(w3, plan):
+    """Per tap of a depthwise plan, the weights ``(groups, multiplier)`` (squeezed when 1)."""
+    out = []
+    for _, _, tap in plan:
+        w = np.ascontiguousarray(w3[:, :, tap])
+        out.append(w[:, 0] if w.shape[1] == 1 else w)
+    return out
+
+
+def _depthwise_chunk(src, base, m, plan, weights, scratch, acc, tmp):
+    """``acc[:m] = sum over taps of src rows * weight``, channel by channel (one input per group)."""
+    if not plan:
+        acc[:m] = 0
+        return
+    groups = src.shape[2]
+    multiplier = acc.shape[1] // groups
+    if multiplier == 1:
+        out, part = acc[:m], tmp[:m]
+    else:
+        out = acc[:m].reshape(m, groups, multiplier)
+        part = tmp[:m].reshape(m, groups, multiplier)
+    for n, ((phase, offset, _), w) in enumerate(zip(plan, weights)):
+        rows = src[phase, base + offset:base + offset + m, :, 0]
+        if multiplier != 1:
+            rows = rows[:, :, None]
+        np.multiply(rows, w, out=out if n == 0 else part)
+        if n:
+            out += part
+
+
+def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
+    """Channels-first ``acc[:, :m] = sum of W @ shifted columns`` (``src`` is ``(phases, C, rows)``).
+
+    BLAS is handed the product as ``columns.T @ W.T`` into a row-major ``(m, C_out/groups)``
+    block (long M, short N: the shape OpenBLAS threads well), then transposed into ``acc``.
+    """
+    if not plan:
+        acc[:, :m] = 0
+        return
+    groups, c_out_g = weights[0].shape[1], weights[0].shape[2]
+    c_in_g = src.shape[1] // groups
+    part = tmp.reshape(-1)[:m * c_out_g].reshape(m, c_out_g)
+    for g in range(groups):
+        channels = slice(g * c_in_g, (g + 1) * c_in_g)
+        out = acc[g * c_out_g:(g + 1) * c_out_g, :m]
+        first = True
+        for (columns, row_offsets, _), w in zip(plan, weights):
+            span = m + max(row_offsets)
+            if len(columns) == 1:
+                phase, offset = columns[0]
+                cols = src[phase, channels, base + offset:base + offset + span]
+            else:
+                cols = scratch[:len(columns) * c_in_g * span].reshape(len(columns) * c_in_g, span)
+                for j, (phase, offset) in enumerate(columns):
+                    cols[j * c_in_g:(j + 1) * c_in_g] = src[phase, channels, base + offset:base + offset + span]
+            for l, row in enumerate(row_offsets):
+                np.matmul(cols[:, row:row + m].T, w[l, g].T, out=part)
+                if first:
+                    out[...] = part.T
+                    first = False
+                else:
+                    out += part.T
+
+
+def _depthwise_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
+    """Channels-first depthwise taps: ``acc[:, :m] = sum over taps of w[c, t] * src rows of c``."""
+    if not plan:
+        acc[:, :m] = 0
+        return
+    groups = src.shape[1]
+    out = acc[:, :m].reshape(groups, -1, m)
+    part = tmp[:, :m].reshape(groups, -1, m)
+    for n, ((phase, offset, _), w) in enumerate(zip(plan, weights)):
+        rows = src[phase, :, base + offset:base + offset + m][:, None, :]
+        np.multiply(rows, w.reshape(groups, -1, 1), out=out if n == 0 else part)
+        if n:
+            out += part
+
+
+def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias, chunk_rows, channels_last=True,
+               scratch_elements=2 ** 19):
+    """Run ``chunk`` over the grid and write the box ``lo <= q < hi`` into ``out``.
+
+    Grid position ``q`` (per axis) lands on output position ``q * step + offset``. Chunks are
+    whole samples when a sample's grid fits in ``chunk_rows`` rows, else runs of lines along
+    the first spatial axis; each chunk is written straight into ``out`` (channels first).
+    """
+    n_batch, channels = out.shape[0], out.shape[1]
+    ndim = len(grid)
+    count = [hi[j] - lo[j] for j in range(ndim)]
+    if n_batch == 0 or min(count) <= 0:
+        return
+    c_in = src.shape[2] * src.shape[3] if channels_last else src.shape[1]
+    widest = max([c_in * len(p[0]) for p in plan if isinstance(p[0], tuple) and len(p[0]) > 1] + [0])
+    if widest:                                   # bound the gathered columns (memory, cache)
+        chunk_rows = min(chunk_rows, max(64, scratch_elements // widest))
+    line = 1
+    for size in grid[1:]:
+        line *= size
+    plane = grid[0] * line
+    if plane <= chunk_rows:
+        samples, lines = max(1, chunk_rows // plane), count[0]
+    else:
+        samples, lines = 1, max(1, chunk_rows // line)
+    rows = samples * plane if lines == count[0] else lines * line
+    acc = np.empty((rows, channels) if channels_last else (channels, rows), out.dtype)
+    tmp = np.empty_like(acc)
+    row_reach = max([max(p[1]) for p in plan if isinstance(p[0], tuple)] + [0])
+    scratch = np.empty((rows + row_reach) * widest, src.dtype) if widest else None
+    inner = tuple(slice(lo[j], hi[j]) for j in range(1, ndim))
+    placed = tuple(slice(lo[j] * step[j] + offset[j], lo[j] * step[j] + offset[j] + count[j] * step[j], step[j])
+                   for j in range(1, ndim))
+    order = (0, ndim + 1) + tuple(range(1, ndim + 1))
+    for n0 in range(0, n_batch, samples):
+        n1 = min(n_batch, n0 + samples)
+        for a in range(lo[0], hi[0], lines):
+            b = min(hi[0], a + lines)
+            span = grid[0] if lines == count[0] else b - a
+            m = (n1 - n0) * span * line
+            chunk(src, n0 * plane + a * line, m, plan, weights, scratch, acc, tmp)
+            if channels_last:
+                if bias is not None:
+                    acc[:m] += bias
+                box = acc[:m].reshape((n1 - n0, span) + tuple(grid[1:]) + (channels,))
+                box = box[(slice(None), slice(0, b - a)) + inner].transpose(order)
+            else:
+                if bias is not None:
+                    acc[:, :m] += bias[:, None]
+                box = acc[:, :m].reshape((channels, n1 - n0, span) + tuple(grid[1:]))
+                box = box[(slice(None), slice(None), slice(0, b - a)) + inner].swapaxes(0, 1)
+            first = a * step[0] + offset[0]
+            out[(slice(n0, n1), slice(None), slice(first, first + (b - a) * step[0], step[0])) + placed] = box
+
+
+def _outer(parts, combine):
+    """Combine per-axis 1-D arrays into an N-D grid (``np.add`` or ``np.multiply``)."""
+    ndim = len(parts)
+    total = None
+    for j, part in enumerate(parts):
+        shaped = np.asarray(part).reshape((-1,) + (1,) * (ndim - 1 - j))
+        total = shaped if total is None else combine(total, shaped)
+    return total
+
+
+def _tap_views(padded, starts, out_size, stride):
+    """For each tap, the strided view of ``padded`` (N, C, *span) its outputs read."""
+    views = []
+    for tap in starts:
+        index = (slice(None), slice(None)) + tuple(
+            slice(start, start + (size - 1) * step + 1, step) for start, size, step in zip(tap, out_size, stride))
+        views.append(padded[index])
+    return views
+
+
+def _max_pool(padded, starts, out_size, stride, tap_offsets, base, first=None):
+    """Maximum over the taps and the flat input index of the winner (first maximum wins; NaN wins).
+
+    Two passes over the taps: a running ``np.maximum`` (which propagates NaN) gives the
+    values; then, in reverse scan order, each tap equal to the maximum claims the window,
+    so the first one in scan order keeps it. Windows whose maximum is NaN take the last NaN
+    tap (PyTorch's ``val > max || isnan(val)``). Where no tap beats the padding the index is
+    ``first``: PyTorch's initial answer, the first tap at coordinates >= 0 on every axis.
+    """
+    views = _tap_views(padded, starts, out_size, stride)
+    best = views[0].copy()
+    for view in views[1:]:
+        np.maximum(best, view, out=best)
+    if base is None:
+        return best, None
+    winner = np.zeros(best.shape, np.intp if len(views) > 127 else np.int8)
+    mask = np.empty(best.shape, bool)
+    for tap in range(len(views) - 1, -1, -1):
+        np.equal(views[tap], best, out=mask)
+        np.copyto(winner, tap, where=mask)
+    if best.dtype.kind in "fc":
+        nan = np.isnan(best)
+        if nan.any():
+            for tap, view in enumerate(views):
+                np.copyto(winner, tap, where=nan & np.isnan(view))
+    indices = np.take(np.asarray(tap_offsets, np.int64), winner)
+    indices += base
+    if first is not None:
+        np.copyto(indices, first, where=winner == 0)
+    return best, indices
+
+
+def _avg_pool(x, kernel_size, stride, padding, out_size, divisor):
+    """Window sums, separably axis by axis, divided by the window sizes ``divisor``.
+
+    No padded copy: on each axis, tap ``t`` adds input ``r*s + t - p_b`` to the outputs ``r``
+    whose position lies inside the input (the relation solved for ``r``); padding adds zero.
+    """
+    total = x
+    for axis in range(len(out_size) - 1, -1, -1):
+        k, s, p_b, o = kernel_size[axis], stride[axis], padding[axis], out_size[axis]
+        i = total.shape[2 + axis]
+        lead = (slice(None),) * (2 + axis)
+        summed = np.zeros(total.shape[:2 + axis] + (o,) + total.shape[3 + axis:], total.dtype)
+        for t in range(k):
+            first = max(0, -((t - p_b) // s))               # ceil((p_b - t) / s)
+            last = min(o, (i - 1 + p_b - t) // s + 1)
+            if last > first:
+                start = first * s + t - p_b
+                summed[lead + (slice(first, last),)] += total[lead + (slice(start, start + (last - first) * s, s),)]
+        total = summed
+    total /= divisor.astype(total.dtype)
+    return total
+
+
+def _unpool(x, indices, plane):
+    """Scatter-assign each value to its flat position in its (n, c) plane; zeros elsewhere."""
+    planes = x.shape[0] * x.shape[1]
+    out = np.zeros(planes * plane, x.dtype)
+    flat = indices.reshape(planes, -1) + (np.arange(planes, dtype=np.int64) * plane)[:, None]
+    out[flat.ravel()] = x.reshape(-1)
+    return out
+
+
+def _cubic(t):
+    """Keys' cubic convolution weights of the four taps at distances 1+t, t, 1-t, 2-t (A = -3/4)."""
+    a = -0.75
+
+    def near(z):
+        return ((a + 2) * z - (a + 3)) * z * z + 1
+
+    def far(z):
+        return ((a * z - 5 * a) * z + 8 * a) * z - 4 * a
+
+    return (far(t + 1), near(t), near(1 - t), far(2 - t))
+
+
+def _axis_map(mode, in_size, out_size, scale, align_corners, vectorized=False):
+    """Source taps of one interpolation axis: a list of (indices, weights) (weights None: nearest).
+
+    The step from output to source coordinates is PyTorch's: ``(in-1)/(out-1)`` with
+    ``align_corners``, else ``1/scale`` when a scale factor was given, else ``in/out``.
+    ``vectorized`` reproduces the float32 rounding (and fast paths) of PyTorch's vectorized
+    nearest kernels, which it uses for 2-D outputs with ``out_h + out_w <= 128``.
+    """
+    dst = np.arange(out_size, dtype=np.float64)
+    if mode in ("nearest", "nearest-exact"):
+        if vectorized:
+            step = np.float32(1.0 / scale) if scale is not None else np.float32(in_size) / np.float32(out_size)
+            if mode == "nearest":
+                if out_size == in_size:
+                    return [(np.arange(in_size), None)]
+                if out_size == 2 * in_size:
+                    return [(np.arange(out_size) // 2, None)]
+                src = np.floor(dst.astype(np.float32) * step)
+            else:
+                src = np.floor(((dst + 0.5) * np.float64(step)).astype(np.float32))
+        else:
+            step = 1.0 / scale if scale is not None else in_size / out_size
+            if mode == "nearest":
+                src = np.floor((dst * step).astype(np.float32))
+            else:
+                src = np.floor((np.maximum(step * (dst + 0.5) - 0.5, 0) + 0.5).astype(np.float32))
+        return [(np.minimum(src.astype(np.intp), in_size - 1), None)]
+    if align_corners:
+        step = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    else:
+        step = 1.0 / scale if scale is not None else in_size / out_size
+    if mode == "linear":
+        if out_size == in_size:
+            return [(np.arange(in_size), None)]
+        real = step * dst if align_corners else np.maximum(step * (dst + 0.5) - 0.5, 0)
+        low = np.minimum(np.floor(real.astype(np.float32)).astype(np.intp), in_size - 1)
+        lam = np.clip(real - low, 0, 1)
+        return [(low, 1 - lam), (np.minimum(low + 1, in_size - 1), lam)]
+    real = step * dst if align_corners else step * (dst + 0.5) - 0.5
+    low = np.floor(real.astype(np.float32)).astype(np.intp)
+    weights = _cubic(real - low)
+    return [(np.clip(low + offset, 0, in_size - 1), w) for offset, w in zip((-1, 0, 1, 2), weights)]
+
+
+def _periodic(taps, in_size):
+    """``(factor, [(shift, weights)...] per phase)`` when an axis map repeats with period ``factor``.
+
+    Output ``j * factor + phase`` then reads ``edge_padded[j + shift + tap]`` for taps 0, 1 (the
+    input padded by one edge sample on each side, which reproduces the clamping), so a phase is
+    two shifted slices and no gather. None when the map is not of that form (checked on a probe).
+    """
+    out_size = len(taps[0][0])
+    factor = out_size // in_size
+    if len(taps) != 2 or factor < 1 or factor * in_size != out_size or in_size < 3:
+        return None
+    (low, w0), (_, w1) = taps
+    middle = (in_size // 2) * factor
+    phases = [(int(low[middle + f]) - in_size // 2, float(w0[middle + f]), float(w1[middle + f]))
+              for f in range(factor)]
+    probe = np.sin(np.arange(in_size) * 1.7 + 0.3)
+    exact = sum(probe[index] * weight for index, weight in taps)
+    padded = np.concatenate([probe[:1], probe, probe[-1:]])
+    fast = np.empty(out_size)
+    for f, (shift, a, b) in enumerate(phases):
+        if shift < -1 or shift > 0:
+            return None
+        fast[f::factor] = a * padded[shift + 1:shift + 1 + in_size] + b * padded[shift + 2:shift + 2 + in_size]
+    if not np.allclose(fast, exact, rtol=0, atol=1e-12):
+        return None
+    return factor, phases
+
+
+def _resample(x, maps):
+    """Apply per-axis tap maps separably, last axis first.
+
+    Integer nearest factors become repeats and broadcasts; periodic linear maps become two
+    shifted slices per phase of an edge-padded copy; anything else gathers with ``np.take``.
+    """
+    for j in range(len(maps) - 1, -1, -1):
+        taps, axis = maps[j], 2 + j
+        size = x.shape[axis]
+        index, weight = taps[0]
+        if len(taps) == 1 and weight is None:
+            if np.array_equal(index, np.arange(size)):
+                continue
+            factor = len(index) // size if size else 0
+            if factor and factor * size == len(index) and np.array_equal(index, np.arange(len(index)) // factor):
+                if axis == x.ndim - 1:
+                    x = np.repeat(x, factor, axis=axis)
+                else:
+                    out = np.empty(x.shape[:axis] + (size, factor) + x.shape[axis + 1:], x.dtype)
+                    out[...] = np.expand_dims(x, axis + 1)
+                    x = out.reshape(x.shape[:axis] + (size * factor,) + x.shape[axis + 1:])
+                continue
+        periodic = _periodic(taps, size) if len(taps) == 2 else None
+        if periodic is not None:
+            factor, phases = periodic
+            lead = (slice(None),) * axis
+            out = np.empty(x.shape[:axis] + (size, factor) + x.shape[axis + 1:], x.dtype)
+            part = np.empty(x.shape[:axis] + (size - 1,) + x.shape[axis + 1:], x.dtype)
+            for f, (shift, a, b) in enumerate(phases):
+                target = out[lead + (slice(None), f)]
+                # interior: a * x[j + shift] + b * x[j + shift + 1]; the edge sample stands in outside
+                inner = (slice(1, size),) if shift < 0 else (slice(0, size - 1),)
+                low, high = (slice(0, size - 1), slice(1, size))
+                np.multiply(x[lead + (low,)], x.dtype.type(a), out=target[lead + inner])
+                np.multiply(x[lead + (high,)], x.dtype.type(b), out=part)
+                target[lead + inner] += part
+                edge = (slice(0, 1),) if shift < 0 else (slice(size - 1, size),)
+                np.multiply(x[lead + edge], x.dtype.type(a + b), out=target[lead + edge])
+            x = out.reshape(x.shape[:axis] + (size * factor,) + x.shape[axis + 1:])
+            continue
+        shape = (-1,) + (1,) * (x.ndim - 1 - axis)
+        out = None
+        for index, weight in taps:
+            picked = np.take(x, index, axis=axis)
+            if weight is not None:
+                picked *= np.asarray(weight, x.dtype).reshape(shape)
+            if out is None:
+                out = picked
+            else:
+                out += picked
+        x = out
+    return x

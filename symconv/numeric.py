@@ -1,0 +1,353 @@
+r"""The torch-like NumPy API: every function builds a spec and calls its lowered kernel.
+
+Arrays are channels first, ``(N, C, *spatial)``, with 1, 2 or 3 spatial axes inferred
+from the ranks; weights use PyTorch's layouts. Floating dtypes are preserved (float32 in,
+float32 out). Arguments are validated by the specs, so bad input raises ``ValueError``
+naming the argument in the cases where PyTorch refuses, never a silently wrong shape.
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+>>> conv(x, np.ones((1, 1, 2, 2), np.float32), stride=2)
+array([[[[10., 18.],
+         [42., 50.]]]], dtype=float32)
+>>> values, indices = max_pool(x, 2, return_indices=True)
+>>> max_unpool(values, indices, 2)[0, 0]
+array([[ 0.,  0.,  0.,  0.],
+       [ 0.,  5.,  0.,  7.],
+       [ 0.,  0.,  0.,  0.],
+       [ 0., 13.,  0., 15.]], dtype=float32)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import shapes
+from .codegen import lower
+from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
+
+__all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "upsample",
+           "conv_vjp", "conv_transpose_vjp"]
+
+
+def _array(value: Any, name: str, owner: str) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: {name} must be a real numeric array, got dtype {array.dtype}")
+    return array
+
+
+def _floating(x: np.ndarray) -> np.ndarray:
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _spatial(owner: str, x: np.ndarray, ndim: int | None = None, name: str = "x") -> int:
+    """Number of spatial axes of ``x`` (N, C, *spatial): 1 to 3, or ``ndim`` when given."""
+    if ndim is None:
+        if not 3 <= x.ndim <= 5:
+            raise ValueError(f"{owner}: {name} must have 3, 4 or 5 dimensions (N, C, *spatial) for 1-D, 2-D or "
+                             f"3-D, got {name}.shape={x.shape}")
+        return x.ndim - 2
+    if x.ndim != ndim + 2:
+        raise ValueError(f"{owner}: {name} must have {ndim + 2} dimensions (N, C, *spatial) for kernel_size with "
+                         f"{ndim} entries, got {name}.shape={x.shape}")
+    return ndim
+
+
+def _context(exc: ValueError, x: np.ndarray) -> ValueError:
+    return ValueError(f"{exc} (input shape {x.shape})")
+
+
+def _kernel_ndim(kernel_size: Any) -> int | None:
+    return len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None
+
+
+def _conv_inputs(owner: str, x: Any, weight: Any, bias: Any) -> tuple:
+    x = _floating(_array(x, "x", owner))
+    weight = _array(weight, "weight", owner).astype(x.dtype, copy=False)
+    ndim = _spatial(owner, x)
+    if weight.ndim != x.ndim:
+        raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
+                         f"got weight.shape={weight.shape}")
+    if bias is not None:
+        bias = _array(bias, "bias", owner).astype(x.dtype, copy=False)
+    return x, weight, bias, ndim
+
+
+def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+         groups: int = 1) -> np.ndarray:
+    r"""N-D convolution (cross-correlation), as ``torch.nn.functional.conv1d/2d/3d``.
+
+    Parameters
+    ----------
+    x : array, shape (N, C_in, *i)
+    weight : array, shape (C_out, C_in/groups, *k)
+    bias : array, shape (C_out,), optional
+    stride, dilation : int or one per spatial axis
+    padding : int, per-axis ints, per-axis (before, after) pairs, 'valid' or 'same'
+    groups : int
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *o), the dtype of ``x``
+
+    Raises
+    ------
+    ValueError
+        Wrong ranks, channels not matching ``weight`` and ``groups``, a kernel larger than the
+        padded input, 'same' with stride > 1, ...
+
+    Examples
+    --------
+    >>> conv(np.ones((1, 1, 5)), np.ones((1, 1, 3)), padding="same")
+    array([[[2., 3., 3., 3., 2.]]])
+    >>> conv(np.ones((1, 2, 5)), np.ones((1, 1, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: conv: x has 2 channels but weight.shape=(1, 1, 3) with groups=1 expects 1 (x.shape[1] must equal weight.shape[1] * groups)
+
+    Notes
+    -----
+    :math:`o = \lfloor (i + p_b + p_a - d(k-1) - 1)/s \rfloor + 1` per axis (Dumoulin & Visin, Rel. 15).
+    """
+    owner = "conv"
+    x, weight, bias, ndim = _conv_inputs(owner, x, weight, bias)
+    if isinstance(groups, int) and groups >= 1 and x.shape[1] != weight.shape[1] * groups:
+        raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} with groups={groups} "
+                         f"expects {weight.shape[1] * groups} (x.shape[1] must equal weight.shape[1] * groups)")
+    try:
+        spec = ConvSpec(weight.shape[2:], stride, padding, dilation, x.shape[1], weight.shape[0], groups,
+                        input_size=x.shape[2:], ndim=ndim)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    return lower(spec)(x, weight, bias)
+
+
+def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                   output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
+                   output_size: Any = None) -> np.ndarray:
+    r"""N-D transposed convolution, as ``torch.nn.functional.conv_transpose1d/2d/3d``.
+
+    Parameters
+    ----------
+    x : array, shape (N, C_in, *i)
+    weight : array, shape (C_in, C_out/groups, *k)
+    bias : array, shape (C_out,), optional
+    stride, dilation : int or one per spatial axis
+    padding : int, per-axis ints or per-axis (before, after) pairs (cropping of the full result)
+    output_padding : int or one per spatial axis, each ``< max(stride, dilation)``
+    groups : int
+    output_size : optional, one size per spatial axis (or the full shape)
+        Pins the output size instead of ``output_padding`` (``ConvTranspose.forward``).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *o), the dtype of ``x``
+
+    Examples
+    --------
+    >>> conv_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)))
+    array([[[1., 2., 2., 1.]]])
+    >>> conv_transpose(np.ones((1, 1, 3)), np.ones((1, 1, 3)), stride=2, output_padding=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv_transpose: output_padding must be smaller than either stride or dilation (output_padding < max(stride, dilation) = 2), got output_padding=2 (input shape (1, 1, 3))
+
+    Notes
+    -----
+    :math:`o = s(i-1) + d(k-1) + 1 - p_b - p_a + a` per axis (Rel. 14 with dilation).
+    """
+    owner = "conv_transpose"
+    x, weight, bias, ndim = _conv_inputs(owner, x, weight, bias)
+    if weight.shape[0] != x.shape[1]:
+        raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} expects "
+                         f"{weight.shape[0]} (x.shape[1] must equal weight.shape[0])")
+    if isinstance(output_size, (tuple, list)) and len(output_size) == ndim + 2:
+        output_size = tuple(output_size[2:])
+    if output_size is not None:
+        output_padding = 0
+    try:
+        spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, x.shape[1],
+                                 weight.shape[1] * groups if isinstance(groups, int) else groups, groups,
+                                 input_size=x.shape[2:], pinned_output_size=output_size, ndim=ndim)
+        if spec.pinned_output_size is not None:
+            spec = ConvTransposeSpec(spec.kernel_size, spec.stride, spec.padding, spec.output_padding,
+                                     spec.dilation, spec.in_channels, spec.out_channels, groups,
+                                     input_size=spec.input_size, ndim=ndim)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    return lower(spec)(x, weight, bias)
+
+
+def _pool_input(owner: str, x: Any, kernel_size: Any) -> tuple[np.ndarray, int]:
+    x = _array(x, "x", owner)
+    return x, _spatial(owner, x, _kernel_ndim(kernel_size))
+
+
+def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+             ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    r"""N-D max pooling, as ``torch.nn.functional.max_pool1d/2d/3d``.
+
+    ``stride`` defaults to ``kernel_size``; padding is at most half the kernel (PyTorch).
+    With ``return_indices`` also returns int64 switches: row-major flat positions inside
+    each ``(n, c)`` plane of the unpadded input.
+
+    Examples
+    --------
+    >>> max_pool(np.array([[[1., 5, 2, 0, 3]]]), 3, stride=1, return_indices=True)
+    (array([[[5., 5., 3.]]]), array([[[1, 1, 4]]]))
+    >>> max_pool(np.ones((1, 1, 4)), 2, padding=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_pool: padding must be at most half the kernel size (p <= k//2 = 1), got padding before=2 with kernel_size=2 (input shape (1, 1, 4))
+    """
+    owner = "max_pool"
+    x, ndim = _pool_input(owner, x, kernel_size)
+    try:
+        spec = MaxPoolSpec(kernel_size, stride, padding, dilation, ceil_mode, input_size=x.shape[2:], ndim=ndim)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    return lower(spec)(x, return_indices=return_indices)
+
+
+def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+             count_include_pad: bool = True) -> np.ndarray:
+    r"""N-D average pooling, as ``torch.nn.functional.avg_pool1d/2d/3d``.
+
+    Examples
+    --------
+    >>> avg_pool(np.array([[[1., 2, 3, 4, 5]]]), 2, ceil_mode=True)
+    array([[[1.5, 3.5, 5. ]]])
+    >>> avg_pool(np.array([[[1., 2, 3]]]), 3, stride=1, padding=1, count_include_pad=False)
+    array([[[1.5, 2. , 2.5]]])
+    """
+    owner = "avg_pool"
+    x, ndim = _pool_input(owner, x, kernel_size)
+    x = _floating(x)
+    try:
+        spec = AvgPoolSpec(kernel_size, stride, padding, ceil_mode, count_include_pad, input_size=x.shape[2:],
+                           ndim=ndim)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    if ndim == 3 and any(i < k for i, k in zip(spec.input_size, spec.kernel_size)):
+        # PyTorch's avg_pool3d (pool3d_shape_check) refuses an unpadded input smaller than the kernel
+        raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
+                         f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
+    return lower(spec)(x)
+
+
+def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               output_size: Any = None) -> np.ndarray:
+    r"""N-D max unpooling, as ``torch.nn.functional.max_unpool1d/2d/3d`` (a scatter-assign).
+
+    The default output size is :math:`s(i-1) + k - 2p`; an explicit ``output_size`` (spatial
+    sizes, or the full shape) must lie strictly within ``stride`` of it.
+
+    Examples
+    --------
+    >>> max_unpool(np.array([[[5., 3]]]), np.array([[[1, 4]]]), 3, stride=2)
+    array([[[0., 5., 0., 0., 3.]]])
+    >>> max_unpool(np.array([[[5., 3]]]), np.array([[[1, 9]]]), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_unpool: indices must lie in [0, 4) for output size (4,), got values in [1, 9]
+    """
+    owner = "max_unpool"
+    x, ndim = _pool_input(owner, x, kernel_size)
+    indices = np.asarray(indices)
+    if indices.shape != x.shape:
+        raise ValueError(f"{owner}: indices must have the shape of x {x.shape}, got indices.shape={indices.shape}")
+    if isinstance(output_size, (tuple, list)) and len(output_size) == ndim + 2:
+        output_size = tuple(output_size[2:])
+    try:
+        spec = MaxUnpoolSpec(kernel_size, stride, padding, input_size=x.shape[2:], pinned_output_size=output_size,
+                             ndim=ndim)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    return lower(spec)(x, indices)
+
+
+def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: Any = None) -> np.ndarray:
+    r"""N-D interpolation, as ``torch.nn.functional.interpolate``.
+
+    Modes 'nearest', 'nearest-exact', 'linear', 'bilinear' (2-D), 'trilinear' (3-D) and
+    'bicubic'; exactly one of ``size`` and ``scale_factor``.
+
+    Examples
+    --------
+    >>> upsample(np.array([[[1., 2]]]), scale_factor=2, mode="linear")
+    array([[[1.  , 1.25, 1.75, 2.  ]]])
+    >>> upsample(np.array([[[1., 2]]]), scale_factor=2, mode="bilinear")
+    Traceback (most recent call last):
+    ...
+    ValueError: upsample: mode='bilinear' needs 2 spatial dimensions, got ndim=1 (input shape (1, 1, 2))
+    """
+    owner = "upsample"
+    x = _array(x, "x", owner)
+    ndim = _spatial(owner, x)
+    if mode not in ("nearest", "nearest-exact"):
+        x = _floating(x)
+    try:
+        spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=x.shape[2:], ndim=ndim)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    return lower(spec)(x)
+
+
+def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
+             dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    r"""The vector-Jacobian product of :func:`conv` with respect to ``x``: a transposed convolution.
+
+    ``input_size`` (the spatial size of ``x``) fixes the output padding
+    :math:`a = (i + p_b + p_a - d(k-1) - 1) \bmod s` that the forward floor forgot, so the
+    result has ``x``'s shape: this is :math:`C^T g`.
+
+    Examples
+    --------
+    >>> g = np.ones((1, 1, 3))
+    >>> conv_vjp(g, np.array([[[1., 2.]]]), (6,), stride=2)
+    array([[[1., 2., 1., 2., 1., 2.]]])
+    """
+    owner = "conv_vjp"
+    grad_output = _floating(_array(grad_output, "grad_output", owner))
+    weight = np.asarray(weight)
+    ndim = weight.ndim - 2
+    spec = ConvSpec(weight.shape[2:], stride, padding, dilation, weight.shape[1] * groups, weight.shape[0], groups,
+                    input_size=input_size, ndim=ndim)
+    remainder = tuple(shapes.lost_remainder_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
+                      zip(spec.input_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))
+    if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
+        raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
+                         f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
+    return conv_transpose(grad_output, weight, None, spec.stride, spec.padding, remainder, spec.dilation, groups)
+
+
+def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
+                       output_padding: Any = 0, dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    r"""The vector-Jacobian product of :func:`conv_transpose` with respect to ``x``: a convolution.
+
+    The convolution with the same weight, stride, padding and dilation maps the transposed
+    layer's output back onto its ``input_size`` (cropping the positions a large
+    ``output_padding`` adds): this is :math:`(C^T)^T g = C g`.
+
+    Examples
+    --------
+    >>> conv_transpose_vjp(np.ones((1, 1, 4)), np.array([[[1., 2., 3.]]]), (2,))
+    array([[[6., 6.]]])
+    """
+    owner = "conv_transpose_vjp"
+    grad_output = _floating(_array(grad_output, "grad_output", owner))
+    weight = np.asarray(weight)
+    ndim = weight.ndim - 2
+    spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, weight.shape[0],
+                             weight.shape[1] * groups, groups, input_size=input_size, ndim=ndim)
+    if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
+        raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
+                         f"got grad_output.shape={grad_output.shape}")
+    out = conv(grad_output, weight, None, spec.stride, spec.padding, spec.dilation, groups)
+    crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
+    return out[crop]
