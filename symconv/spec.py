@@ -200,7 +200,10 @@ def _channels(self: Any, owner: str) -> None:
     out_channels = as_size(self.out_channels, "out_channels", 1, owner)
     groups = as_size(self.groups, "groups", 1, owner)
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-        divisible = sp.Eq(sp.Mod(value, groups), 0)
+        if isinstance(value, int) and isinstance(groups, int):
+            divisible = value % groups == 0
+        else:
+            divisible = sp.Eq(sp.Mod(value, groups), 0)
         if is_false(divisible):
             raise ValueError(f"{owner}: {name} must be divisible by groups, got {name}={value}, groups={groups}")
     self._set(in_channels=in_channels, out_channels=out_channels, groups=groups)
