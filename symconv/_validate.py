@@ -40,6 +40,8 @@ def as_size(value: Any, name: str, minimum: int | None = None, owner: str = "") 
     ...
     ValueError: conv: stride must be >= 1, got stride=0
     """
+    if type(value) is int and (minimum is None or value >= minimum):
+        return value                                    # the common case, decided without SymPy
     prefix = f"{owner}: " if owner else ""
     if isinstance(value, bool) or value is None:
         raise TypeError(f"{prefix}{name} must be an int or an integer SymPy symbol, got {value!r}")

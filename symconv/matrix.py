@@ -104,6 +104,8 @@ def _channel_blocks(spatial: tuple, n_out: int, n_in: int, out_channels: int, in
     weight ``w[oc, j, tap]``. Returns (rows, cols, flat weight index).
     """
     rows, cols, taps = spatial
+    if in_channels == out_channels == groups == 1:
+        return rows, cols, taps
     cin_g, cout_g = in_channels // groups, out_channels // groups
     oc = np.arange(out_channels).repeat(cin_g)                 # (C_out * C_in/G,)
     j = np.tile(np.arange(cin_g), out_channels)
