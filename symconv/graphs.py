@@ -32,18 +32,20 @@ True
 """
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from itertools import product
 from math import gcd
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import sympy as sp
 
+from ._io import write_files
 from .index import cubic_weight, relations, resample_axis, source_step, tap_progressions
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
@@ -492,7 +494,7 @@ def _unbounded_sources(spec: Any, j: int, m: np.ndarray) -> tuple[list, int, int
 # --------------------------------------------------------------------------- heat map
 
 
-def plot_overlap(panels: Any, path: Any, max_side: int = 32) -> str:
+def plot_overlap(panels: Any, path: Any, max_side: int = 32, force: bool = False) -> str:
     """Write heat maps of overlap maps (the output nodes' in-degrees) to an image file.
 
     Parameters
@@ -500,8 +502,8 @@ def plot_overlap(panels: Any, path: Any, max_side: int = 32) -> str:
     panels : sequence of (title, spec)
         Sliding-window specs with ``input_size``; N-D maps show their middle 2-D slice.
     path : str or os.PathLike
-        Output file; the format follows the suffix (default PNG). Written atomically
-        (temporary file in the same directory, then ``os.replace``).
+        Output file; the format follows the suffix (default PNG). Written atomically by
+        :func:`symconv._io.write_files`, which refuses a file edited by hand unless ``force``.
     max_side : int
         Larger maps show their top-left ``max_side`` corner (the pattern is periodic).
 
@@ -541,13 +543,7 @@ def plot_overlap(panels: Any, path: Any, max_side: int = 32) -> str:
         ax.set_title(str(title), fontsize=8)
     fig.tight_layout()
     suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format=suffix.lstrip("."), dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix.lstrip("."), dpi=100)
+    write_files({Path(path): buffer.getvalue()}, force=force)
     return path

@@ -105,3 +105,46 @@ def test_large_symbolic_and_integer_sizes_are_exact():
     assert symconv.conv_output_size(big, 3, 2, 1) == (big + 2 - 3) // 2 + 1
     assert symconv.upsample_output_size(big, scale_factor=2) == 2 * big
     assert math.isfinite(symconv.upsample_output_size(10**6, scale_factor=1.5))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_codegen_refuses_hand_edited_output_unless_forced(tmp_path, capsys):
+    from symconv.cli import main
+    out = tmp_path / "kernels.py"
+    argv = ["codegen", "conv", "--k", "3", "--dims", "2", "--out", str(out)]
+    assert main(argv) == 0
+    first = out.read_text()
+    assert main(argv) == 0                                    # unchanged since written: regenerate freely
+    out.write_text(first + "\n# my edit\n")
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "changed since symconv wrote it" in capsys.readouterr().err
+    assert out.read_text().endswith("# my edit\n")           # untouched
+    assert main(argv + ["--force"]) == 0
+    assert out.read_text() == first
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_codegen_refuses_a_file_symconv_never_wrote(tmp_path, capsys):
+    from symconv.cli import main
+    out = tmp_path / "mine.py"
+    out.write_text("precious = 1\n")
+    assert main(["codegen", "max-pool", "--k", "2", "--out", str(out)]) == 2
+    assert out.read_text() == "precious = 1\n"
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from symconv import _io
+    target = tmp_path / "a.txt"
+    _io.write_files({target: "old"})
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_io.os, "replace", explode)
+    with pytest.raises(OSError):
+        _io.write_files({target: "new content"})
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".symconv-manifest.json", "a.txt"]

@@ -285,7 +285,7 @@ def test_cli_plot_is_written_atomically(tmp_path, capsys):
     out = tmp_path / "overlap.png"
     assert main(["analyze", str(STACKS / "autoencoder_k3s2.json"), "--i", "32", "--plot", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["overlap.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".symconv-manifest.json", "overlap.png"]  # no temp files
 
 
 @pytest.mark.parametrize("content, message", [

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 
+from pathlib import Path
+
+from .._io import write_files
 from ..codegen import module_source
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 from ._args import OPERATORS, int_or_pair, integer, positive_number
@@ -25,6 +27,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``codegen`` arguments."""
     parser.add_argument("op", choices=sorted(OPERATORS), help="operator")
     parser.add_argument("--out", required=True, help="file to write (e.g. kernels.py); '-' prints to stdout")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite the file even if it was edited by hand or not written by symconv")
     parser.add_argument("--dims", type=integer, default=None, help="number of spatial dimensions (default 1, "
                                                                    "or 2/3 for bilinear/trilinear)")
     parser.add_argument("--i", type=integer, help="input size per spatial dimension (default: generic)")
@@ -80,20 +84,6 @@ def build_spec(args: argparse.Namespace):
     return MaxUnpoolSpec(args.k, args.s, padding, input_size=size, pinned_output_size=pinned, ndim=ndim)
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".symconv-", suffix=".py.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     """Generate the module and write it."""
     source = module_source(build_spec(args))
@@ -103,6 +93,6 @@ def run(args: argparse.Namespace) -> int:
     directory = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(directory):
         raise ValueError(f"--out directory does not exist: {directory}")
-    write_atomic(args.out, source)
+    write_files({Path(args.out): source}, force=args.force)
     print(f"wrote {args.out} ({len(source.splitlines())} lines)")
     return 0
