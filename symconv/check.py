@@ -38,6 +38,7 @@ import sympy as sp
 from . import shapes
 from . import symbols as letters
 from .formula import NAMES, Formula, parse_formula
+from .proofs import rules
 
 __all__ = ["check_formula", "CheckResult", "OPERATORS", "parse_assumptions", "CATALOGUE", "check_catalogue"]
 
@@ -257,57 +258,29 @@ class Step:
     rule: str
 
 
-def _ceil_as_floor(expr: sp.Expr) -> sp.Expr:
-    """ceiling(N/D) = floor((N + D - 1)/D) for integer N and positive integer D."""
-    def rewrite(arg: sp.Expr) -> sp.Expr:
-        num, den = sp.fraction(sp.together(arg))
-        if num.is_integer and den.is_integer and den.is_positive:
-            return sp.floor((num + den - 1) / den)
-        return -sp.floor(-arg)
-    return expr.replace(lambda e: isinstance(e, sp.ceiling), lambda e: rewrite(e.args[0]))
-
-
-def _mod_as_floor(expr: sp.Expr) -> sp.Expr:
-    """Mod(a, b) = a - b floor(a/b)."""
-    return expr.replace(lambda e: isinstance(e, sp.Mod), lambda e: e.args[0] - e.args[1] * sp.floor(e.args[0] / e.args[1]))
-
-
-def _floor_shift(expr: sp.Expr) -> sp.Expr:
-    """floor(A) = floor(B) + n whenever A - B simplifies to an integer n."""
-    floors = sorted(expr.atoms(sp.floor), key=sp.default_sort_key)
-    for first, second in itertools.combinations(floors, 2):
-        gap = sp.simplify(first.args[0] - second.args[0])
-        if gap.is_integer:
-            return _floor_shift(expr.xreplace({first: second + gap}))
-    return expr
-
-
-def _floor_of_integer(expr: sp.Expr) -> sp.Expr:
-    """floor(x) = x for an integer-valued x."""
-    return expr.replace(lambda e: isinstance(e, sp.floor) and sp.expand(e.args[0]).is_integer,
-                        lambda e: sp.expand(e.args[0]))
-
-
-_RULES = (("ceiling as floor: ceil(N/D) = floor((N + D - 1)/D)", _ceil_as_floor),
-          ("Mod as floor: Mod(a, b) = a - b floor(a/b)", _mod_as_floor),
-          ("floor of an integer: floor(x) = x", _floor_of_integer),
-          ("floor shift: floor(A) = floor(B) + n when A - B = n is an integer", _floor_shift),
-          ("expand and collect", lambda e: sp.simplify(sp.expand(e))))
+_RULES = (("ceiling as floor: ceil(N/D) = floor((N + D - 1)/D)", rules.ceil_to_floor),
+          ("floor through Mod: floor(N/D) = (N - Mod(N, D))/D", rules.floor_to_mod),
+          ("expand", sp.expand))
 
 
 def prove_zero(difference: sp.Expr) -> tuple[bool, list]:
-    """Rewrite ``difference`` with the rules until it is 0; returns (proved, steps)."""
+    """Show ``difference == 0`` with the proof engine's verified rules; returns (proved, steps).
+
+    The steps record each rewrite (ceil to floor, floor through Mod, expansion); the final
+    decision is :func:`symconv.proofs.rules.is_zero`, which never says yes when SymPy cannot
+    decide.
+    """
     steps: list = []
-    current = difference
-    for _ in range(3):
-        for rule, rewrite in _RULES:
-            after = rewrite(current)
-            if after != current:
-                steps.append(Step(current, after, rule))
-                current = after
-            if current == 0:
-                return True, steps
-    return current == 0, steps
+    current = sp.sympify(difference)
+    for rule, rewrite in _RULES:
+        after = rewrite(current)
+        if after != current:
+            steps.append(Step(current, after, rule))
+            current = after
+    proved = current == 0 or rules.is_zero(current)
+    if proved and current != 0:
+        steps.append(Step(current, sp.Integer(0), "simplify (SymPy)"))
+    return proved, steps
 
 
 # --------------------------------------------------------------------------- the check
