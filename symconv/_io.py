@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-__all__ = ["write_files", "HandEditedError", "MANIFEST", "digest"]
+__all__ = ["write_files", "check_writable", "read_manifest", "HandEditedError", "MANIFEST", "digest"]
 
 MANIFEST = ".symconv-manifest.json"
 
@@ -49,7 +49,7 @@ def _as_bytes(content: str | bytes) -> bytes:
     return content.encode("utf-8") if isinstance(content, str) else bytes(content)
 
 
-def _read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -86,7 +86,7 @@ def check_writable(files: Mapping[Path, str | bytes], force: bool = False) -> No
         current = path.read_bytes()
         if current == _as_bytes(content):
             continue
-        recorded = _read_manifest(path.parent).get(path.name)
+        recorded = read_manifest(path.parent).get(path.name)
         if recorded != digest(current):
             raise HandEditedError(f"{path} was changed since symconv wrote it; use --force (force=True) to overwrite"
                                   if recorded else
@@ -119,7 +119,7 @@ def write_files(files: Mapping[Path, str | bytes], force: bool = False) -> list[
             _atomic_write(path, data)
         by_folder.setdefault(path.parent, {})[path.name] = digest(data)
     for folder, records in by_folder.items():
-        manifest = _read_manifest(folder)
+        manifest = read_manifest(folder)
         manifest.update(records)
         _atomic_write(folder / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
     return list(targets)

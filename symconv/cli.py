@@ -13,7 +13,7 @@ from typing import Sequence
 from . import __version__
 
 #: Sub-command modules under ``symconv.commands``, in the order ``--help`` lists them.
-COMMAND_MODULES = ("shape", "matrix", "analyze", "check-formula", "codegen", "prove")
+COMMAND_MODULES = ("shape", "matrix", "analyze", "check-formula", "codegen", "derive", "prove")
 
 
 class UsageError(Exception):

@@ -143,6 +143,11 @@ class _Spec:
         """The canonical parameters as a plain dict (for JSON and display)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def _repr_latex_(self) -> str:
+        """LaTeX for Jupyter (delegates to :func:`symconv.latex.repr_latex`)."""
+        from .latex import repr_latex
+        return repr_latex(self)
+
 
 def _flat_values(spec: Any) -> list:
     out: list = []

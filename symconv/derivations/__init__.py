@@ -1,0 +1,163 @@
+r"""The ``derivations/`` folder: every file generated in memory, then written atomically or compared.
+
+:func:`build` returns ``{relative path: bytes}`` for ``main.tex``, the section files, one file
+per theorem and the figures (vector PDF for LaTeX, PNG for the README). :func:`write` writes
+them (each through a temporary file and ``os.replace``, after *all* of them were generated, so
+a failure leaves the folder as it was); :func:`stale` lists what differs from a folder on disk.
+
+Examples
+--------
+>>> sorted(_figure_env("checkerboard").split("\n")[2:3])
+['  \\includegraphics[width=0.9\\linewidth]{figures/checkerboard.pdf}']
+>>> README_FIGURES[0]
+'figures/seed_matrix.png'
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import __version__
+from .._io import HandEditedError, read_manifest, check_writable, digest, write_files
+from ..latex import render, text
+from .layer import layer_document, layer_fragment
+from .restore import restore_section
+from .seed import seed_section
+from .sizes import sizes_section
+
+__all__ = ["build", "write", "stale", "layer_document", "layer_fragment", "FIGURE_DIR", "README_FIGURES",
+           "GENERATED_SUFFIXES"]
+
+#: Where figures live inside ``derivations/``.
+FIGURE_DIR = "figures"
+
+#: The README's figures (1 and 3), relative to ``derivations/``.
+README_FIGURES = ("figures/seed_matrix.png", "figures/unpool_vs_nearest.png")
+
+#: File kinds ``symconv derive`` owns inside ``derivations/`` (others are left alone).
+GENERATED_SUFFIXES = (".tex", ".pdf", ".png")
+
+_CAPTIONS = {
+    "seed_matrix": ("The worked example's $C$ ($4\\times 16$): each cell shows the weight $w_{a,b}$ that output "
+                    "$r$ (row) applies to input $x_{a',b'}$ (column $4a'+b'$); colour = kernel tap. "
+                    "$C^T$ ($16\\times 4$) beside it.", 1.0),
+    "zero_insertion": ("A transposed convolution ($i'=3$, $k=3$, $s=2$, $p=0$) as a stride-1 convolution: "
+                       "$s-1$ zeros inserted between the inputs, $d(k-1)-p$ zeros of padding (grey), and the "
+                       "flipped kernel; the outlined window produces the marked output.", 1.0),
+    "unpool_vs_nearest": ("Restoring resolution on the $4\\times 4$ example: max pooling's switches, the unpooled "
+                          "map ($P^T$, zeros elsewhere) and nearest-neighbour upsampling (copies).", 1.0),
+    "bilinear": ("Bilinear upsampling $2\\times 2\\to 4\\times 4$ as a $16\\times 4$ matrix $B$ "
+                 "(\\texttt{align\\_corners=False}), FCN's $4\\times 4$ kernel, and the per-axis matrix.", 0.75),
+    "checkerboard": ("Checkerboard overlap: how many (input, tap) pairs write each output of a transposed "
+                     "convolution with all-ones input and kernel ($i'=5$); uneven for $k=3$, $s=2$, "
+                     "uniform inside for $k=4$, $s=2$.", 0.9),
+    "theorem_graph": ("The theorems' dependency graph (an arrow points from a lemma to a theorem that uses it), "
+                      "from \\texttt{symconv.proofs.dependency\\_graph()}.", 1.0),
+}
+
+
+def _figure_env(stem: str) -> str:
+    caption, width = _CAPTIONS[stem]
+    return render("figure", {"path": f"{FIGURE_DIR}/{stem}.pdf", "width": str(width), "caption": caption,
+                             "label": "fig:" + stem.replace("_", "-")})
+
+
+def _figures() -> dict[str, bytes]:
+    from .. import figures
+    from .theorems import theorem_graph
+    out = {}
+    for stem, (builder, formats) in figures.FIGURES.items():
+        fig = builder()
+        for fmt in formats:
+            out[f"{FIGURE_DIR}/{stem}.{fmt}"] = figures.figure_bytes(fig, fmt)
+    out[f"{FIGURE_DIR}/theorem_graph.pdf"] = figures.figure_bytes(figures.theorem_graph_figure(theorem_graph()),
+                                                                  "pdf")
+    return out
+
+
+def build(figures: bool = True) -> dict[str, bytes]:
+    """Every file of ``derivations/`` as bytes, keyed by path relative to the folder (sorted).
+
+    Parameters
+    ----------
+    figures : bool
+        Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
+    """
+    from .theorems import theorem_order, theorem_section, theorems_intro
+    files: dict[str, str | bytes] = {
+        "sections/seed.tex": seed_section(_figure_env("seed_matrix") + "\n" + _figure_env("zero_insertion")),
+        "sections/sizes.tex": sizes_section(),
+        "sections/restore.tex": restore_section(_figure_env("unpool_vs_nearest"),
+                                                _figure_env("bilinear") + "\n" + _figure_env("checkerboard")),
+    }
+    intro, _counts = theorems_intro(_figure_env("theorem_graph"))
+    files["sections/theorems.tex"] = intro
+    inputs = ["\\part{Worked examples}", "\\input{sections/seed}", "\\input{sections/sizes}",
+              "\\input{sections/restore}", "\\part{Theorems}", "\\input{sections/theorems}"]
+    for name in theorem_order():
+        stem = "".join(ch if ch.isalnum() or ch == "_" else "-" for ch in name)
+        files[f"theorems/{stem}.tex"] = theorem_section(name)
+        inputs.append(f"\\input{{theorems/{stem}}}")
+    files["main.tex"] = render("main", {"preamble": render("preamble", {}), "version": text(__version__),
+                                        "inputs": "\n".join(inputs)})
+    out = {path: (value.encode("utf-8") if isinstance(value, str) else value) for path, value in files.items()}
+    if figures:
+        out.update(_figures())
+    return dict(sorted(out.items()))
+
+
+def _owned(root: Path) -> set[str]:
+    """Files under ``root`` that ``symconv derive`` owns: ``.tex`` anywhere, ``.pdf``/``.png`` in figures/.
+
+    A ``main.pdf`` compiled in place (and LaTeX's auxiliary files) are left alone.
+    """
+    if not root.is_dir():
+        return set()
+    out = set()
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and not p.name.startswith(".") and (
+                p.suffix == ".tex" or (rel.startswith(FIGURE_DIR + "/") and p.suffix in GENERATED_SUFFIXES)):
+            out.add(rel)
+    return out
+
+
+def stale(directory: str | os.PathLike, files: dict[str, bytes] | None = None) -> list[str]:
+    """Paths that differ between ``directory`` and what the code generates now (missing, changed, extra).
+
+    Examples
+    --------
+    >>> stale("/nonexistent-dir", {"main.tex": b"x"})
+    ['main.tex']
+    """
+    root = Path(directory)
+    files = build() if files is None else files
+    out = [path for path, data in files.items()
+           if not (root / path).is_file() or (root / path).read_bytes() != data]
+    out += sorted(_owned(root) - set(files))
+    return sorted(out)
+
+
+def write(directory: str | os.PathLike, files: dict[str, bytes] | None = None, force: bool = False) -> list[str]:
+    """Generate everything, then write the files that changed and remove stale generated ones.
+
+    Returns the paths written or removed. Nothing is written unless generation succeeded, and
+    nothing at all when any file to replace or remove was edited by hand (unless ``force``):
+    writes go through :func:`symconv._io.write_files` (atomic, manifest-checked).
+    """
+    root = Path(directory)
+    files = build() if files is None else files
+    changed = stale(root, files)
+    targets = {root / path: data for path, data in files.items()}   # unchanged ones only refresh the manifest
+    removals = [root / path for path in changed if path not in files and (root / path).is_file()]
+    for folder in {t.parent for t in targets}:
+        folder.mkdir(parents=True, exist_ok=True)
+    check_writable(targets, force)
+    for target in removals:
+        if not force and read_manifest(target.parent).get(target.name) != digest(target.read_bytes()):
+            raise HandEditedError(f"{target} is not generated by the current code and was not written by "
+                                  f"symconv (or was edited); use --force to remove it")
+    write_files(targets, force=True)
+    for target in removals:
+        target.unlink()
+    return changed

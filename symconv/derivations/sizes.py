@@ -1,0 +1,197 @@
+r"""Section: the output-size formulas of every case of Dumoulin & Visin's guide (relationships 1--15).
+
+Each relationship is stated in the guide's form and derived from symconv's general form
+(:mod:`symconv.shapes`) by substituting the case's conditions; SymPy checks that the
+substituted general form equals the guide's form (after rewriting floors of integers) and,
+for the transposed cases, that the guide's equivalent direct convolution (stretched input,
+stride 1, padding :math:`k - p - 1`, plus :math:`a` at the end) has the same output size.
+
+Examples
+--------
+>>> [r.number for r in relationships()][:3]
+[1, 2, 3]
+>>> all(r.reduces() for r in relationships())
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .. import shapes
+from ..latex import render, tex, text
+from ..symbols import a, d, i, k, o, p, p_a, p_b, s
+from .seed import require
+
+__all__ = ["Relationship", "relationships", "sizes_section", "same_size"]
+
+#: The transposed layer's input and output sizes, as the guide writes them.
+i_t = sp.Symbol("i'", integer=True, positive=True)
+o_t = sp.Symbol("o'", integer=True, positive=True)
+i_stretched = sp.Symbol(r"\tilde{i}'", integer=True, positive=True)
+#: Half padding writes the odd kernel as k = 2n + 1.
+n = sp.Symbol("n", integer=True, nonnegative=True)
+
+CONV_GENERAL = shapes.window_count_axis(i, k, s, p_b, p_a, d)
+TRANSPOSE_GENERAL = shapes.transpose_size_axis(i_t, k, s, p_b, p_a, d, a)
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One numbered relationship of the guide: its case, conditions, form and substitution."""
+
+    number: int
+    case: str
+    kind: str                      # 'conv', 'pool' or 'transposed'
+    conditions: tuple              # SymPy relations, for display
+    guide: sp.Expr                 # the guide's right-hand side
+    substitution: tuple            # ((symbol, value), ...) applied to the general form
+
+    @property
+    def general(self) -> sp.Expr:
+        """symconv's general form for this kind of operator."""
+        return TRANSPOSE_GENERAL if self.kind == "transposed" else CONV_GENERAL
+
+    @property
+    def lhs(self) -> sp.Symbol:
+        return o_t if self.kind == "transposed" else o
+
+    def mapping(self) -> tuple:
+        """The substitution composed into one simultaneous map on the general form's symbols.
+
+        ``(p_b, p), (p, 0)`` becomes ``p_b -> 0``; symbols the general form lacks are dropped.
+        """
+        composed: dict = {}
+        for key, value in self.substitution:
+            composed = {old: sp.sympify(new).subs(key, value) for old, new in composed.items()}
+            composed.setdefault(key, value)
+        free = self.general.free_symbols
+        return tuple((key, value) for key, value in composed.items() if key in free)
+
+    def reduced(self) -> sp.Expr:
+        """The general form with the case's substitution applied (SymPy evaluates the floors it can)."""
+        return self.general.subs(dict(self.mapping()), simultaneous=True)
+
+    def reduces(self) -> bool:
+        """SymPy's verdict: the substituted general form equals the guide's form."""
+        return same_size(self.reduced(), self.guide)
+
+    def equivalent_conv_form(self) -> sp.Subs | None:
+        r"""The equivalent direct convolution's size, unevaluated: the general form at :math:`\tilde{i}'`."""
+        if self.kind != "transposed":
+            return None
+        sub = dict(self.mapping())
+        sub.setdefault(p, dict(self.substitution).get(p, p))
+        stride = sub.get(s, s)
+        pad = (k - p - 1).subs(sub)
+        extra = sub.get(a, a)
+        form = shapes.window_count_axis(i_stretched, k, 1, pad, pad + extra, 1).subs(k, sub.get(k, k))
+        return sp.Subs(form, (i_stretched,), (stride * (i_t - 1) + 1,))
+
+    def equivalent_conv(self) -> sp.Expr | None:
+        r"""Transposed cases: the output size of the guide's equivalent direct convolution.
+
+        Stretched input :math:`s(i'-1)+1`, kernel :math:`k`, stride 1, padding
+        :math:`k - p - 1` on both sides plus :math:`a` at the end (Rel. 14).
+        """
+        if self.kind != "transposed":
+            return None
+        sub = dict(self.mapping())
+        sub.setdefault(p, dict(self.substitution).get(p, p))
+        stride = sub.get(s, s)
+        pad = (k - p - 1).subs(sub)
+        extra = sub.get(a, a)
+        stretched = stride * (i_t - 1) + 1
+        return shapes.window_count_axis(stretched, k, 1, pad, pad + extra, 1).subs(sub)
+
+
+def same_size(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """Whether two size expressions are equal: their difference simplifies to 0.
+
+    Floors are compared after expanding their arguments (``floor`` of equal but
+    differently written arguments does not cancel otherwise).
+
+    Examples
+    --------
+    >>> same_size(sp.floor((i - k + 2*p)/s) + 1, sp.floor((2*p + i - k)/s) + 1)
+    True
+    >>> same_size(i + 1, i)
+    False
+    """
+    def normal(expr: sp.Expr) -> sp.Expr:
+        return sp.sympify(expr).replace(sp.floor, lambda arg: sp.floor(sp.expand(sp.together(arg))))
+    return sp.simplify(normal(lhs) - normal(rhs)) == 0
+
+
+def relationships() -> tuple[Relationship, ...]:
+    """The fifteen relationships of the guide, numbered as in its text."""
+    sym = ((p_b, p), (p_a, p))
+    unit = ((s, 1),)
+    plain = ((d, 1),)
+    no_a = ((a, 0),)
+    half = ((k, 2 * n + 1), (p, n))
+    return (
+        Relationship(1, "no zero padding, unit strides", "conv", (sp.Eq(s, 1), sp.Eq(p, 0)),
+                     i - k + 1, sym + unit + plain + ((p, 0),)),
+        Relationship(2, "zero padding, unit strides", "conv", (sp.Eq(s, 1),),
+                     i - k + 2 * p + 1, sym + unit + plain),
+        Relationship(3, "half (same) padding", "conv", (sp.Eq(k, 2 * n + 1), sp.Eq(s, 1), sp.Eq(p, n)),
+                     i, sym + unit + plain + half),
+        Relationship(4, "full padding", "conv", (sp.Eq(s, 1), sp.Eq(p, k - 1)),
+                     i + (k - 1), sym + unit + plain + ((p, k - 1),)),
+        Relationship(5, "no zero padding, non-unit strides", "conv", (sp.Eq(p, 0),),
+                     sp.floor((i - k) / s) + 1, sym + plain + ((p, 0),)),
+        Relationship(6, "zero padding, non-unit strides", "conv", (),
+                     sp.floor((i + 2 * p - k) / s) + 1, sym + plain),
+        Relationship(7, "pooling (any pooling function)", "pool", (sp.Eq(p, 0),),
+                     sp.floor((i - k) / s) + 1, sym + plain + ((p, 0),)),
+        Relationship(8, "transposed: no padding, unit strides", "transposed", (sp.Eq(s, 1), sp.Eq(p, 0)),
+                     i_t + (k - 1), sym + unit + plain + no_a + ((p, 0),)),
+        Relationship(9, "transposed: zero padding, unit strides", "transposed", (sp.Eq(s, 1),),
+                     i_t + (k - 1) - 2 * p, sym + unit + plain + no_a),
+        Relationship(10, "transposed: half padding", "transposed",
+                     (sp.Eq(k, 2 * n + 1), sp.Eq(s, 1), sp.Eq(p, n)),
+                     i_t, sym + unit + plain + no_a + half),
+        Relationship(11, "transposed: full padding", "transposed", (sp.Eq(s, 1), sp.Eq(p, k - 1)),
+                     i_t - (k - 1), sym + unit + plain + no_a + ((p, k - 1),)),
+        Relationship(12, "transposed: no padding, non-unit strides", "transposed",
+                     (sp.Eq(p, 0), sp.Eq(sp.Mod(i - k, s), 0)),
+                     s * (i_t - 1) + k, sym + plain + no_a + ((p, 0),)),
+        Relationship(13, "transposed: zero padding, non-unit strides", "transposed",
+                     (sp.Eq(sp.Mod(i + 2 * p - k, s), 0),),
+                     s * (i_t - 1) + k - 2 * p, sym + plain + no_a),
+        Relationship(14, "transposed: general (odd) case", "transposed",
+                     (sp.Eq(a, sp.Mod(i + 2 * p - k, s)),),
+                     s * (i_t - 1) + a + k - 2 * p, sym + plain),
+        Relationship(15, "dilated convolution", "conv", (),
+                     sp.floor((i + 2 * p - k - (k - 1) * (d - 1)) / s) + 1, sym),
+    )
+
+
+def sizes_section() -> str:
+    """The LaTeX of the output-size section (template ``sizes``)."""
+    rows, reductions, equivalents = [], [], []
+    for rel in relationships():
+        require(rel.reduces(), f"that relationship {rel.number} is a special case of symconv's general form")
+        conditions = ", ".join(f"${tex(c)}$" for c in rel.conditions) or "none"
+        rows.append(f"{rel.number} & {text(rel.case)} & {conditions} & "
+                    f"${tex(sp.Eq(rel.lhs, rel.guide, evaluate=False))}$ \\\\")
+        keys, values = zip(*rel.mapping())
+        subs = sp.Subs(rel.general, keys, values)
+        reductions.append(f"{tex(rel.lhs)} &= {tex(subs)} \\notag\\\\\n"
+                          f"&= {tex(rel.guide)} \\label{{eq:rel-{rel.number}}}")
+        eqv = rel.equivalent_conv()
+        if eqv is not None:
+            require(same_size(eqv, rel.guide),
+                    f"that the equivalent convolution of relationship {rel.number} has the same output size")
+            equivalents.append(f"{tex(o_t)} &= {tex(rel.equivalent_conv_form())} = {tex(rel.guide)} "
+                               f"\\label{{eq:rel-{rel.number}-direct}}")
+    values = {
+        "general_conv": tex(sp.Eq(o, CONV_GENERAL, evaluate=False)),
+        "general_transposed": tex(sp.Eq(o_t, TRANSPOSE_GENERAL, evaluate=False)),
+        "table_rows": "\n".join(rows),
+        "reductions": " \\\\\n".join(reductions),
+        "equivalents": " \\\\\n".join(equivalents),
+    }
+    return render("sizes", values)

@@ -1,0 +1,244 @@
+"""LaTeX: the committed derivations/ compile with a real pdflatex, are current, and say what SymPy says.
+
+* ``derivations/main.tex`` and a specialised layer document compile with
+  ``pdflatex -interaction=nonstopmode -halt-on-error``; any ``! `` line or an overfull hbox wider
+  than 10 pt fails. Skipped (with the reason) only when no ``pdflatex`` is installed.
+* ``symconv derive --check`` (through the CLI's ``main``) passes on the committed folder and fails
+  on a stale copy.
+* Golden files under ``tests/golden/`` are regenerated only with ``SYMCONV_REGEN_GOLDEN=1``; each is
+  also checked against an independent oracle (the core matrices), never only against itself.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symconv._io import HandEditedError
+import sympy as sp
+
+from symconv import ConvSpec, ConvTransposeSpec, MaxPoolSpec, UpsampleSpec, conv_matrix
+from symconv.cli import main
+from symconv.derivations import build, layer_fragment, stale, write
+from symconv.derivations.sizes import relationships, same_size
+from symconv.latex import break_terms, elide, render, repr_latex, spec_tex, tex, text
+
+ROOT = Path(__file__).resolve().parent.parent
+DERIVATIONS = ROOT / "derivations"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+REGENERATE = os.environ.get("SYMCONV_REGEN_GOLDEN") == "1"
+PDFLATEX = shutil.which("pdflatex")
+needs_pdflatex = pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (Debian: "
+                                    "texlive-latex-base texlive-latex-recommended); CI always has it")
+
+_OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
+
+
+def latex_problems(log: str, limit_pt: float = 10.0) -> list[str]:
+    """Lines of a pdflatex log that fail the build: errors (``! ``) and overfull boxes wider than the limit."""
+    problems = []
+    for line in log.splitlines():
+        if line.startswith("! "):
+            problems.append(line)
+        match = _OVERFULL.match(line)
+        if match and float(match.group(1)) > limit_pt:
+            problems.append(line)
+    return problems
+
+
+def compile_tex(folder: Path, name: str) -> str:
+    """Run pdflatex once in ``folder``; return the log (errors reported by the caller)."""
+    proc = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", name], cwd=folder,
+                          capture_output=True, timeout=120, check=False)
+    log_path = folder / (Path(name).stem + ".log")
+    log = log_path.read_text(encoding="latin-1") if log_path.exists() else proc.stdout.decode("latin-1")
+    if proc.returncode != 0 and not latex_problems(log):
+        return log + "\n! pdflatex exited with status " + str(proc.returncode)
+    return log
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict:
+    """What ``symconv derive`` generates now (built once for the module)."""
+    return build()
+
+
+def test_latex_problems_parser():
+    log = "Overfull \\hbox (3.5pt too wide) in paragraph\nOverfull \\hbox (12.0pt too wide) detected\n! Undefined"
+    assert latex_problems(log) == ["Overfull \\hbox (12.0pt too wide) detected", "! Undefined"]
+
+
+# --------------------------------------------------------------------------- the committed folder
+
+
+def test_derive_check_passes_on_committed_folder(capsys):
+    assert main(["derive", "--check", "--dir", str(DERIVATIONS)]) == 0, capsys.readouterr().out
+
+
+def test_stale_copy_is_detected_and_rewritten(tmp_path, generated):
+    copy = tmp_path / "derivations"
+    assert len(write(copy, generated)) == len(generated)          # a fresh folder gets every file
+    assert stale(copy, generated) == []
+    (copy / "sections" / "seed.tex").write_text("% edited by hand\n")
+    (copy / "figures" / "extra.pdf").write_bytes(b"%PDF-stale")
+    (copy / "notes.txt").write_text("not generated; left alone")
+    (copy / "main.pdf").write_bytes(b"%PDF- compiled in place; left alone")
+    assert stale(copy, generated) == ["figures/extra.pdf", "sections/seed.tex"]
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    with pytest.raises(HandEditedError, match="seed.tex was changed since symconv wrote it"):
+        write(copy, generated)                                     # refuses, and writes nothing at all
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+    assert sorted(write(copy, generated, force=True)) == ["figures/extra.pdf", "sections/seed.tex"]
+    assert stale(copy, generated) == []
+    assert (copy / "notes.txt").exists() and (copy / "main.pdf").exists()
+    assert not list(copy.rglob("*.tmp"))
+
+
+def test_generation_is_deterministic(generated):
+    assert build(figures=False) == {k: v for k, v in generated.items() if k.endswith(".tex")}
+
+
+def test_main_has_one_section_per_theorem_in_dependency_order(generated):
+    from symconv.proofs import dependency_graph
+    graph = dependency_graph()
+    main_tex = generated["main.tex"].decode()
+    order = re.findall(r"\\input\{theorems/([^}]+)\}", main_tex)
+    assert sorted(order) == sorted(graph.nodes)
+    position = {name: n for n, name in enumerate(order)}
+    assert all(position[u] < position[v] for u, v in graph.edges)
+    assert "figures/theorem_graph.pdf" in generated["sections/theorems.tex"].decode()
+
+
+def test_seed_section_shows_the_full_matrix(generated):
+    seed = generated["sections/seed.tex"].decode()
+    assert tex(sp.Matrix(conv_matrix((4, 4), 3))) in seed           # the 4x16 C in full
+    assert tex(sp.Matrix(conv_matrix((4, 4), 3)).T) in seed         # the 16x4 C^T
+
+
+def test_sizes_table_covers_all_fifteen_relationships(generated):
+    sizes = generated["sections/sizes.tex"].decode()
+    assert [r.number for r in relationships()] == list(range(1, 16))
+    for n in range(1, 16):
+        assert f"\\label{{eq:rel-{n}}}" in sizes
+    assert all(r.reduces() for r in relationships())
+
+
+def test_same_size_refutes_a_wrong_reduction():
+    from symconv.symbols import i, k, p, s
+    assert not same_size(sp.floor((i + 2 * p - k) / s) + 1, sp.floor((i + p - k) / s) + 1)
+
+
+@needs_pdflatex
+def test_main_tex_compiles(tmp_path):
+    folder = tmp_path / "derivations"
+    shutil.copytree(DERIVATIONS, folder)
+    log = compile_tex(folder, "main.tex")
+    assert latex_problems(log) == []
+    assert (folder / "main.pdf").stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- a specialised layer
+
+
+@needs_pdflatex
+def test_layer_document_and_fragment_compile(tmp_path, capsys):
+    out = tmp_path / "layer.tex"
+    assert main(["derive", "conv-transpose", "--k", "4", "--s", "2", "--p", "1", "--i", "3",
+                 "--out", str(out)]) == 0
+    frag = tmp_path / "fragment.tex"
+    assert main(["derive", "conv-transpose", "--k", "3", "--s", "2", "--p", "0,1", "--i", "4", "--a", "1",
+                 "--dims", "2", "--fragment", "--out", str(frag)]) == 0
+    host = tmp_path / "host.tex"
+    host.write_text(render("layer", {"preamble": render("preamble", {}), "body": "\\input{fragment}"}))
+    for name in ("layer.tex", "host.tex"):
+        assert latex_problems(compile_tex(tmp_path, name)) == [], name
+    capsys.readouterr()
+
+
+def test_layer_golden_matches_and_agrees_with_the_oracle():
+    body = layer_fragment(4, 2, 1, i=3)
+    golden = GOLDEN / "layer_k4_s2_p1_i3.tex"
+    if REGENERATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(body, encoding="utf-8")
+    assert body == golden.read_text(encoding="utf-8")
+    # not its own proof: the matrix printed is the transpose of the forward conv's matrix (oracle)
+    forward = sp.Matrix(conv_matrix(6, 4, stride=2, padding=1))
+    assert tex(forward.T) in body
+    assert "\\begin{document}" not in body
+
+
+def test_seed_golden_matches_and_agrees_with_the_oracle():
+    c = sp.Matrix(conv_matrix((4, 4), 3))
+    printed = tex(c)
+    golden = GOLDEN / "seed_C.tex"
+    if REGENERATE:
+        golden.write_text(printed + "\n", encoding="utf-8")
+    assert printed + "\n" == golden.read_text(encoding="utf-8")
+    # oracle: direct cross-correlation of a 4x4 input with a 3x3 kernel, by loops
+    rng = np.random.default_rng(0)
+    x, w = rng.integers(-5, 6, (4, 4)), rng.integers(-5, 6, (3, 3))
+    direct = [sum(w[a, b] * x[r + a, c + b] for a in range(3) for b in range(3)) for r in range(2) for c in range(2)]
+    numeric = c.subs({sp.Symbol(f"w_{{{a},{b}}}"): int(w[a, b]) for a in range(3) for b in range(3)})
+    assert list(numeric * sp.Matrix(x.reshape(-1).tolist())) == direct
+
+
+def test_layer_cli_errors(capsys):
+    assert main(["derive", "conv-transpose", "--s", "2"]) == 2
+    assert "--k" in capsys.readouterr().err
+    assert main(["derive", "conv-transpose", "--k", "3", "--out", "layer.txt"]) == 2
+    assert main(["derive", "conv-transpose", "--k", "3", "--i", "400", "--dims", "2"]) == 2
+    assert "smaller i" in capsys.readouterr().err
+    assert main(["derive", "--out", "x.tex"]) == 2
+    with pytest.raises(SystemExit):
+        main(["derive", "conv-transpose", "--k", "3*3"])
+
+
+def test_layer_writes_atomically(tmp_path):
+    out = tmp_path / "layer.tex"
+    out.write_text("old")
+    assert main(["derive", "conv-transpose", "--k", "3", "--i", "500", "--dims", "2", "--out", str(out)]) == 2
+    assert out.read_text() == "old"                          # a failed derivation leaves the file alone
+    assert main(["derive", "conv-transpose", "--k", "3", "--out", str(out)]) == 2   # not symconv's file
+    assert out.read_text() == "old"
+    assert main(["derive", "conv-transpose", "--k", "3", "--out", str(out), "--force"]) == 0
+    assert out.read_text().startswith("% Generated")
+    assert main(["derive", "conv-transpose", "--k", "3", "--s", "2", "--out", str(out)]) == 0  # symconv's now
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".symconv-manifest.json", "layer.tex"]
+
+
+# --------------------------------------------------------------------------- printing helpers
+
+
+def test_repr_latex_of_specs():
+    for spec in (ConvSpec(3, stride=2, padding=1, input_size=(5, 5)), ConvTransposeSpec(4, 2, 1, input_size=3),
+                 MaxPoolSpec(2, input_size=(4, 4)), UpsampleSpec(scale_factor=2, mode="bilinear", input_size=(2, 2))):
+        out = spec._repr_latex_()
+        assert out.startswith("$\\displaystyle \\text{") and out.endswith("$")
+        assert spec_tex(spec) in out
+    assert "o = 3" in repr_latex(ConvSpec(3, stride=2, padding=1, input_size=5))
+
+
+def test_elide_never_exceeds_its_limits():
+    big = sp.Matrix(40, 30, lambda r, c: r * 30 + c)
+    small = elide(big, 9, 7)
+    assert small.shape == (9, 7)
+    assert small[0, 0] == 0 and small[-1, -1] == big[-1, -1] and small[4, 3] == sp.Symbol(r"\ddots")
+
+
+def test_text_escapes_and_tex_refuses_strings():
+    assert text("a_b & 50%") == "a\\_b \\& 50\\%"
+    with pytest.raises(TypeError, match="obj must be a SymPy object"):
+        tex("x + 1")
+
+
+def test_break_terms_only_cuts_at_top_level():
+    from symconv.symbols import i, k, s
+    pieces = break_terms(tex(sp.floor((i + k) / s) + i + k + s), 20)
+    assert "".join(pieces).replace(" ", "") == tex(sp.floor((i + k) / s) + i + k + s).replace(" ", "")
+    assert all(p.count("{") == p.count("}") for p in pieces)
