@@ -12,10 +12,15 @@ Examples
 (4, 16)
 """
 from .check import check_formula
+from .codegen import Kernel, lower, module_source
+from .derive import (as_direct_conv, bilinear_as_transpose, bilinear_kernel, dilated_kernel, flip_kernel,
+                     nearest_as_transpose, transpose_of, unpool_of, zero_insert)
 from .graphs import ReceptiveHull, graph, overlap_count, overlap_counts, overlap_map, overlap_pattern, transpose_graph
 from .index import AxisRelation, entry_delta_sum, entry_formula, relations
 from .matrix import (conv_matrix, conv_transpose_matrix, pool_switch_matrix, pool_switches, unpool_matrix,
                      upsample_matrix)
+from .numeric import avg_pool, conv, conv_transpose, conv_transpose_vjp, conv_vjp, max_pool, max_unpool, upsample
+from .proofs import Result, Theorem, check_claim, prove, theorems
 from .shapes import (conv_output_size, conv_transpose_output_size, lost_remainder, pool_output_size,
                      unpool_output_size, upsample_output_size)
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
@@ -26,25 +31,44 @@ __version__ = "0.1.0"
 __all__ = [
     "AvgPoolSpec",
     "AxisRelation",
-    "Layer",
-    "ReceptiveHull",
-    "StackAnalysis",
     "ConvSpec",
     "ConvTransposeSpec",
+    "Kernel",
+    "Layer",
     "MaxPoolSpec",
     "MaxUnpoolSpec",
+    "ReceptiveHull",
+    "Result",
+    "StackAnalysis",
+    "Theorem",
     "UpsampleSpec",
     "analyze",
+    "as_direct_conv",
+    "avg_pool",
+    "bilinear_as_transpose",
+    "bilinear_kernel",
+    "check_claim",
     "check_formula",
+    "conv",
     "conv_matrix",
     "conv_output_size",
+    "conv_transpose",
     "conv_transpose_matrix",
     "conv_transpose_output_size",
+    "conv_transpose_vjp",
+    "conv_vjp",
+    "dilated_kernel",
     "entry_delta_sum",
     "entry_formula",
+    "flip_kernel",
     "graph",
     "load_stack",
     "lost_remainder",
+    "lower",
+    "max_pool",
+    "max_unpool",
+    "module_source",
+    "nearest_as_transpose",
     "overlap_count",
     "overlap_counts",
     "overlap_map",
@@ -52,12 +76,18 @@ __all__ = [
     "pool_output_size",
     "pool_switch_matrix",
     "pool_switches",
+    "prove",
     "relations",
     "repeated_layers",
     "stack_graph",
+    "theorems",
     "transpose_graph",
+    "transpose_of",
     "unpool_matrix",
+    "unpool_of",
     "unpool_output_size",
+    "upsample",
     "upsample_matrix",
     "upsample_output_size",
+    "zero_insert",
 ]
