@@ -162,7 +162,7 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, median of {args.repeat}, "
-          f"{'blocked' if args.blocked else 'alternating'}")
+          f"{'blocked' if args.blocked else 'alternating'}, load average {os.getloadavg()[0]:.2f}")
     header = f"{'case':48s} {'symconv ms':>10s} {'torch ms':>9s} {'ratio':>6s}  {'rate':30s} {'peak MB':>8s} {'budget':>7s} {'err':>8s}"
     print(header)
     print("-" * len(header))
@@ -175,7 +175,8 @@ def main() -> None:
         print(f"{r['name']:48s} {r['ours'] * 1e3:10.2f} {r['theirs'] * 1e3:9.2f} {r['ratio']:6.2f}  {r['rate']:30s} "
               f"{r['peak'] / 1e6:8.1f} {r['peak'] / r['budget']:6.2f}x {r['error']:8.1e}", flush=True)
     geomean = math.exp(sum(math.log(v) for v in ratios) / len(ratios))
-    print(f"geometric mean symconv/torch over {len(ratios)} cases: {geomean:.2f}")
+    print(f"geometric mean symconv/torch over {len(ratios)} cases: {geomean:.2f} "
+          f"(load average now {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":

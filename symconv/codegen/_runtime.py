@@ -138,21 +138,21 @@ def _depthwise_chunk(src, base, m, plan, weights, scratch, acc, tmp):
             out += part
 
 
-def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
+def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
     """Channels-first ``acc[:, :m] = sum of W @ shifted columns`` (``src`` is ``(phases, C, rows)``).
 
-    BLAS is handed the product as ``columns.T @ W.T`` into a row-major ``(m, C_out/groups)``
-    block (long M, short N: the shape OpenBLAS threads well), then transposed into ``acc``.
+    BLAS gets ``(C_out/groups, K) @ (K, block)`` products straight into ``acc``: short M and
+    long N are fine for OpenBLAS in blocks of ``block`` columns, but not as one huge call.
     """
     if not plan:
         acc[:, :m] = 0
         return
     groups, c_out_g = weights[0].shape[1], weights[0].shape[2]
     c_in_g = src.shape[1] // groups
-    part = tmp.reshape(-1)[:m * c_out_g].reshape(m, c_out_g)
     for g in range(groups):
         channels = slice(g * c_in_g, (g + 1) * c_in_g)
         out = acc[g * c_out_g:(g + 1) * c_out_g, :m]
+        part = tmp[:c_out_g]
         first = True
         for (columns, row_offsets, _), w in zip(plan, weights):
             span = m + max(row_offsets)
@@ -164,12 +164,14 @@ def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
                 for j, (phase, offset) in enumerate(columns):
                     cols[j * c_in_g:(j + 1) * c_in_g] = src[phase, channels, base + offset:base + offset + span]
             for l, row in enumerate(row_offsets):
-                np.matmul(cols[:, row:row + m].T, w[l, g].T, out=part)
-                if first:
-                    out[...] = part.T
-                    first = False
-                else:
-                    out += part.T
+                for start in range(0, m, block):
+                    stop = min(m, start + block)
+                    if first:
+                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=out[:, start:stop])
+                    else:
+                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=part[:, start:stop])
+                        out[:, start:stop] += part[:, start:stop]
+                first = False
 
 
 def _depthwise_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
@@ -210,8 +212,10 @@ def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias,
     plane = grid[0] * line
     if plane <= chunk_rows:
         samples, lines = max(1, chunk_rows // plane), count[0]
+        samples = -(-n_batch // -(-n_batch // samples))          # balanced: equal chunks
     else:
         samples, lines = 1, max(1, chunk_rows // line)
+        lines = -(-count[0] // -(-count[0] // lines))
     rows = samples * plane if lines == count[0] else lines * line
     acc = np.empty((rows, channels) if channels_last else (channels, rows), out.dtype)
     tmp = np.empty_like(acc)
@@ -252,50 +256,135 @@ def _outer(parts, combine):
     return total
 
 
-def _tap_views(padded, starts, out_size, stride):
-    """For each tap, the strided view of ``padded`` (N, C, *span) its outputs read."""
-    views = []
-    for tap in starts:
-        index = (slice(None), slice(None)) + tuple(
-            slice(start, start + (size - 1) * step + 1, step) for start, size, step in zip(tap, out_size, stride))
-        views.append(padded[index])
-    return views
+def _pool_phases(x, fill, grid, phases):
+    """Split ``x`` (N, C, *i) into stride phases on the padded grid, one array (N, C, *grid) each.
+
+    ``phases[f][j] = (first, count, start, step)`` as in :func:`_fill`: grid positions
+    ``first .. first+count-1`` of phase ``f`` on axis ``j`` hold input positions ``start,
+    start+step, ...``; the other positions (padding) hold ``fill``. A tap at padded offset
+    ``t*d`` then reads phase ``(t*d) % s`` at the contiguous shift ``(t*d) // s``. A phase
+    without padding is a strided view of ``x`` (no copy).
+    """
+    n_batch, channels = x.shape[0], x.shape[1]
+    buffers = []
+    for axes in phases:
+        counts = tuple(max(count, 0) for _, count, _, _ in axes)
+        covered = all(first == 0 and count == size for (first, _, _, _), count, size in zip(axes, counts, grid))
+        source = (slice(None), slice(None)) + tuple(slice(start, start + count * step, step)
+                                                     for (_, _, start, step), count in zip(axes, counts))
+        if covered:                  # no padding in this phase: a strided view of x, no copy
+            buffers.append(x[source])
+            continue
+        buf = np.empty((n_batch, channels) + tuple(grid), x.dtype)
+        if min(counts) == 0:
+            buf.fill(fill)
+        else:
+            for j, ((first, _, _, _), count) in enumerate(zip(axes, counts)):    # the padding strips
+                lead = (slice(None),) * (2 + j)
+                buf[lead + (slice(0, first),)] = fill
+                buf[lead + (slice(first + count, None),)] = fill
+            target = (slice(None), slice(None)) + tuple(slice(first, first + count)
+                                                         for (first, _, _, _), count in zip(axes, counts))
+            buf[target] = x[source]
+        buffers.append(buf)
+    return buffers
 
 
-def _max_pool(padded, starts, out_size, stride, tap_offsets, base, first=None):
+def _max_pool(x, fill, grid, phases, taps, out_size, tap_offsets, base, first=None, block_elements=2 ** 19):
     """Maximum over the taps and the flat input index of the winner (first maximum wins; NaN wins).
 
-    Two passes over the taps: a running ``np.maximum`` (which propagates NaN) gives the
-    values; then, in reverse scan order, each tap equal to the maximum claims the window,
-    so the first one in scan order keeps it. Windows whose maximum is NaN take the last NaN
-    tap (PyTorch's ``val > max || isnan(val)``). Where no tap beats the padding the index is
-    ``first``: PyTorch's initial answer, the first tap at coordinates >= 0 on every axis.
+    Runs :func:`_max_pool_block` on blocks of (n, c) planes of about ``block_elements``
+    input elements, so the phases and the running maximum stay in cache.
     """
-    views = _tap_views(padded, starts, out_size, stride)
-    best = views[0].copy()
-    for view in views[1:]:
-        np.maximum(best, view, out=best)
+    planes = x.shape[0] * x.shape[1]
+    plane = 1
+    for size in x.shape[2:]:
+        plane *= size
+    per = max(1, block_elements // max(plane, 1))
+    values = np.empty(x.shape[:2] + tuple(out_size), x.dtype)
+    indices = None if base is None else np.empty(values.shape, np.int64)
+    flat_x = x.reshape((planes, 1) + x.shape[2:])
+    flat_values = values.reshape((planes, 1) + tuple(out_size))
+    flat_indices = None if base is None else indices.reshape(flat_values.shape)
+    for p0 in range(0, planes, per):
+        _max_pool_block(flat_x[p0:p0 + per], fill, grid, phases, taps, out_size, tap_offsets, base, first,
+                        flat_values[p0:p0 + per], None if base is None else flat_indices[p0:p0 + per])
+    return values, indices
+
+
+def _max_pool_block(x, fill, grid, phases, taps, out_size, tap_offsets, base, first, best, indices):
+    """Max pooling of the planes ``x`` into ``best`` (and ``indices`` unless ``base`` is None).
+
+    ``x`` is split into stride phases by :func:`_pool_phases` (``fill``, ``grid``, ``phases``);
+    ``taps[t] = (phase, shifts)``: tap ``t`` reads that phase shifted by ``shifts``, a view
+    with unit steps. One pass over the taps keeps a running
+    ``np.maximum`` (which propagates NaN) and, branch-free, the last tap that was strictly
+    greater than the running maximum (so the first maximum in scan order wins). Windows
+    whose maximum is NaN then take the last NaN tap (PyTorch's ``val > max || isnan(val)``).
+    Where no tap beats tap 0 the index is ``first`` when given: PyTorch's initial answer, the
+    first tap at coordinates >= 0 on every axis (tap 0 itself unless it lies in the padding).
+    """
+    buffers = _pool_phases(x, fill, grid, phases)
+    views = []
+    for phase, shifts in taps:
+        index = (slice(None), slice(None)) + tuple(slice(q, q + size) for q, size in zip(shifts, out_size))
+        views.append(buffers[phase][index])
+    np.copyto(best, views[0])
     if base is None:
-        return best, None
-    winner = np.zeros(best.shape, np.intp if len(views) > 127 else np.int8)
+        for view in views[1:]:
+            np.maximum(best, view, out=best)
+        return
+    kind = np.int8 if len(views) <= 127 else np.intp
+    winner = np.zeros(best.shape, kind)
     mask = np.empty(best.shape, bool)
-    for tap in range(len(views) - 1, -1, -1):
-        np.equal(views[tap], best, out=mask)
-        np.copyto(winner, tap, where=mask)
+    claim = np.empty(best.shape, kind)
+    for tap in range(1, len(views)):
+        np.greater(views[tap], best, out=mask)
+        np.maximum(best, views[tap], out=best)
+        np.multiply(mask, kind(tap), out=claim)
+        np.maximum(winner, claim, out=winner)
     if best.dtype.kind in "fc":
         nan = np.isnan(best)
         if nan.any():
             for tap, view in enumerate(views):
                 np.copyto(winner, tap, where=nan & np.isnan(view))
-    indices = np.take(np.asarray(tap_offsets, np.int64), winner)
+    np.take(np.asarray(tap_offsets, np.int64), winner, out=indices, mode="clip")   # winner is in range
     indices += base
     if first is not None:
-        np.copyto(indices, first, where=winner == 0)
-    return best, indices
+        # only windows whose tap 0 lies in the padding differ: fix those plane positions alone
+        plane = int(np.prod(out_size))
+        spots = np.flatnonzero(np.broadcast_to(first != base + tap_offsets[0], tuple(out_size)))
+        if spots.size:
+            flat = indices.reshape(-1, plane)
+            picked = flat[:, spots]
+            np.copyto(picked, np.broadcast_to(first, tuple(out_size)).reshape(plane)[spots],
+                      where=winner.reshape(-1, plane)[:, spots] == 0)
+            flat[:, spots] = picked
 
 
-def _avg_pool(x, kernel_size, stride, padding, out_size, divisor):
-    """Window sums, separably axis by axis, divided by the window sizes ``divisor``.
+def _avg_pool(x, kernel_size, stride, padding, out_size, divisor, block_elements=2 ** 17):
+    """Window sums (:func:`_window_sums`) divided by the window sizes ``divisor``.
+
+    Blocks of (n, c) planes of about ``block_elements`` input elements keep the per-axis
+    sums in cache, so only the input read and the output write go to memory.
+    """
+    planes = x.shape[0] * x.shape[1]
+    plane = 1
+    for size in x.shape[2:]:
+        plane *= size
+    per = max(1, block_elements // max(plane, 1))
+    divisor = divisor.astype(x.dtype)
+    out = np.empty(x.shape[:2] + tuple(out_size), x.dtype)
+    flat_in = x.reshape((planes, 1) + x.shape[2:])
+    flat_out = out.reshape((planes, 1) + tuple(out_size))
+    for p0 in range(0, planes, per):
+        sums = _window_sums(flat_in[p0:p0 + per], kernel_size, stride, padding, out_size)
+        np.divide(sums, divisor, out=flat_out[p0:p0 + per])
+    return out
+
+
+def _window_sums(x, kernel_size, stride, padding, out_size):
+    """Window sums of zero-padded ``x``, separably axis by axis.
 
     No padded copy: on each axis, tap ``t`` adds input ``r*s + t - p_b`` to the outputs ``r``
     whose position lies inside the input (the relation solved for ``r``); padding adds zero.
@@ -313,14 +402,22 @@ def _avg_pool(x, kernel_size, stride, padding, out_size, divisor):
                 start = first * s + t - p_b
                 summed[lead + (slice(first, last),)] += total[lead + (slice(start, start + (last - first) * s, s),)]
         total = summed
-    total /= divisor.astype(total.dtype)
     return total
 
 
 def _unpool(x, indices, plane):
-    """Scatter-assign each value to its flat position in its (n, c) plane; zeros elsewhere."""
+    """Scatter-assign each value to its flat position in its (n, c) plane; zeros elsewhere.
+
+    Large planes are scattered one by one (no int64 array of global positions); many small
+    planes at once with global positions ``p * plane + index``.
+    """
     planes = x.shape[0] * x.shape[1]
     out = np.zeros(planes * plane, x.dtype)
+    if plane >= 4096:
+        rows, where, values = out.reshape(planes, plane), indices.reshape(planes, -1), x.reshape(planes, -1)
+        for p in range(planes):
+            rows[p, where[p]] = values[p]
+        return out
     flat = indices.reshape(planes, -1) + (np.arange(planes, dtype=np.int64) * plane)[:, None]
     out[flat.ravel()] = x.reshape(-1)
     return out
@@ -406,16 +503,41 @@ def _periodic(taps, in_size):
         if shift < -1 or shift > 0:
             return None
         fast[f::factor] = a * padded[shift + 1:shift + 1 + in_size] + b * padded[shift + 2:shift + 2 + in_size]
-    if not np.allclose(fast, exact, rtol=0, atol=1e-12):
+    if not np.allclose(fast, exact, rtol=0, atol=1e-12) or any(abs(a + b - 1) > 1e-12 for _, a, b in phases):
         return None
     return factor, phases
 
 
-def _resample(x, maps):
+def _resample(x, maps, block_elements=2 ** 17):
+    """Apply per-axis tap maps separably (see :func:`_resample_planes`).
+
+    Weighted maps run on blocks of (n, c) planes of about ``block_elements`` output elements,
+    so the per-axis intermediates stay in cache and only the input read and the output write
+    go to memory.
+    """
+    periodic = [_periodic(taps, x.shape[2 + j]) if len(taps) == 2 else None for j, taps in enumerate(maps)]
+    out_size = tuple(len(taps[0][0]) for taps in maps)
+    planes = x.shape[0] * x.shape[1]
+    plane = 1
+    for size in out_size:
+        plane *= size
+    per = max(1, block_elements // max(plane, 1))
+    if planes <= per or all(taps[0][1] is None for taps in maps):
+        return _resample_planes(x, maps, periodic)
+    out = np.empty(x.shape[:2] + out_size, x.dtype)
+    flat_in = x.reshape((planes, 1) + x.shape[2:])
+    flat_out = out.reshape((planes, 1) + out_size)
+    for p0 in range(0, planes, per):
+        flat_out[p0:p0 + per] = _resample_planes(flat_in[p0:p0 + per], maps, periodic)
+    return out
+
+
+def _resample_planes(x, maps, periodic):
     """Apply per-axis tap maps separably, last axis first.
 
-    Integer nearest factors become repeats and broadcasts; periodic linear maps become two
-    shifted slices per phase of an edge-padded copy; anything else gathers with ``np.take``.
+    Integer nearest factors become repeats and broadcasts; periodic linear maps (``periodic[j]``
+    from :func:`_periodic`) become one difference and one pass per phase; anything else
+    gathers with ``np.take``.
     """
     for j in range(len(maps) - 1, -1, -1):
         taps, axis = maps[j], 2 + j
@@ -433,22 +555,30 @@ def _resample(x, maps):
                     out[...] = np.expand_dims(x, axis + 1)
                     x = out.reshape(x.shape[:axis] + (size * factor,) + x.shape[axis + 1:])
                 continue
-        periodic = _periodic(taps, size) if len(taps) == 2 else None
-        if periodic is not None:
-            factor, phases = periodic
+        if periodic[j] is not None:
+            factor, phases = periodic[j]
             lead = (slice(None),) * axis
             out = np.empty(x.shape[:axis] + (size, factor) + x.shape[axis + 1:], x.dtype)
-            part = np.empty(x.shape[:axis] + (size - 1,) + x.shape[axis + 1:], x.dtype)
+            # a*x[j] + b*x[j+1] = x[j] + b*(x[j+1] - x[j]) = x[j+1] - a*(x[j+1] - x[j])  (a + b = 1):
+            # one difference per axis, scaled once per distinct weight, then one pass per phase
+            low, high = lead + (slice(0, size - 1),), lead + (slice(1, size),)
+            diff = np.subtract(x[high], x[low])
+            scaled = {}
+            shared = [w for w in phases[0][1:] if all(w in (a, b) for _, a, b in phases)]
+            if shared:                        # e.g. x2: weights (1/4, 3/4) and (3/4, 1/4) share 1/4
+                scaled[shared[0]] = np.multiply(diff, x.dtype.type(shared[0]), out=diff)
             for f, (shift, a, b) in enumerate(phases):
                 target = out[lead + (slice(None), f)]
-                # interior: a * x[j + shift] + b * x[j + shift + 1]; the edge sample stands in outside
-                inner = (slice(1, size),) if shift < 0 else (slice(0, size - 1),)
-                low, high = (slice(0, size - 1), slice(1, size))
-                np.multiply(x[lead + (low,)], x.dtype.type(a), out=target[lead + inner])
-                np.multiply(x[lead + (high,)], x.dtype.type(b), out=part)
-                target[lead + inner] += part
-                edge = (slice(0, 1),) if shift < 0 else (slice(size - 1, size),)
-                np.multiply(x[lead + edge], x.dtype.type(a + b), out=target[lead + edge])
+                inner = lead + ((slice(1, size),) if shift < 0 else (slice(0, size - 1),))
+                if b in scaled or a not in scaled:
+                    if b not in scaled:
+                        scaled[b] = np.multiply(diff, x.dtype.type(b))
+                    np.add(x[low], scaled[b], out=target[inner])
+                else:
+                    np.subtract(x[high], scaled[a], out=target[inner])
+                edge = lead + ((slice(0, 1),) if shift < 0 else (slice(size - 1, size),))
+                np.copyto(target[edge], x[edge])      # outside, the edge sample stands in: (a + b) x = x
+            del diff, scaled
             x = out.reshape(x.shape[:axis] + (size * factor,) + x.shape[axis + 1:])
             continue
         shape = (-1,) + (1,) * (x.ndim - 1 - axis)

@@ -10,8 +10,11 @@ r'''Lowering: a spec becomes the source of a standalone NumPy module, then a cal
 * transposed convolution: the same relation read backwards -- output phase
   :math:`\psi = (m + p_b) \bmod s` is a stride-1 correlation of the input with the taps
   :math:`t d \equiv \psi`, so no zeros are inserted and nothing is scattered;
-* pooling, unpooling and interpolation: strided views per tap, a flat scatter, separable
-  per-axis maps.
+* max pooling: the same stride phases (filled with -inf), so every tap is a unit-step view;
+  one pass keeps a running maximum and, branch-free, the winning tap;
+* average pooling, unpooling and interpolation: per-axis window sums, a scatter per plane,
+  separable per-axis maps (linear ones as one difference plus one pass per phase, on
+  cache-sized blocks of planes).
 
 Sizes, slice bounds and tap offsets are printed from SymPy expressions, so a spec whose
 ``input_size`` is symbolic (or absent) gives a kernel generic in those sizes, and a concrete
@@ -48,7 +51,7 @@ from .ir import Assign, Block, Comment, Function, Line, Module, Return, render
 __all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT"]
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
-CHUNK_ELEMENTS = 2 ** 17
+CHUNK_ELEMENTS = 2 ** 18
 #: Gather all taps into one channels-first GEMM (im2col per chunk) when ``taps * in_channels/groups``
 #: is at most this; depthwise convolutions and these small-channel ones run channels first.
 IM2COL_LIMIT = 256
@@ -575,27 +578,6 @@ def _pool_prologue(spec: Any, sizes: _Sizes, extra_args: tuple = ()) -> list:
     return body
 
 
-def _padded_lines(spec: Any, sizes: _Sizes, out_syms: tuple, fill: str) -> tuple[list, bool]:
-    """Lines building ``padded`` (N, C, *span): the input inside its padding, cropped to what windows read."""
-    axes, k, s, d = sizes.axes, spec.kernel_size, spec.stride, spec.dilation
-    span_syms = tuple(sp.Symbol(f"span_{a}", integer=True) for a in axes)
-    spans = tuple((o - 1) * sj + dj * (kj - 1) + 1 for o, sj, dj, kj in zip(out_syms, s, d, k))
-    lines: list = [Comment("extent the windows read: (o-1)*s + d*(k-1) + 1")]
-    lines += [Assign(str(n), e) for n, e in zip(span_syms, spans)]
-    padded = any(pb or pa for pb, pa in spec.padding) or getattr(spec, "ceil_mode", False)
-    if not padded:
-        lines.append(Line("padded = x"))
-        return lines, False
-    counts = tuple(sp.Min(i, sp_ - pb, evaluate=False) for i, sp_, (pb, _) in zip(sizes.symbols, span_syms,
-                                                                                   spec.padding))
-    lines.append(Line(f"padded = np.full((n_batch, channels) + {_tuple(span_syms)}, {fill}, x.dtype)"))
-    lines += [Assign(f"count_{a}", c) for a, c in zip(axes, counts)]
-    target = ", ".join(f"{pb}:{pb} + count_{a}" for a, (pb, _) in zip(axes, spec.padding))
-    source = ", ".join(f":count_{a}" for a in axes)
-    lines.append(Line(f"padded[:, :, {target}] = x[:, :, {source}]"))
-    return lines, True
-
-
 def _pool_common(spec: Any, fn_name: str) -> tuple:
     _ints(spec.op, kernel_size=spec.kernel_size, stride=spec.stride, padding=spec.padding,
           dilation=spec.dilation)
@@ -616,18 +598,55 @@ def _tap_starts(spec: Any) -> tuple:
                  for t in product(*(range(kj) for kj in spec.kernel_size)))
 
 
+def _pool_phase_lines(spec: Any, sizes: _Sizes, out_syms: tuple, out_exprs: tuple) -> tuple[list, tuple, str]:
+    """Lines describing the stride phases of the padded input (``phases``), the taps, the grid.
+
+    Tap ``t`` reads padded offset ``t*d``, i.e. phase ``(t*d) % s`` at shift ``(t*d) // s``
+    (the polyphase relation of the convolutions): every tap is a unit-step view of a phase.
+    """
+    axes, k, s, d, pads = sizes.axes, spec.kernel_size, spec.stride, spec.dilation, spec.padding
+    ndim = spec.ndim
+    grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
+    qmax = tuple((kj - 1) * dj // sj for kj, dj, sj in zip(k, d, s))
+    grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
+    grid_refs = tuple(v if isinstance(v, int) else g_ for v, g_ in zip(grid_vals, grid_syms))
+    axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]
+    phase_list = list(product(*axis_phases))
+    phase_index = {p: n for n, p in enumerate(phase_list)}
+    taps = tuple((phase_index[tuple((tj * dj) % sj for tj, dj, sj in zip(t, d, s))],
+                  tuple((tj * dj) // sj for tj, dj, sj in zip(t, d, s)))
+                 for t in product(*(range(kj) for kj in k)))
+    lines: list = [Comment("grid of stride phases: tap t reads phase (t*d) % s at shift (t*d)//s")]
+    lines += [Assign(str(gs), o + q if not isinstance(v, int) else v)
+              for gs, o, q, v in zip(grid_syms, out_syms, qmax, grid_vals)]
+    lines.append(Comment("per axis and phase: (first grid row, row count, first input index, stride);\n"
+                         "grid row q of phase f holds input c = q*s + f - p_b, padding elsewhere"))
+    for j, a in enumerate(axes):
+        entries = []
+        for f in axis_phases[j]:
+            first = max(0, -((f - pads[j][0]) // s[j]))
+            last = _min(grid_refs[j], shapes.floordiv(sizes.values[j] - 1 + pads[j][0] - f, s[j]) + 1)
+            entries.append((sp.Integer(first), last - first, sp.Integer(first * s[j] + f - pads[j][0]),
+                            sp.Integer(s[j])))
+        lines.append(Assign(f"rows_{a}", tuple(entries)))
+    phase_refs = ", ".join("(" + ", ".join(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
+                           + ("," if ndim == 1 else "") + ")" for p in phase_list)
+    lines.append(Line(f"phases = ({phase_refs}{',' if len(phase_list) == 1 else ''})"))
+    return lines, taps, _tuple(grid_syms)
+
+
 def _build_max_pool(spec: MaxPoolSpec) -> Module:
     sizes, out_syms, out_exprs, body = _pool_common(spec, "max_pool")
     axes, ndim = sizes.axes, spec.ndim
     fill = "np.iinfo(x.dtype).min if x.dtype.kind in 'iu' else -np.inf"
-    pad_lines, _ = _padded_lines(spec, sizes, out_syms, "fill")
     body.append(Line(f"fill = {fill}"))
-    body += pad_lines
+    phase_lines, taps, grid = _pool_phase_lines(spec, sizes, out_syms, out_exprs)
+    body += phase_lines
     plane_strides = tuple(prod(sizes.symbols[j + 1:]) if j + 1 < ndim else sp.Integer(1) for j in range(ndim))
     offsets = tuple(sum((st * ps for st, ps in zip(start, plane_strides)), sp.Integer(0))
                     for start in _tap_starts(spec))
     body.append(Block("if not return_indices", (
-        Return(f"_max_pool(padded, TAP_STARTS, {_tuple(out_syms)}, STRIDE, None, None)[0]"),)))
+        Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, None, None)[0]"),)))
     body.append(Comment("switches: flat index in the unpadded plane, (r*s - p_b + t*d) per axis, row-major"))
     body.append(Assign("tap_offsets", offsets))
     for j, a in enumerate(axes):
@@ -648,9 +667,10 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
         body.append(Line(f"first = _outer(({', '.join(f'first_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
                          f"np.add)"))
         first = "first"
-    body.append(Return(f"_max_pool(padded, TAP_STARTS, {_tuple(out_syms)}, STRIDE, tap_offsets, base, {first})"))
-    constants = (Comment("window taps: offset t*d of each tap (row-major) inside the padded input"),
-                 Assign("TAP_STARTS", _tap_starts(spec)), Assign("STRIDE", spec.stride))
+    body.append(Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, tap_offsets, base, "
+                           f"{first})"))
+    constants = (Comment("window taps (row-major): (stride phase, shift per axis) of offset t*d in the padded input"),
+                 Assign("TAPS", taps),)
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
     shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
@@ -663,7 +683,7 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     doc = _doc(f"max_pool: {ndim}-D max pooling lowered by symconv.", shape_text, formula, spec)
     fn = Function("max_pool", ("x", "return_indices=False"),
                   f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).", tuple(body))
-    helpers = _helpers(_runtime._outer, _runtime._tap_views, _runtime._max_pool)
+    helpers = _helpers(_runtime._outer, _runtime._pool_phases, _runtime._max_pool, _runtime._max_pool_block)
     return Module(doc, constants, (fn,), ("max_pool",), helpers)
 
 
@@ -696,7 +716,8 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
                f"count_include_pad = {spec.count_include_pad}"]
     doc = _doc(f"avg_pool: {ndim}-D average pooling lowered by symconv.", shape_text, formula, spec)
     fn = Function("avg_pool", ("x",), f"{ndim}-D average pooling of x {layout}.", tuple(body))
-    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._outer, _runtime._avg_pool))
+    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._outer, _runtime._avg_pool,
+                                                                       _runtime._window_sums))
 
 
 def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
@@ -790,7 +811,8 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     doc = _doc(f"upsample: {ndim}-D interpolation ({spec.mode}) lowered by symconv.", shape_text, formula, spec)
     fn = Function("upsample", ("x",), f"{ndim}-D {spec.mode} interpolation of x {layout}.", tuple(body))
     return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._cubic, _runtime._axis_map,
-                                                                  _runtime._periodic, _runtime._resample))
+                                                                  _runtime._periodic, _runtime._resample,
+                                                                  _runtime._resample_planes))
 
 
 def _per(name: str, groups: int) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 __all__ = ["conv"]
 
 # tuning: elements of the flat buffer per chunk
-CHUNK_ELEMENTS = 131072
+CHUNK_ELEMENTS = 262144
 
 
 def _fill(src, x, grid, phases, extra, channels_last=True):
@@ -94,8 +94,10 @@ def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias,
     plane = grid[0] * line
     if plane <= chunk_rows:
         samples, lines = max(1, chunk_rows // plane), count[0]
+        samples = -(-n_batch // -(-n_batch // samples))          # balanced: equal chunks
     else:
         samples, lines = 1, max(1, chunk_rows // line)
+        lines = -(-count[0] // -(-count[0] // lines))
     rows = samples * plane if lines == count[0] else lines * line
     acc = np.empty((rows, channels) if channels_last else (channels, rows), out.dtype)
     tmp = np.empty_like(acc)
@@ -141,21 +143,21 @@ def _gemm_weights(w4, plan):
     return out
 
 
-def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
+def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
     """Channels-first ``acc[:, :m] = sum of W @ shifted columns`` (``src`` is ``(phases, C, rows)``).
 
-    BLAS is handed the product as ``columns.T @ W.T`` into a row-major ``(m, C_out/groups)``
-    block (long M, short N: the shape OpenBLAS threads well), then transposed into ``acc``.
+    BLAS gets ``(C_out/groups, K) @ (K, block)`` products straight into ``acc``: short M and
+    long N are fine for OpenBLAS in blocks of ``block`` columns, but not as one huge call.
     """
     if not plan:
         acc[:, :m] = 0
         return
     groups, c_out_g = weights[0].shape[1], weights[0].shape[2]
     c_in_g = src.shape[1] // groups
-    part = tmp.reshape(-1)[:m * c_out_g].reshape(m, c_out_g)
     for g in range(groups):
         channels = slice(g * c_in_g, (g + 1) * c_in_g)
         out = acc[g * c_out_g:(g + 1) * c_out_g, :m]
+        part = tmp[:c_out_g]
         first = True
         for (columns, row_offsets, _), w in zip(plan, weights):
             span = m + max(row_offsets)
@@ -167,12 +169,14 @@ def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
                 for j, (phase, offset) in enumerate(columns):
                     cols[j * c_in_g:(j + 1) * c_in_g] = src[phase, channels, base + offset:base + offset + span]
             for l, row in enumerate(row_offsets):
-                np.matmul(cols[:, row:row + m].T, w[l, g].T, out=part)
-                if first:
-                    out[...] = part.T
-                    first = False
-                else:
-                    out += part.T
+                for start in range(0, m, block):
+                    stop = min(m, start + block)
+                    if first:
+                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=out[:, start:stop])
+                    else:
+                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=part[:, start:stop])
+                        out[:, start:stop] += part[:, start:stop]
+                first = False
 
 
 def conv(x, weight, bias=None):
