@@ -65,6 +65,29 @@ def _kernel_ndim(kernel_size: Any) -> int | None:
     return len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None
 
 
+#: Largest estimated working set (output + padded input, in bytes) a call may allocate;
+#: raise it to run larger problems.
+MEMORY_LIMIT = 8 * 2**30
+
+
+def _require_memory(owner: str, spec: Any, x: np.ndarray) -> None:
+    """Refuse, before allocating, a call whose output plus padded input exceeds :data:`MEMORY_LIMIT`."""
+    batch, channels = x.shape[0], x.shape[1]
+    padded = 1
+    for j, size in enumerate(spec.input_size):
+        pad = spec.padding[j] if hasattr(spec, "padding") else (0, 0)
+        padded *= int(size) + int(pad[0]) + int(pad[1])
+    out_channels = getattr(spec, "out_channels", channels)
+    output = 1
+    for size in spec.output_size:
+        output *= int(size)
+    needed = (batch * channels * padded + batch * out_channels * output) * max(x.dtype.itemsize, 4)
+    if needed > MEMORY_LIMIT:
+        raise ValueError(f"{owner}: this call needs about {needed / 2**30:.1f} GiB (output size "
+                         f"{tuple(int(v) for v in spec.output_size)} for input shape {x.shape}), over "
+                         f"symconv.numeric.MEMORY_LIMIT = {MEMORY_LIMIT / 2**30:.1f} GiB; raise the limit to run it")
+
+
 def _conv_inputs(owner: str, x: Any, weight: Any, bias: Any) -> tuple:
     x = _floating(_array(x, "x", owner))
     weight = _array(weight, "weight", owner).astype(x.dtype, copy=False)
@@ -123,6 +146,7 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
                         input_size=x.shape[2:], ndim=ndim)
     except ValueError as exc:
         raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
     return lower(spec)(x, weight, bias)
 
 
@@ -179,6 +203,7 @@ def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, paddi
                                      input_size=spec.input_size, ndim=ndim)
     except ValueError as exc:
         raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
     return lower(spec)(x, weight, bias)
 
 
@@ -210,6 +235,7 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
         spec = MaxPoolSpec(kernel_size, stride, padding, dilation, ceil_mode, input_size=x.shape[2:], ndim=ndim)
     except ValueError as exc:
         raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
     return lower(spec)(x, return_indices=return_indices)
 
 
@@ -236,6 +262,7 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
         # PyTorch's avg_pool3d (pool3d_shape_check) refuses an unpadded input smaller than the kernel
         raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
                          f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
+    _require_memory(owner, spec, x)
     return lower(spec)(x)
 
 
@@ -267,6 +294,7 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
                              ndim=ndim)
     except ValueError as exc:
         raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
     return lower(spec)(x, indices)
 
 
@@ -295,6 +323,7 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
         spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=x.shape[2:], ndim=ndim)
     except ValueError as exc:
         raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
     return lower(spec)(x)
 
 

@@ -148,3 +148,56 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
         _io.write_files({target: "new content"})
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".symconv-manifest.json", "a.txt"]
+
+
+# --------------------------------------------------------------------------- numeric API
+
+
+X = np.random.default_rng(0).random((1, 2, 5, 5)).astype(np.float32)
+W = np.random.default_rng(1).random((3, 2, 3, 3)).astype(np.float32)
+
+NUMERIC_HUGE = [
+    lambda: symconv.upsample(X, size=(10**6, 10**6)),
+    lambda: symconv.upsample(X, scale_factor=1e9),
+    lambda: symconv.conv(X, W, padding=10**6),
+    lambda: symconv.conv_transpose(X, W.transpose(1, 0, 2, 3)[:2].copy(), stride=10**6),
+    lambda: symconv.max_unpool(X, np.zeros(X.shape, np.int64), 2, stride=10**6),
+]
+
+
+@pytest.mark.parametrize("call", NUMERIC_HUGE)
+def test_numeric_huge_requests_refuse_before_allocating(call):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="MEMORY_LIMIT"):
+            call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20
+
+
+@pytest.mark.parametrize("call, kind, name", [
+    (lambda: symconv.conv(None, W), TypeError, "x"),
+    (lambda: symconv.conv(np.array([["a"]]), W), TypeError, "x"),
+    (lambda: symconv.conv(np.zeros((1, 2, 0, 5), np.float32), W), ValueError, "input_size"),
+    (lambda: symconv.conv(X[0, 0], W), ValueError, "x must have"),
+    (lambda: symconv.conv(X, np.ones((3, 3, 3, 3))), ValueError, "channels"),
+    (lambda: symconv.conv(X, W, stride=0), ValueError, "stride"),
+    (lambda: symconv.conv(X, W, stride=1.5), TypeError, "stride"),
+    (lambda: symconv.conv(X, W, groups=0), ValueError, "groups"),
+    (lambda: symconv.max_pool(X, -1), ValueError, "kernel_size"),
+    (lambda: symconv.max_unpool(X, np.full(X.shape, 999, np.int64), 2), ValueError, "indices"),
+    (lambda: symconv.max_unpool(X, np.zeros(X.shape), 2), ValueError, "indices"),
+    (lambda: symconv.upsample(X, scale_factor=float("nan")), ValueError, "scale_factor"),
+    (lambda: symconv.upsample(X, size=2, scale_factor=2), ValueError, "exactly one"),
+])
+def test_numeric_bad_input_names_the_argument(call, kind, name):
+    with pytest.raises(kind, match=name):
+        call()
+
+
+def test_numeric_nan_and_empty_batch_are_defined():
+    assert np.isnan(symconv.conv(np.full_like(X, np.nan), W)).all()
+    assert symconv.conv(np.zeros((0, 2, 5, 5), np.float32), W).shape == (0, 3, 3, 3)
+    assert symconv.conv(X, W).dtype == np.float32
