@@ -104,6 +104,12 @@ def per_dim(value: Any, ndim: int, name: str, minimum: int | None = None, owner:
     ...
     ValueError: conv: stride must be a single value or have 3 entries (one per spatial dimension), got stride=(1, 2)
     """
+    if type(value) is int:
+        if minimum is None or value >= minimum:
+            return (value,) * ndim                      # the common cases, decided without SymPy
+    elif type(value) is tuple and len(value) == ndim and all(
+            type(v) is int and (minimum is None or v >= minimum) for v in value):
+        return value
     prefix = f"{owner}: " if owner else ""
     if isinstance(value, (list, tuple)):
         if len(value) != ndim:

@@ -48,11 +48,11 @@ _INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic")
 
 def _resolve_ndim(owner: str, ndim: Any, candidates: dict[str, Any]) -> int:
     """Number of spatial dimensions: explicit ``ndim`` or the length of any sequence argument."""
-    lengths = {name: len(v) for name, v in candidates.items() if is_sequence(v)}
     if ndim is not None:
         if isinstance(ndim, bool) or not isinstance(ndim, int) or ndim < 1:
             raise ValueError(f"{owner}: ndim must be an int >= 1, got ndim={ndim!r}")
         return ndim
+    lengths = {name: len(v) for name, v in candidates.items() if is_sequence(v)}
     if not lengths:
         return 1
     empty = [name for name, length in lengths.items() if length == 0]
@@ -68,6 +68,12 @@ def _resolve_ndim(owner: str, ndim: Any, candidates: dict[str, Any]) -> int:
 
 def _padding_pairs(owner: str, padding: Any, ndim: int) -> tuple[tuple[Size, Size], ...]:
     """Canonical per-dimension (before, after) pairs from an int, per-dim ints or per-dim pairs."""
+    if type(padding) is int and padding >= 0:
+        return ((padding, padding),) * ndim             # fast path: already canonical
+    if type(padding) is tuple and len(padding) == ndim and all(
+            type(e) is tuple and len(e) == 2 and type(e[0]) is int and type(e[1]) is int and e[0] >= 0 and e[1] >= 0
+            for e in padding):
+        return padding                                  # fast path: canonical (before, after) int pairs
     if is_sequence(padding):
         entries = list(padding)
         if entries and all(is_sequence(e) for e in entries):
@@ -114,13 +120,24 @@ def _bool(owner: str, name: str, value: Any) -> bool:
     return value
 
 
+_FIELD_NAMES: dict = {}
+
+
+def _field_names(cls: type) -> frozenset:
+    """The dataclass field names of a spec class (computed once per class)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    return names
+
+
 class _Spec:
     """Behaviour shared by all specs (plain mixin; specs are frozen dataclasses)."""
 
     op: ClassVar[str] = ""
 
     def _set(self, **values: Any) -> None:
-        names = {f.name for f in fields(self)}
+        names = _field_names(type(self))
         for name, value in values.items():
             if name in names:
                 object.__setattr__(self, name, value)
@@ -201,6 +218,11 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
 
 
 def _channels(self: Any, owner: str) -> None:
+    in_channels, out_channels, groups = self.in_channels, self.out_channels, self.groups
+    if (type(in_channels) is int and type(out_channels) is int and type(groups) is int and groups >= 1
+            and in_channels >= 1 and out_channels >= 1 and in_channels % groups == 0
+            and out_channels % groups == 0):
+        return                                          # plain valid ints: already canonical
     in_channels = as_size(self.in_channels, "in_channels", 1, owner)
     out_channels = as_size(self.out_channels, "out_channels", 1, owner)
     groups = as_size(self.groups, "groups", 1, owner)

@@ -29,6 +29,7 @@ Examples
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from itertools import product
 
@@ -132,9 +133,22 @@ def _tuple(v) -> tuple:
     return tuple(v) if isinstance(v, tuple) else (v,)
 
 
+_NAMES = ("i", "k", "s", "d", "p_b", "p_a")
+
+
+def _values(cfg: dict) -> tuple:
+    """The raw axis parameters of a configuration, in :data:`_NAMES` order (a cheap hashable key)."""
+    return (cfg["i"], cfg["k"], cfg["s"], cfg["d"], cfg["p_b"], cfg["p_a"])
+
+
+@lru_cache(maxsize=None)
+def _key(values: tuple, a) -> tuple:
+    return tuple(_tuple(v) for v in values) + (_tuple(a),)
+
+
 def key_of(cfg: dict) -> tuple:
     """A hashable key of a configuration (per-axis tuples)."""
-    return tuple(_tuple(cfg[n]) for n in ("i", "k", "s", "d", "p_b", "p_a")) + (_tuple(cfg.get("a", 0)),)
+    return _key(_values(cfg), cfg.get("a", 0))
 
 
 @lru_cache(maxsize=None)
@@ -160,15 +174,32 @@ def tspec_of(cfg: dict) -> ConvTransposeSpec:
 
 
 def weight_of(kernel_size: tuple) -> np.ndarray:
-    """Fixed integer weights ``1, 2, ..., K`` (no symmetry, so a missing flip shows)."""
-    kernel_size = _tuple(kernel_size)
-    return np.arange(1, int(np.prod(kernel_size)) + 1, dtype=np.int64).reshape(kernel_size)
+    """Fixed integer weights ``1, 2, ..., K`` (no symmetry, so a missing flip shows); read-only, cached."""
+    return _weight(_tuple(kernel_size))
+
+
+@lru_cache(maxsize=None)
+def _weight(kernel_size: tuple) -> np.ndarray:
+    out = np.arange(1, int(np.prod(kernel_size)) + 1, dtype=np.int64).reshape(kernel_size)
+    out.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _remainder(values: tuple):
+    """The restoring output padding of a configuration (per axis tuple, or an int for one axis)."""
+    rem = tuple((i + pb + pa - d * (k - 1) - 1) % s for (i, k, s, d, pb, pa) in _axes(values))
+    return rem if isinstance(values[0], tuple) else rem[0]
 
 
 def restoring(cfg: dict) -> dict:
     """The configuration with the output padding ``a`` that restores the conv's input size."""
-    rem = tuple((i + pb + pa - d * (k - 1) - 1) % s for (i, k, s, d, pb, pa) in axes_of(cfg))
-    return dict(cfg, a=rem if isinstance(cfg["i"], tuple) else rem[0])
+    return dict(cfg, a=_remainder(_values(cfg)))
+
+
+@lru_cache(maxsize=None)
+def _restoring_key(values: tuple) -> tuple:
+    return _key(values, _remainder(values))
 
 
 @lru_cache(maxsize=None)
@@ -182,13 +213,13 @@ def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 def conv_C(cfg: dict) -> np.ndarray:
     """The core model's dense ``C`` (weights :func:`weight_of`), cached."""
-    return _models(key_of(restoring(cfg)))[0]
+    return _models(_restoring_key(_values(cfg)))[0]
 
 
 def conv_T(cfg: dict) -> np.ndarray:
     """The core model's dense transposed-conv matrix (scatter definition) with the restoring output
     padding, cached."""
-    return _models(key_of(restoring(cfg)))[1]
+    return _models(_restoring_key(_values(cfg)))[1]
 
 
 @lru_cache(maxsize=None)
@@ -244,8 +275,58 @@ def scatter_length(i: int, k: int, s: int, d: int, p_b: int, p_a: int, a: int) -
 
 def axes_of(cfg: dict) -> tuple:
     """Per-axis tuples ``(i, k, s, d, p_b, p_a)`` of a configuration."""
-    cols = [_tuple(cfg[n]) for n in ("i", "k", "s", "d", "p_b", "p_a")]
-    return tuple(zip(*cols))
+    return _axes(_values(cfg))
+
+
+@lru_cache(maxsize=None)
+def _axes(values: tuple) -> tuple:
+    return tuple(zip(*(_tuple(v) for v in values)))
+
+
+@lru_cache(maxsize=None)
+def gather_table(axes: tuple) -> tuple[np.ndarray, tuple, int]:
+    r"""The gather of the direct definition: ``table[r, t]`` is the flat (row-major, unpadded) input
+    position that output ``r`` reads through tap ``t`` -- position :math:`r s + t d - p_b` on every
+    axis -- or ``prod(i)`` (one extra slot, holding the padding value) where that lies in the padding.
+    Also returns the output shape and ``prod(i)``. Cached per ``axes``; read-only.
+
+    Examples
+    --------
+    >>> gather_table(((4, 2, 2, 1, 0, 1),))[0].tolist()
+    [[0, 1], [2, 3]]
+    """
+    nd = len(axes)
+    n_in = math.prod(ax[0] for ax in axes)
+    out_shape = tuple((i + pb + pa - d * (k - 1) - 1) // s + 1 for (i, k, s, d, pb, pa) in axes)
+    if nd == 1:
+        (i, k, s, d, pb, _pa), = axes
+        pos = np.arange(out_shape[0])[:, None] * s + np.arange(k)[None, :] * d - pb       # (o, k)
+        table = np.where((pos >= 0) & (pos < i), pos, n_in)
+    else:
+        flat = np.zeros([1] * (2 * nd), dtype=np.int64)
+        valid = np.ones([1] * (2 * nd), dtype=bool)
+        for j, ((i, k, s, d, pb, _pa), o) in enumerate(zip(axes, out_shape)):
+            pos = np.arange(o)[:, None] * s + np.arange(k)[None, :] * d - pb                # (o, k)
+            shape = [1] * (2 * nd)
+            shape[j], shape[nd + j] = o, k
+            pos = pos.reshape(shape)
+            flat = flat * i + pos
+            valid = valid & (pos >= 0) & (pos < i)
+        table = np.where(valid, flat, n_in).reshape(math.prod(out_shape), -1)
+    table.setflags(write=False)
+    return table, out_shape, n_in
+
+
+def gather(x: np.ndarray, axes: tuple, fill=0) -> tuple[np.ndarray, tuple]:
+    """``x`` (leading batch axes allowed) read through :func:`gather_table`, padding value ``fill``:
+    shape ``(batch, prod(o), prod(k))``, and the output shape."""
+    table, out_shape, n_in = gather_table(axes)
+    lead = x.shape[: x.ndim - len(axes)]
+    flat = x.reshape(-1, n_in)
+    ext = np.empty((flat.shape[0], n_in + 1), dtype=flat.dtype if fill == 0 else np.result_type(flat.dtype, fill))
+    ext[:, :n_in] = flat
+    ext[:, n_in] = fill
+    return ext[:, table], lead + out_shape
 
 
 def direct_conv(x: np.ndarray, weight: np.ndarray, axes: tuple) -> np.ndarray:
@@ -257,30 +338,22 @@ def direct_conv(x: np.ndarray, weight: np.ndarray, axes: tuple) -> np.ndarray:
     >>> direct_conv(np.array([1, 2, 3, 4]), np.array([1, 10]), ((4, 2, 2, 1, 0, 1),)).tolist()
     [21, 43]
     """
-    nd = len(axes)
-    pads = [(0, 0)] * (x.ndim - nd) + [(pb, pa) for (_i, _k, _s, _d, pb, pa) in axes]
-    xp = np.pad(x, pads)
-    index = []
-    for j, (i, k, s, d, pb, pa) in enumerate(axes):
-        o = (i + pb + pa - d * (k - 1) - 1) // s + 1
-        idx = np.arange(o)[:, None] * s + np.arange(k)[None, :] * d          # (o, k)
-        shape = [1] * (2 * nd)
-        shape[j], shape[nd + j] = o, k
-        index.append(idx.reshape(shape))
-    gathered = xp[(Ellipsis,) + tuple(index)]                                # (..., o..., k...)
-    taps = tuple(range(gathered.ndim - nd, gathered.ndim))
-    return np.tensordot(gathered, weight, axes=(taps, tuple(range(nd))))
+    x = np.asarray(x)
+    gathered, shape = gather(x, axes)                                        # (batch, o, k)
+    return (gathered @ np.asarray(weight).reshape(-1)).reshape(shape)
 
 
-@lru_cache(maxsize=4096)
-def _jacobian(frozen: tuple) -> np.ndarray:
-    return _jacobian_of(dict(frozen))
+@lru_cache(maxsize=None)
+def _jacobian(values: tuple) -> np.ndarray:
+    out = _jacobian_of(dict(zip(_NAMES, values)))
+    out.setflags(write=False)
+    return out
 
 
 def jacobian(cfg: dict) -> np.ndarray:
     """The Jacobian of :func:`direct_conv` (weights :func:`weight_of`): the conv applied to every unit
-    input (cached per configuration)."""
-    return _jacobian(tuple(sorted((n, cfg[n]) for n in ("i", "k", "s", "d", "p_b", "p_a"))))
+    input (cached per configuration; read-only)."""
+    return _jacobian(_values(cfg))
 
 
 def _jacobian_of(cfg: dict) -> np.ndarray:
@@ -293,5 +366,12 @@ def _jacobian_of(cfg: dict) -> np.ndarray:
 
 
 def probe(n: int, salt: int = 0) -> np.ndarray:
-    """A fixed integer test vector of length ``n`` (distinct small primes-like values)."""
-    return (np.arange(n, dtype=np.int64) * 7 + 3 + salt) % 23 - 11
+    """A fixed integer test vector of length ``n`` (distinct small primes-like values); read-only, cached."""
+    return _probe(int(n), int(salt))
+
+
+@lru_cache(maxsize=None)
+def _probe(n: int, salt: int) -> np.ndarray:
+    out = (np.arange(n, dtype=np.int64) * 7 + 3 + salt) % 23 - 11
+    out.setflags(write=False)
+    return out

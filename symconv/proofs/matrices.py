@@ -69,16 +69,37 @@ def _entry_fn():
     return cond_fn, tap_fn
 
 
+_BLOCK = 48     # rows/columns of the cached evaluation of the entry formula (the grids need <= 36)
+
+
+@lru_cache(maxsize=None)
+def _entry_block(k_: int, s_: int, d_: int, pb: int, rows: int, cols: int) -> np.ndarray:
+    """The entry formula (lambdified) at every ``0 <= r < rows``, ``0 <= c < cols``: the tap ``t`` of
+    ``C[r, c]``, or -1 where the entry is 0. It depends on ``(r, c, k, s, d, p_b)`` only."""
+    cond_fn, tap_fn = _entry_fn()
+    rr, cc = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    ok = np.broadcast_to(np.asarray(cond_fn(rr, cc, k_, s_, d_, pb), dtype=bool), (rows, cols))
+    tap = np.where(ok, np.broadcast_to(np.asarray(tap_fn(rr, cc, k_, s_, d_, pb)), (rows, cols)) // d_, -1)
+    tap.setflags(write=False)
+    return tap
+
+
+def _entry_taps(axis: tuple) -> np.ndarray:
+    """One axis of the entry formula: the ``(o, i)`` block of :func:`_entry_block`."""
+    i_, k_, s_, d_, pb, pa = axis
+    o_ = (i_ + pb + pa - d_ * (k_ - 1) - 1) // s_ + 1
+    size = max(_BLOCK, o_, i_)
+    return _entry_block(k_, s_, d_, pb, size, size)[:o_, :i_]
+
+
 def _entry_matrix(cfg: dict) -> np.ndarray:
     """The matrix evaluated from the statement's entry formula (lambdified), Kronecker over axes."""
-    cond_fn, tap_fn = _entry_fn()
-    axes_taps = []
-    for (i_, k_, s_, d_, pb, pa) in G.axes_of(cfg):
-        o_ = (i_ + pb + pa - d_ * (k_ - 1) - 1) // s_ + 1
-        rr, cc = np.meshgrid(np.arange(o_), np.arange(i_), indexing="ij")
-        ok = np.broadcast_to(np.asarray(cond_fn(rr, cc, k_, s_, d_, pb), dtype=bool), rr.shape)
-        axes_taps.append((np.where(ok, np.asarray(tap_fn(rr, cc, k_, s_, d_, pb)) // d_, -1), k_))
+    axes = G.axes_of(cfg)
+    axes_taps = [(_entry_taps(ax), ax[1]) for ax in axes]
     weight = G.weight_of(tuple(kk for _, kk in axes_taps))
+    if len(axes_taps) == 1:
+        tap = axes_taps[0][0]
+        return np.where(tap >= 0, weight.ravel()[np.maximum(tap, 0)], 0)
     flat, valid = np.zeros((1, 1), dtype=np.int64), np.ones((1, 1), dtype=bool)
     for tap, kk in axes_taps:
         flat = (flat[:, None, :, None] * kk + np.maximum(tap, 0)[None, :, None, :])
@@ -366,12 +387,17 @@ def _kron_side(cfg: dict) -> tuple:
     axes = G.axes_of(cfg)
     mats = [G.conv_C(dict(zip(("i", "k", "s", "d", "p_b", "p_a"), ax))) for ax in axes]
     weight = G.weight_of(tuple(ax[1] for ax in axes))
+    # S_j(t)[r, c] = [C_j[r, c] = t + 1]; kron(A, B)[(r0, r1), (c0, c1)] = A[r0, c0] B[r1, c1] (row-major)
+    sel = [(M[None] == np.arange(1, kk + 1)[:, None, None]).astype(np.int64) for M, kk in zip(mats, weight.shape)]
+    if len(sel) == 2:
+        (o0, i0), (o1, i1) = mats[0].shape, mats[1].shape
+        total = np.einsum("ab,arc,bsd->rscd", weight, sel[0], sel[1]).reshape(o0 * o1, i0 * i1)
+        return total, total.T
     total = 0
     for taps in np.ndindex(*weight.shape):
-        sel = [(M == tp + 1).astype(np.int64) for M, tp in zip(mats, taps)]
-        term = sel[0]
-        for S in sel[1:]:
-            term = np.kron(term, S)
+        term = sel[0][taps[0]]
+        for S, tp in zip(sel[1:], taps[1:]):
+            term = np.kron(term, S[tp])
         total = total + weight[taps] * term
     return total, total.T
 

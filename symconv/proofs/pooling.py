@@ -81,18 +81,8 @@ def _pool_args(cfg: dict) -> tuple:
 
 def _direct_maxpool(xv: np.ndarray, axes: tuple) -> np.ndarray:
     """Max pooling by its definition (gather with -inf padding); ``xv`` may carry a leading batch axis."""
-    nd = len(axes)
-    pads = [(0, 0)] * (xv.ndim - nd) + [(pb, pa) for (_i, _k, _s, _d, pb, pa) in axes]
-    xp = np.pad(xv.astype(float), pads, constant_values=-np.inf)
-    index = []
-    for j, (i_, k_, s_, d_, pb, pa) in enumerate(axes):
-        o_ = (i_ + pb + pa - d_ * (k_ - 1) - 1) // s_ + 1
-        idx = np.arange(o_)[:, None] * s_ + np.arange(k_)[None, :] * d_
-        shape = [1] * (2 * nd)
-        shape[j], shape[nd + j] = o_, k_
-        index.append(idx.reshape(shape))
-    gathered = xp[(Ellipsis,) + tuple(index)]
-    return gathered.max(axis=tuple(range(gathered.ndim - nd, gathered.ndim)))
+    gathered, shape = G.gather(np.asarray(xv).astype(float), axes, fill=-np.inf)     # (batch, o, k)
+    return gathered.max(axis=-1).reshape(shape)
 
 
 # --------------------------------------------------------------------------- family 10
@@ -142,8 +132,9 @@ def _numeric_grad(cfg: dict) -> np.ndarray:
     sizes = _pool_args(cfg)[0]
     n_in = int(np.prod(sizes))
     xv = _distinct(n_in).astype(float)
-    gv = G.probe(int(np.prod(_direct_maxpool(xv.reshape(sizes), G.axes_of(cfg)).shape)), 3).astype(float)
-    base = _direct_maxpool(xv.reshape(sizes), G.axes_of(cfg)).ravel() @ gv
+    pooled = _direct_maxpool(xv.reshape(sizes), G.axes_of(cfg))
+    gv = G.probe(int(np.prod(pooled.shape)), 3).astype(float)
+    base = pooled.ravel() @ gv
     bumped = xv[None, :] + 0.25 * np.eye(n_in)
     moved = _direct_maxpool(bumped.reshape((n_in,) + sizes), G.axes_of(cfg)).reshape(n_in, -1) @ gv
     return ((moved - base) * 4).round().astype(np.int64)
