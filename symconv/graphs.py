@@ -425,7 +425,7 @@ class ReceptiveHull:
 
     @property
     def receptive_field(self) -> int:
-        """The largest hull, :math:`\max_n hi(n) - lo(n) + 1`."""
+        r"""The largest hull, :math:`\max_n hi(n) - lo(n) + 1`."""
         return int((self.hi - self.lo + 1)[self.ok].max()) if self.ok.any() else 0
 
     @property

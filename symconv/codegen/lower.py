@@ -244,6 +244,23 @@ def _doc(title: str, shapes_text: list[str], formula: list[str], spec: Any) -> s
     return "\n".join(lines)
 
 
+
+def _conv_module(name: str, title: str, weight_layout: str, spec: Any, axes: Any, engine: dict, out_syms: Any,
+                 out_exprs: Any, formula: list, body: list, headline: str) -> Module:
+    """Assemble a convolution-like module: docstring (shapes, formula, spec), constants, one function."""
+    layout = _layout(axes)
+    shape_text = [f"x      : {layout} with C = {spec.in_channels}",
+                  f"weight : {tuple(spec.weight_shape)} {weight_layout}",
+                  "bias   : (C_out,) or None",
+                  f"returns: (N, C_out, {', '.join(str(o) for o in out_syms)}) where"]
+    shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
+    doc = _doc(headline, shape_text, formula, spec)
+    fn_doc = (f"{title} with the spec's parameters baked in.\n\n"
+              f"x: {layout}; weight: {tuple(spec.weight_shape)}; bias: (C_out,) or None.")
+    constants = (Comment("tuning: elements of the flat buffer per chunk"), Assign("CHUNK_ELEMENTS", CHUNK_ELEMENTS))
+    fn = Function(name, ("x", "weight", "bias=None"), fn_doc, tuple(body))
+    return Module(doc, constants, (fn,), (name,), _helpers(*engine["helpers"]))
+
 def _positive_output(owner: str, out_syms: tuple, sizes: tuple, what: str) -> list:
     lines = []
     for sym, expr in zip(out_syms, sizes):
@@ -468,24 +485,14 @@ def _build_conv(spec: ConvSpec) -> Module:
                      f"{_tuple(out_syms)}, {ones}, {zeros}, None if bias is None else bias.astype(dtype), "
                      f"chunk_rows{engine['layout']})"))
     body.append(Return("out"))
-    helpers = engine["helpers"]
-    layout = _layout(axes)
-    shape_text = [f"x      : {layout} with C = {spec.in_channels}",
-                  f"weight : {tuple(spec.weight_shape)} (C_out, C_in/groups, *kernel_size)",
-                  "bias   : (C_out,) or None",
-                  f"returns: (N, C_out, {', '.join(str(o) for o in out_syms)}) where"]
-    shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
     formula = ["out[n, o, r] = bias[o] + sum_{c, t} weight[o, c, t] * x[n, g*C_in/groups + c, r*s + t*d - p_b]",
                "(per axis; zero outside the input; g = o // (C_out/groups))",
                f"s = {s}, d = {d}, (p_b, p_a) = {pads}, groups = {g}",
                f"Evaluated as {strategy} shifted GEMMs over a flat {engine['text']} buffer split into "
                f"{len(phase_list)} stride phase(s)."]
-    doc = _doc(f"conv: {ndim}-D convolution (cross-correlation) lowered by symconv.", shape_text, formula, spec)
-    fn_doc = (f"{ndim}-D convolution with the spec's parameters baked in.\n\n"
-              f"x: {layout}; weight: {tuple(spec.weight_shape)}; bias: (C_out,) or None.")
-    constants = (Comment("tuning: elements of the flat buffer per chunk"), Assign("CHUNK_ELEMENTS", CHUNK_ELEMENTS))
-    fn = Function("conv", ("x", "weight", "bias=None"), fn_doc, tuple(body))
-    return Module(doc, constants, (fn,), ("conv",), _helpers(*helpers))
+    return _conv_module("conv", f"{ndim}-D convolution", "(C_out, C_in/groups, *kernel_size)", spec, axes, engine,
+                        out_syms, out_exprs, formula, body,
+                        f"conv: {ndim}-D convolution (cross-correlation) lowered by symconv.")
 
 
 def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
@@ -550,24 +557,14 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
                  Line(f"_correlate({engine['chunk']}, src, plan, weights, out, {grid_tuple}, lo, hi, {_tuple(s)}, "
                       f"offset, bias, chunk_rows{engine['layout']})"),)),
              Return("out")]
-    helpers = engine["helpers"]
-    layout = _layout(axes)
-    shape_text = [f"x      : {layout} with C = {spec.in_channels}",
-                  f"weight : {tuple(spec.weight_shape)} (C_in, C_out/groups, *kernel_size)",
-                  "bias   : (C_out,) or None",
-                  f"returns: (N, C_out, {', '.join(str(o) for o in out_syms)}) where"]
-    shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
     formula = ["out[n, o, m] = bias[o] + sum over (c, v, t) with m = v*s + t*d - p_b of weight[c, o_g, t] * x[n, c, v]",
                "(per axis; the transpose of conv's matrix; c ranges over the group of o)",
                f"s = {s}, d = {d}, (p_b, p_a) = {pads}, output_padding = {concrete.output_padding}, groups = {g}",
                f"Evaluated per output phase (polyphase, {prod(s)} phase(s)) as {strategy} shifted GEMMs "
                f"({engine['text']})."]
-    doc = _doc(f"conv_transpose: {ndim}-D transposed convolution lowered by symconv.", shape_text, formula, spec)
-    fn_doc = (f"{ndim}-D transposed convolution with the spec's parameters baked in.\n\n"
-              f"x: {layout}; weight: {tuple(spec.weight_shape)}; bias: (C_out,) or None.")
-    constants = (Comment("tuning: elements of the flat buffer per chunk"), Assign("CHUNK_ELEMENTS", CHUNK_ELEMENTS))
-    fn = Function("conv_transpose", ("x", "weight", "bias=None"), fn_doc, tuple(body))
-    return Module(doc, constants, (fn,), ("conv_transpose",), _helpers(*helpers))
+    return _conv_module("conv_transpose", f"{ndim}-D transposed convolution", "(C_in, C_out/groups, *kernel_size)",
+                        spec, axes, engine, out_syms, out_exprs, formula, body,
+                        f"conv_transpose: {ndim}-D transposed convolution lowered by symconv.")
 
 
 def _pool_prologue(spec: Any, sizes: _Sizes, extra_args: tuple = ()) -> list:
