@@ -450,22 +450,8 @@ def _build_conv(spec: ConvSpec) -> Module:
     body.append(Comment("output size per axis: floor((i + p_b + p_a - d(k-1) - 1)/s) + 1"))
     body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
     body += _positive_output(spec.op, out_syms, out_exprs, "the kernel is larger than the padded input and")
-    body.append(Comment("grid of stride phases: tap t reads phase (t*d) % s at shift (t*d)//s"))
-    body += [Assign(str(gs), o + q if not isinstance(v, int) else v)
-             for gs, o, q, v in zip(grid_syms, out_syms, qmax, grid_vals)]
-    body.append(Comment("per axis and phase: (first grid row, row count, first input index, stride);\n"
-                        "grid row q of phase f holds input c = q*s + f - p_b"))
-    for j, a in enumerate(axes):
-        entries = []
-        for f in axis_phases[j]:
-            first = max(0, -((f - pads[j][0]) // s[j]))
-            last = _min(grid_refs[j], shapes.floordiv(sizes.values[j] - 1 + pads[j][0] - f, s[j]) + 1)
-            entries.append((sp.Integer(first), last - first, sp.Integer(first * s[j] + f - pads[j][0]),
-                            sp.Integer(s[j])))
-        body.append(Assign(f"rows_{a}", tuple(entries)))
-    phase_refs = ", ".join("(" + ", ".join(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
-                           + ("," if ndim == 1 else "") + ")" for p in phase_list)
-    body.append(Line(f"phases = ({phase_refs}{',' if len(phase_list) == 1 else ''})"))
+    body += _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
+                              phase_list)
     body.append(Comment(f"{strategy} plan: (columns (phase, row offset), row offsets, taps)"
                         if strategy != "depthwise" else "depthwise plan: (phase, row offset, tap)"))
     body.append(Assign("plan", plan))
@@ -590,6 +576,32 @@ def _pool_common(spec: Any, fn_name: str) -> tuple:
     return sizes, out_syms, out_exprs, body
 
 
+
+def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tuple, qmax: tuple, grid_vals: tuple,
+                      grid_refs: tuple, axis_phases: list, phase_list: list, note: str = "") -> list:
+    """Lines that size the grid of stride phases and list, per axis and phase, which rows hold input.
+
+    Shared by the convolutions and the pools: tap ``t`` reads phase ``(t*d) % s`` at shift ``(t*d)//s``.
+    """
+    axes, s, pads, ndim = sizes.axes, spec.stride, spec.padding, spec.ndim
+    lines: list = [Comment("grid of stride phases: tap t reads phase (t*d) % s at shift (t*d)//s")]
+    lines += [Assign(str(gs), o + q if not isinstance(v, int) else v)
+              for gs, o, q, v in zip(grid_syms, out_syms, qmax, grid_vals)]
+    lines.append(Comment("per axis and phase: (first grid row, row count, first input index, stride);\n"
+                         "grid row q of phase f holds input c = q*s + f - p_b" + note))
+    for j, a in enumerate(axes):
+        entries = []
+        for f in axis_phases[j]:
+            first = max(0, -((f - pads[j][0]) // s[j]))
+            last = _min(grid_refs[j], shapes.floordiv(sizes.values[j] - 1 + pads[j][0] - f, s[j]) + 1)
+            entries.append((sp.Integer(first), last - first, sp.Integer(first * s[j] + f - pads[j][0]),
+                            sp.Integer(s[j])))
+        lines.append(Assign(f"rows_{a}", tuple(entries)))
+    phase_refs = ", ".join("(" + ", ".join(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
+                           + ("," if ndim == 1 else "") + ")" for p in phase_list)
+    lines.append(Line(f"phases = ({phase_refs}{',' if len(phase_list) == 1 else ''})"))
+    return lines
+
 def _tap_starts(spec: Any) -> tuple:
     return tuple(tuple(tj * dj for tj, dj in zip(t, spec.dilation))
                  for t in product(*(range(kj) for kj in spec.kernel_size)))
@@ -613,22 +625,8 @@ def _pool_phase_lines(spec: Any, sizes: _Sizes, out_syms: tuple, out_exprs: tupl
     taps = tuple((phase_index[tuple((tj * dj) % sj for tj, dj, sj in zip(t, d, s))],
                   tuple((tj * dj) // sj for tj, dj, sj in zip(t, d, s)))
                  for t in product(*(range(kj) for kj in k)))
-    lines: list = [Comment("grid of stride phases: tap t reads phase (t*d) % s at shift (t*d)//s")]
-    lines += [Assign(str(gs), o + q if not isinstance(v, int) else v)
-              for gs, o, q, v in zip(grid_syms, out_syms, qmax, grid_vals)]
-    lines.append(Comment("per axis and phase: (first grid row, row count, first input index, stride);\n"
-                         "grid row q of phase f holds input c = q*s + f - p_b, padding elsewhere"))
-    for j, a in enumerate(axes):
-        entries = []
-        for f in axis_phases[j]:
-            first = max(0, -((f - pads[j][0]) // s[j]))
-            last = _min(grid_refs[j], shapes.floordiv(sizes.values[j] - 1 + pads[j][0] - f, s[j]) + 1)
-            entries.append((sp.Integer(first), last - first, sp.Integer(first * s[j] + f - pads[j][0]),
-                            sp.Integer(s[j])))
-        lines.append(Assign(f"rows_{a}", tuple(entries)))
-    phase_refs = ", ".join("(" + ", ".join(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
-                           + ("," if ndim == 1 else "") + ")" for p in phase_list)
-    lines.append(Line(f"phases = ({phase_refs}{',' if len(phase_list) == 1 else ''})"))
+    lines = _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
+                              phase_list, ", padding elsewhere")
     return lines, taps, _tuple(grid_syms)
 
 
