@@ -92,8 +92,9 @@ def _pads(env: Env) -> tuple:
 
 
 def _span(env: Env) -> Any:
+    """The numerator of the window count, i + p_b + p_a - d(k-1) - 1 (from :mod:`symconv.shapes`)."""
     p_b, p_a = _pads(env)
-    return env["i"] + p_b + p_a - env.get("d", 1) * (env["k"] - 1) - 1
+    return env["i"] + p_b + p_a - shapes.effective_kernel(env["k"], env.get("d", 1))
 
 
 def _conv_size(env: Env) -> Any:
@@ -131,7 +132,7 @@ def _integer_m() -> sp.Symbol:
 
 def _divisible(symbolic_span: Callable[[], sp.Expr]) -> Condition:
     """``span mod s = 0``: the floor in the size formula is exact."""
-    return Condition(lambda env: _span(env) % env["s"] == 0,
+    return Condition(lambda env: shapes.mod(_span(env), env["s"]) == 0,
                      lambda: sp.Mod(symbolic_span(), letters.s, evaluate=False),
                      lambda: sp.Integer(0), solve_for="i")
 
@@ -142,7 +143,7 @@ def _equals(letter: str, value: int) -> Condition:
 
 
 def _sym_span() -> sp.Expr:
-    return letters.i + 2 * letters.p - letters.d * (letters.k - 1) - 1
+    return letters.i + 2 * letters.p - shapes.effective_kernel(letters.k, letters.d)
 
 
 def _torch_size(kind: str) -> Callable[[Env], Any]:
@@ -314,10 +315,16 @@ class CheckResult:
         return f"${sp.latex(self.user)}$ vs. ${sp.latex(self.derived)}$: {self.verdict}"
 
 
-def _grid(model: OperatorModel, used: tuple, fixed: dict) -> list:
+def _free_letters(model: OperatorModel, used: tuple, fixed: dict) -> list:
+    """The letters to vary: the operator's, minus assumed ones; p split into p_b, p_a if the formula does."""
     names = [n for n in model.letters if n not in fixed]
     if "p_b" in used or "p_a" in used:
         names = [n for n in names if n != "p"] + [n for n in ("p_b", "p_a") if n not in fixed]
+    return names
+
+
+def _grid(model: OperatorModel, used: tuple, fixed: dict) -> list:
+    names = _free_letters(model, used, fixed)
     ranges = [model.grid.get(n, model.grid["p"]) for n in names]
     envs = []
     for values in itertools.product(*ranges):
@@ -330,9 +337,7 @@ def _grid(model: OperatorModel, used: tuple, fixed: dict) -> list:
 def _random_envs(model: OperatorModel, used: tuple, fixed: dict, count: int, seed: int = 0) -> list:
     rng = random.Random(seed)
     bounds = {"i": 10**4, "k": 20, "s": 16, "p": 10, "d": 6, "a": 15, "p_b": 10, "p_a": 10}
-    names = [n for n in model.letters if n not in fixed]
-    if "p_b" in used or "p_a" in used:
-        names = [n for n in names if n != "p"] + [n for n in ("p_b", "p_a") if n not in fixed]
+    names = _free_letters(model, used, fixed)
     out = []
     for _ in range(count * 4):
         env = dict({n: rng.randint(0 if n in ("p", "a", "p_b", "p_a") else 1, bounds[n]) for n in names}, **fixed)

@@ -81,13 +81,15 @@ class Relationship:
         r"""The equivalent direct convolution's size, unevaluated: the general form at :math:`\tilde{i}'`."""
         if self.kind != "transposed":
             return None
-        sub = dict(self.mapping())
-        sub.setdefault(p, dict(self.substitution).get(p, p))
-        stride = sub.get(s, s)
-        pad = (k - p - 1).subs(sub)
-        extra = sub.get(a, a)
+        sub, stride, pad, extra = self._equivalent_parts()
         form = shapes.window_count_axis(i_stretched, k, 1, pad, pad + extra, 1).subs(k, sub.get(k, k))
         return sp.Subs(form, (i_stretched,), (stride * (i_t - 1) + 1,))
+
+    def _equivalent_parts(self) -> tuple:
+        """The substitution, stride, padding k - p - 1 and extra end padding a of Rel. 12-14's direct conv."""
+        sub = dict(self.mapping())
+        sub.setdefault(p, dict(self.substitution).get(p, p))
+        return sub, sub.get(s, s), (k - p - 1).subs(sub), sub.get(a, a)
 
     def equivalent_conv(self) -> sp.Expr | None:
         r"""Transposed cases: the output size of the guide's equivalent direct convolution.
@@ -97,11 +99,7 @@ class Relationship:
         """
         if self.kind != "transposed":
             return None
-        sub = dict(self.mapping())
-        sub.setdefault(p, dict(self.substitution).get(p, p))
-        stride = sub.get(s, s)
-        pad = (k - p - 1).subs(sub)
-        extra = sub.get(a, a)
+        sub, stride, pad, extra = self._equivalent_parts()
         stretched = stride * (i_t - 1) + 1
         return shapes.window_count_axis(stretched, k, 1, pad, pad + extra, 1).subs(sub)
 
