@@ -270,14 +270,28 @@ def conv_matrix_of(spec: ConvSpec, weight: Any = None, format: str = "sympy") ->
     _require_concrete(spec, owner)
     _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.output_size)
                    * _prod(spec.kernel_size), owner, f"C for input_size={spec.input_size}")
-    rels = relations(spec)
+    return _weighted_matrix(spec, weight, format, owner, scatter=False)
+
+
+def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool) -> Any:
+    """C (gather) or the transposed layer's matrix (scatter) from the relation's (source, target, tap) triples.
+
+    Gather: output ``r`` reads input ``r s + t d - p_b`` through ``w[o, c_local, t]``. Scatter: this
+    layer's input ``c'`` is written to output ``m = c' s + t d - p_b``, input channel ``a`` feeding
+    output channel ``b`` through ``w[a, b_local, t]``.
+    """
     weights = _weights(weight, spec.weight_shape, owner)
-    n_out, n_in = int(np.prod(spec.output_size)), int(np.prod(spec.input_size))
-    n_taps = int(np.prod(spec.kernel_size))
-    rows, cols, w_index = _channel_blocks(_spatial_pairs(rels), n_out, n_in, spec.out_channels,
-                                          spec.in_channels, spec.groups, n_taps)
+    n_in, n_out = _prod(spec.input_size), _prod(spec.output_size)
+    n_taps = _prod(spec.kernel_size)
+    triples = _spatial_pairs(relations(spec))
+    if scatter:
+        cols, rows, w_index = _channel_blocks(triples, n_in, n_out, spec.in_channels, spec.out_channels,
+                                              spec.groups, n_taps)
+    else:
+        rows, cols, w_index = _channel_blocks(triples, n_out, n_in, spec.out_channels, spec.in_channels,
+                                              spec.groups, n_taps)
     shape = (spec.out_channels * n_out, spec.in_channels * n_in)
-    return _emit(rows, cols, weights.ravel()[w_index], shape, format, owner)
+    return _emit(rows, cols, weights.ravel()[w_index], shape, fmt, owner)
 
 
 def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0,
@@ -325,17 +339,7 @@ def conv_transpose_matrix_of(spec: ConvTransposeSpec, weight: Any = None, format
     _require_concrete(spec, owner)
     _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.input_size)
                    * _prod(spec.kernel_size), owner, f"the matrix for input_size={spec.input_size}")
-    rels = relations(spec)
-    weights = _weights(weight, spec.weight_shape, owner)
-    n_in, n_out = int(np.prod(spec.input_size)), int(np.prod(spec.output_size))
-    n_taps = int(np.prod(spec.kernel_size))
-    # scatter: sources are this layer's inputs, each written to m = c' s + t d - p_b
-    sources, targets, taps = _spatial_pairs(rels)
-    # in the transposed layer, input channel a feeds output channel b through w[a, b_local]
-    cols, rows, w_index = _channel_blocks((sources, targets, taps), n_in, n_out, spec.in_channels,
-                                          spec.out_channels, spec.groups, n_taps)
-    shape = (spec.out_channels * n_out, spec.in_channels * n_in)
-    return _emit(rows, cols, weights.ravel()[w_index], shape, format, owner)
+    return _weighted_matrix(spec, weight, format, owner, scatter=True)
 
 
 # --------------------------------------------------------------------------- pooling switches and unpooling
@@ -380,15 +384,19 @@ def pool_switches(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0
     array([1, 1, 4])
     """
     spec, planes = _pool_spec_for(x, kernel_size, stride, padding, dilation, ceil_mode)
+    out_shape = tuple(int(v) for v in spec.output_size)
+    x = np.asarray(x)
+    lead = x.shape[: x.ndim - spec.ndim]
+    return _plane_switches(spec, planes).reshape(lead + out_shape)
+
+
+def _plane_switches(spec: MaxPoolSpec, planes: np.ndarray) -> np.ndarray:
+    """Per plane and output, the flat input position of the window maximum: shape (planes, prod(o))."""
     table = _window_table(spec)
     values = np.where(table >= 0, planes.reshape(planes.shape[0], -1)[:, np.maximum(table, 0)], -np.inf)
     nan = np.isnan(values) if np.issubdtype(values.dtype, np.floating) else np.zeros(values.shape, bool)
     winner = np.where(nan.any(axis=-1), nan.argmax(axis=-1), values.argmax(axis=-1))
-    switches = np.take_along_axis(np.broadcast_to(table, values.shape), winner[..., None], -1)[..., 0]
-    out_shape = tuple(int(v) for v in spec.output_size)
-    x = np.asarray(x)
-    lead = x.shape[: x.ndim - spec.ndim]
-    return switches.reshape(lead + out_shape)
+    return np.take_along_axis(np.broadcast_to(table, values.shape), winner[..., None], -1)[..., 0]
 
 
 def pool_switch_matrix(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -407,8 +415,7 @@ def pool_switch_matrix(x: Any, kernel_size: Any, stride: Any = None, padding: An
     [0, 0, 0, 0, 1]])
     """
     spec, planes = _pool_spec_for(x, kernel_size, stride, padding, dilation, ceil_mode)
-    switches = pool_switches(planes, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
-                             spec.ceil_mode).reshape(planes.shape[0], -1)
+    switches = _plane_switches(spec, planes)
     n_in, n_out = int(np.prod(spec.input_size)), switches.shape[1]
     channel = np.arange(planes.shape[0])[:, None]
     rows = (channel * n_out + np.arange(n_out)[None, :]).ravel()
