@@ -98,7 +98,7 @@ def _same_padding(kernel_size: tuple, dilation: tuple) -> tuple[tuple[Size, Size
     """'same' padding: total d(k-1), the odd unit at the end (PyTorch, ONNX SAME_UPPER)."""
     pairs = []
     for k, d in zip(kernel_size, dilation):
-        total = d * (k - 1)
+        total = shapes.effective_kernel(k, d) - 1
         before = shapes.floordiv(total, 2)
         pairs.append((before, total - before))
     return tuple(pairs)

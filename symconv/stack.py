@@ -521,7 +521,7 @@ ceil` input pixels and the jump is :math:`s^{-n}` (checked against
     d = d_sym if dilation is None else dilation
     n_sym = sp.Symbol("n", integer=True, nonnegative=True)
     l = sp.Symbol("l", integer=True, positive=True)
-    span, factor = d * (k - 1) + 1, sp.sympify(s)
+    span, factor = shapes.effective_kernel(k, d), sp.sympify(s)
     jump = factor ** n_sym
     rf = 1 + (span - 1) * sp.summation(factor ** (l - 1), (l, 1, n_sym))
     base = (rf.subs(n_sym, 0) - 1, jump.subs(n_sym, 0) - 1)

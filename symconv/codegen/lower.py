@@ -427,7 +427,7 @@ def _build_conv(spec: ConvSpec) -> Module:
     out_syms = tuple(sp.Symbol(f"out_{a}", integer=True) for a in axes)
     grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
     out_exprs = concrete.output_size
-    qmax = tuple((kj - 1) * dj // sj for kj, dj, sj in zip(k, d, s))
+    qmax = _grid_reach(k, s, d)
     grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
     grid_refs = tuple(v if isinstance(v, int) else g_ for v, g_ in zip(grid_vals, grid_syms))
     line_strides = _line_strides(grid_refs)
@@ -493,7 +493,7 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     out_syms = tuple(sp.Symbol(f"out_{a}", integer=True) for a in axes)
     grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
     out_exprs = concrete.output_size
-    qmax = tuple((kj - 1) * dj // sj for kj, dj, sj in zip(k, d, s))
+    qmax = _grid_reach(k, s, d)
     out_refs = tuple(v if isinstance(v, int) else o for v, o in zip(out_exprs, out_syms))
     grid_vals = tuple(q + _max(i, shapes.ceildiv(o + pb, sj))
                       for q, i, o, (pb, _), sj in zip(qmax, sizes.values, out_refs, pads, s))
@@ -602,6 +602,11 @@ def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tupl
     lines.append(Line(f"phases = ({phase_refs}{',' if len(phase_list) == 1 else ''})"))
     return lines
 
+
+def _grid_reach(k: tuple, s: tuple, d: tuple) -> tuple:
+    """Per axis, the largest phase-grid shift a tap reaches: ``(k-1) d // s`` (tap ``t`` reads shift ``t d // s``)."""
+    return tuple((kj - 1) * dj // sj for kj, dj, sj in zip(k, d, s))
+
 def _tap_starts(spec: Any) -> tuple:
     return tuple(tuple(tj * dj for tj, dj in zip(t, spec.dilation))
                  for t in product(*(range(kj) for kj in spec.kernel_size)))
@@ -616,7 +621,7 @@ def _pool_phase_lines(spec: Any, sizes: _Sizes, out_syms: tuple, out_exprs: tupl
     axes, k, s, d, pads = sizes.axes, spec.kernel_size, spec.stride, spec.dilation, spec.padding
     ndim = spec.ndim
     grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
-    qmax = tuple((kj - 1) * dj // sj for kj, dj, sj in zip(k, d, s))
+    qmax = _grid_reach(k, s, d)
     grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
     grid_refs = tuple(v if isinstance(v, int) else g_ for v, g_ in zip(grid_vals, grid_syms))
     axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]

@@ -36,6 +36,7 @@ from itertools import product
 import numpy as np
 
 from ..matrix import conv_matrix_of, conv_transpose_matrix_of
+from ..shapes import lost_remainder_axis, window_count_axis
 from ..spec import ConvSpec, ConvTransposeSpec
 
 __all__ = ["conv_axes", "conv_configs", "relation_configs", "restoring", "transpose_configs", "configs_2d", "spec_of", "tspec_of", "weight_of",
@@ -122,7 +123,7 @@ def transpose_configs(ndim: int = 1, restoring: bool = False):
             out += [dict(cfg, a=a) for a in range(limit)]
         else:
             out.append(dict(cfg, a=(0,) * ndim))
-            rem = tuple((i + pb + pa - dd * (k - 1) - 1) % ss for i, k, ss, dd, pb, pa in
+            rem = tuple(lost_remainder_axis(i, k, ss, pb, pa, dd) for i, k, ss, dd, pb, pa in
                         zip(cfg["i"], cfg["k"], cfg["s"], cfg["d"], cfg["p_b"], cfg["p_a"]))
             if any(rem):
                 out.append(dict(cfg, a=rem))
@@ -188,7 +189,7 @@ def _weight(kernel_size: tuple) -> np.ndarray:
 @lru_cache(maxsize=None)
 def _remainder(values: tuple):
     """The restoring output padding of a configuration (per axis tuple, or an int for one axis)."""
-    rem = tuple((i + pb + pa - d * (k - 1) - 1) % s for (i, k, s, d, pb, pa) in _axes(values))
+    rem = tuple(lost_remainder_axis(i, k, s, pb, pa, d) for (i, k, s, d, pb, pa) in _axes(values))
     return rem if isinstance(values[0], tuple) else rem[0]
 
 
@@ -229,7 +230,7 @@ def relation_configs(ndim: int = 1) -> tuple:
     share the relation give identical matrices and are checked once."""
     seen, out = set(), []
     for cfg in conv_configs(ndim):
-        key = tuple((i, (i + pb + pa - d * (k - 1) - 1) // s + 1, k, s, d, pb) for (i, k, s, d, pb, pa) in axes_of(cfg))
+        key = tuple((i, window_count_axis(i, k, s, pb, pa, d), k, s, d, pb) for (i, k, s, d, pb, pa) in axes_of(cfg))
         if key not in seen:
             seen.add(key)
             out.append(cfg)
