@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import shapes
+from . import parallel, shapes
 from .codegen import lower
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
@@ -147,7 +147,12 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
     except ValueError as exc:
         raise _context(exc, x) from None
     _require_memory(owner, spec, x)
-    return lower(spec)(x, weight, bias)
+    return _run_conv(spec, x, weight, bias)
+
+
+def _run_conv(spec: Any, x: np.ndarray, weight: np.ndarray, bias: Any) -> np.ndarray:
+    out = np.empty((x.shape[0], spec.out_channels) + tuple(spec.output_size), x.dtype)
+    return parallel.run(lower(spec), (x,), (weight, bias), out, blas=True)
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -204,7 +209,12 @@ def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, paddi
     except ValueError as exc:
         raise _context(exc, x) from None
     _require_memory(owner, spec, x)
-    return lower(spec)(x, weight, bias)
+    return _run_conv(spec, x, weight, bias)
+
+
+def _planes(x: np.ndarray, spec: Any, dtype: Any) -> np.ndarray:
+    """The output array of a plane-wise operator: ``(N, C, *spec.output_size)``."""
+    return np.empty(x.shape[:2] + tuple(spec.output_size), dtype)
 
 
 def _pool_input(owner: str, x: Any, kernel_size: Any) -> tuple[np.ndarray, int]:
@@ -236,7 +246,8 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
     except ValueError as exc:
         raise _context(exc, x) from None
     _require_memory(owner, spec, x)
-    return lower(spec)(x, return_indices=return_indices)
+    out = (_planes(x, spec, x.dtype), _planes(x, spec, np.int64)) if return_indices else _planes(x, spec, x.dtype)
+    return parallel.run(lower(spec), (x,), (), out, planewise=True, return_indices=return_indices)
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -263,7 +274,7 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
         raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
                          f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
     _require_memory(owner, spec, x)
-    return lower(spec)(x)
+    return parallel.run(lower(spec), (x,), (), _planes(x, spec, x.dtype), planewise=True)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -295,7 +306,7 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
     except ValueError as exc:
         raise _context(exc, x) from None
     _require_memory(owner, spec, x)
-    return lower(spec)(x, indices)
+    return parallel.run(lower(spec), (x, indices), (), _planes(x, spec, x.dtype), planewise=True)
 
 
 def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -324,7 +335,7 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
     except ValueError as exc:
         raise _context(exc, x) from None
     _require_memory(owner, spec, x)
-    return lower(spec)(x)
+    return parallel.run(lower(spec), (x,), (), _planes(x, spec, x.dtype), planewise=True)
 
 
 def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,

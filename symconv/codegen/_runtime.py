@@ -23,6 +23,24 @@ array([0., 0., 1., 2., 3., 4., 5., 0.])
 import numpy as np
 
 
+def _output(owner, out, shape, dtype, name="out"):
+    """``out`` when it is a C-contiguous array of ``shape`` and ``dtype`` (written in place), else a new one.
+
+    >>> _output("f", None, (2,), np.float32).shape
+    (2,)
+    """
+    shape = tuple(int(v) for v in shape)
+    if out is None:
+        return np.empty(shape, dtype)
+    if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != np.dtype(dtype) \
+            or not out.flags.c_contiguous:
+        got = (f"{type(out).__name__}" if not isinstance(out, np.ndarray) else
+               f"shape {out.shape}, dtype {out.dtype}, C-contiguous={out.flags.c_contiguous}")
+        raise ValueError(f"{owner}: {name} must be a C-contiguous array of shape {shape} and dtype "
+                         f"{np.dtype(dtype)}, got {got}")
+    return out
+
+
 def _fill(src, x, grid, phases, extra, channels_last=True):
     """Copy ``x`` (N, C, *i) into the zeroed flat buffer ``src``, phase by phase.
 
@@ -290,19 +308,22 @@ def _pool_phases(x, fill, grid, phases):
     return buffers
 
 
-def _max_pool(x, fill, grid, phases, taps, out_size, tap_offsets, base, first=None, block_elements=2 ** 19):
+def _max_pool(x, fill, grid, phases, taps, out_size, tap_offsets, base, first=None, out=None,
+              block_elements=2 ** 19):
     """Maximum over the taps and the flat input index of the winner (first maximum wins; NaN wins).
 
     Runs :func:`_max_pool_block` on blocks of (n, c) planes of about ``block_elements``
-    input elements, so the phases and the running maximum stay in cache.
+    input elements, so the phases and the running maximum stay in cache. ``out`` receives the
+    values, or ``(values, indices)``.
     """
     planes = x.shape[0] * x.shape[1]
     plane = 1
     for size in x.shape[2:]:
         plane *= size
     per = max(1, block_elements // max(plane, 1))
-    values = np.empty(x.shape[:2] + tuple(out_size), x.dtype)
-    indices = None if base is None else np.empty(values.shape, np.int64)
+    values_out, indices_out = out if isinstance(out, tuple) else (out, None)
+    values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
+    indices = None if base is None else _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
     flat_x = x.reshape((planes, 1) + x.shape[2:])
     flat_values = values.reshape((planes, 1) + tuple(out_size))
     flat_indices = None if base is None else indices.reshape(flat_values.shape)
@@ -362,7 +383,7 @@ def _max_pool_block(x, fill, grid, phases, taps, out_size, tap_offsets, base, fi
             flat[:, spots] = picked
 
 
-def _avg_pool(x, kernel_size, stride, padding, out_size, divisor, block_elements=2 ** 17):
+def _avg_pool(x, kernel_size, stride, padding, out_size, divisor, out=None, block_elements=2 ** 17):
     """Window sums (:func:`_window_sums`) divided by the window sizes ``divisor``.
 
     Blocks of (n, c) planes of about ``block_elements`` input elements keep the per-axis
@@ -374,7 +395,7 @@ def _avg_pool(x, kernel_size, stride, padding, out_size, divisor, block_elements
         plane *= size
     per = max(1, block_elements // max(plane, 1))
     divisor = divisor.astype(x.dtype)
-    out = np.empty(x.shape[:2] + tuple(out_size), x.dtype)
+    out = _output("avg_pool", out, x.shape[:2] + tuple(out_size), x.dtype)
     flat_in = x.reshape((planes, 1) + x.shape[2:])
     flat_out = out.reshape((planes, 1) + tuple(out_size))
     for p0 in range(0, planes, per):
@@ -405,21 +426,23 @@ def _window_sums(x, kernel_size, stride, padding, out_size):
     return total
 
 
-def _unpool(x, indices, plane):
-    """Scatter-assign each value to its flat position in its (n, c) plane; zeros elsewhere.
+def _unpool(x, indices, out):
+    """Scatter-assign each value to its flat position in its (n, c) plane of ``out``; zeros elsewhere.
 
     Large planes are scattered one by one (no int64 array of global positions); many small
     planes at once with global positions ``p * plane + index``.
     """
     planes = x.shape[0] * x.shape[1]
-    out = np.zeros(planes * plane, x.dtype)
+    out.fill(0)
+    rows = out.reshape(planes, -1)
+    plane = rows.shape[1]
     if plane >= 4096:
-        rows, where, values = out.reshape(planes, plane), indices.reshape(planes, -1), x.reshape(planes, -1)
+        where, values = indices.reshape(planes, -1), x.reshape(planes, -1)
         for p in range(planes):
             rows[p, where[p]] = values[p]
         return out
     flat = indices.reshape(planes, -1) + (np.arange(planes, dtype=np.int64) * plane)[:, None]
-    out[flat.ravel()] = x.reshape(-1)
+    rows.reshape(-1)[flat.ravel()] = x.reshape(-1)
     return out
 
 
@@ -508,12 +531,12 @@ def _periodic(taps, in_size):
     return factor, phases
 
 
-def _resample(x, maps, block_elements=2 ** 17):
-    """Apply per-axis tap maps separably (see :func:`_resample_planes`).
+def _resample(x, maps, out, block_elements=2 ** 17):
+    """Apply per-axis tap maps separably into ``out`` (see :func:`_resample_planes`).
 
     Weighted maps run on blocks of (n, c) planes of about ``block_elements`` output elements,
     so the per-axis intermediates stay in cache and only the input read and the output write
-    go to memory.
+    go to memory; nearest maps (copies only) run on all planes at once.
     """
     periodic = [_periodic(taps, x.shape[2 + j]) if len(taps) == 2 else None for j, taps in enumerate(maps)]
     out_size = tuple(len(taps[0][0]) for taps in maps)
@@ -522,43 +545,62 @@ def _resample(x, maps, block_elements=2 ** 17):
     for size in out_size:
         plane *= size
     per = max(1, block_elements // max(plane, 1))
-    if planes <= per or all(taps[0][1] is None for taps in maps):
-        return _resample_planes(x, maps, periodic)
-    out = np.empty(x.shape[:2] + out_size, x.dtype)
+    if all(taps[0][1] is None for taps in maps):     # nearest: repeats and broadcasts, no arithmetic
+        per = max(1, planes)
     flat_in = x.reshape((planes, 1) + x.shape[2:])
     flat_out = out.reshape((planes, 1) + out_size)
     for p0 in range(0, planes, per):
-        flat_out[p0:p0 + per] = _resample_planes(flat_in[p0:p0 + per], maps, periodic)
+        _resample_planes(flat_in[p0:p0 + per], maps, periodic, flat_out[p0:p0 + per])
     return out
 
 
-def _resample_planes(x, maps, periodic):
-    """Apply per-axis tap maps separably, last axis first.
+def _repeat_last(x, factor, out):
+    """``out[..., j] = x[..., j // factor]``: each element repeated ``factor`` times along the last axis.
+
+    When ``factor`` copies of an element fill a 2-, 4- or 8-byte word, one integer multiply
+    writes them all: ``u * (1 + 2**b + 2**(2b) + ...)`` places ``factor`` copies of the
+    ``b``-bit pattern ``u`` side by side (they do not overlap, so nothing carries).
+    """
+    width = x.itemsize * factor
+    if width in (2, 4, 8) and x.itemsize < width:
+        word = np.dtype(f"u{width}")
+        ones = sum(1 << (8 * x.itemsize * m) for m in range(factor))
+        np.multiply(x.view(f"u{x.itemsize}"), word.type(ones), out=out.view(word), casting="unsafe")
+    else:
+        out[...] = np.repeat(x, factor, axis=-1)
+
+
+def _resample_planes(x, maps, periodic, target):
+    """Apply per-axis tap maps separably, last axis first; the last pass writes into ``target``.
 
     Integer nearest factors become repeats and broadcasts; periodic linear maps (``periodic[j]``
     from :func:`_periodic`) become one difference and one pass per phase; anything else
     gathers with ``np.take``.
     """
-    for j in range(len(maps) - 1, -1, -1):
+    steps = [j for j in range(len(maps) - 1, -1, -1)
+             if not (len(maps[j]) == 1 and np.array_equal(maps[j][0][0], np.arange(x.shape[2 + j])))]
+    if not steps:
+        np.copyto(target, x)
+        return target
+    for j in steps:
         taps, axis = maps[j], 2 + j
         size = x.shape[axis]
         index, weight = taps[0]
+        shape = x.shape[:axis] + (len(index),) + x.shape[axis + 1:]
+        dest = target if j == steps[-1] else np.empty(shape, x.dtype)
         if len(taps) == 1 and weight is None:
-            if np.array_equal(index, np.arange(size)):
-                continue
             factor = len(index) // size if size else 0
             if factor and factor * size == len(index) and np.array_equal(index, np.arange(len(index)) // factor):
                 if axis == x.ndim - 1:
-                    x = np.repeat(x, factor, axis=axis)
+                    _repeat_last(x, factor, dest)
                 else:
-                    out = np.empty(x.shape[:axis] + (size, factor) + x.shape[axis + 1:], x.dtype)
-                    out[...] = np.expand_dims(x, axis + 1)
-                    x = out.reshape(x.shape[:axis] + (size * factor,) + x.shape[axis + 1:])
+                    dest.reshape(x.shape[:axis] + (size, factor) + x.shape[axis + 1:])[...] = np.expand_dims(x, axis + 1)
+                x = dest
                 continue
         if periodic[j] is not None:
             factor, phases = periodic[j]
             lead = (slice(None),) * axis
-            out = np.empty(x.shape[:axis] + (size, factor) + x.shape[axis + 1:], x.dtype)
+            out = dest.reshape(x.shape[:axis] + (size, factor) + x.shape[axis + 1:])
             # a*x[j] + b*x[j+1] = x[j] + b*(x[j+1] - x[j]) = x[j+1] - a*(x[j+1] - x[j])  (a + b = 1):
             # one difference per axis, scaled once per distinct weight, then one pass per phase
             low, high = lead + (slice(0, size - 1),), lead + (slice(1, size),)
@@ -568,28 +610,25 @@ def _resample_planes(x, maps, periodic):
             if shared:                        # e.g. x2: weights (1/4, 3/4) and (3/4, 1/4) share 1/4
                 scaled[shared[0]] = np.multiply(diff, x.dtype.type(shared[0]), out=diff)
             for f, (shift, a, b) in enumerate(phases):
-                target = out[lead + (slice(None), f)]
+                target_f = out[lead + (slice(None), f)]
                 inner = lead + ((slice(1, size),) if shift < 0 else (slice(0, size - 1),))
                 if b in scaled or a not in scaled:
                     if b not in scaled:
                         scaled[b] = np.multiply(diff, x.dtype.type(b))
-                    np.add(x[low], scaled[b], out=target[inner])
+                    np.add(x[low], scaled[b], out=target_f[inner])
                 else:
-                    np.subtract(x[high], scaled[a], out=target[inner])
+                    np.subtract(x[high], scaled[a], out=target_f[inner])
                 edge = lead + ((slice(0, 1),) if shift < 0 else (slice(size - 1, size),))
-                np.copyto(target[edge], x[edge])      # outside, the edge sample stands in: (a + b) x = x
+                np.copyto(target_f[edge], x[edge])      # outside, the edge sample stands in: (a + b) x = x
             del diff, scaled
-            x = out.reshape(x.shape[:axis] + (size * factor,) + x.shape[axis + 1:])
+            x = dest
             continue
-        shape = (-1,) + (1,) * (x.ndim - 1 - axis)
-        out = None
-        for index, weight in taps:
-            picked = np.take(x, index, axis=axis)
+        weight_shape = (-1,) + (1,) * (x.ndim - 1 - axis)
+        for n_tap, (index, weight) in enumerate(taps):
+            picked = np.take(x, index, axis=axis, out=dest if n_tap == 0 else None, mode="clip")
             if weight is not None:
-                picked *= np.asarray(weight, x.dtype).reshape(shape)
-            if out is None:
-                out = picked
-            else:
-                out += picked
-        x = out
-    return x
+                picked *= np.asarray(weight, x.dtype).reshape(weight_shape)
+            if n_tap:
+                dest += picked
+        x = dest
+    return target

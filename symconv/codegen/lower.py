@@ -258,7 +258,8 @@ def _conv_module(name: str, title: str, weight_layout: str, spec: Any, axes: Any
     fn_doc = (f"{title} with the spec's parameters baked in.\n\n"
               f"x: {layout}; weight: {tuple(spec.weight_shape)}; bias: (C_out,) or None.")
     constants = (Comment("tuning: elements of the flat buffer per chunk"), Assign("CHUNK_ELEMENTS", CHUNK_ELEMENTS))
-    fn = Function(name, ("x", "weight", "bias=None"), fn_doc, tuple(body))
+    fn = Function(name, ("x", "weight", "bias=None", "*", "out=None"), fn_doc + "\nout: written in place when given.",
+                  tuple(body))
     return Module(doc, constants, (fn,), (name,), _helpers(*engine["helpers"]))
 
 def _positive_output(owner: str, out_syms: tuple, sizes: tuple, what: str) -> list:
@@ -407,7 +408,7 @@ def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms:
             chunk = "_gemm_chunk_cf"
             helpers = [_runtime._gemm_weights, _runtime._gemm_chunk_cf]
     return dict(lines=lines, prepare=prepare, chunk=chunk, layout="" if channels_last else ", False",
-                helpers=[_runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
+                helpers=[_runtime._output, _runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
                 text=("channels-last" if channels_last else "channels-first"))
 
 
@@ -459,7 +460,7 @@ def _build_conv(spec: ConvSpec) -> Module:
     engine = _engine(spec, strategy, False, len(phase_list), grid_syms, "extra = _reach(plan)")
     body += [
         Line("dtype = np.result_type(x.dtype, weight.dtype)"),
-        Line("out = np.empty((n_batch, out_c) + " + _tuple(out_syms) + ", dtype)"),
+        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
         Block("if out.size == 0", (Return("out"),)),
     ]
     body += engine["lines"]
@@ -532,7 +533,7 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
                      f"extra = max(_reach(plan) + lo[0] * {line} for plan, lo, _, _ in output_phases)")
     body += [
         Line("dtype = np.result_type(x.dtype, weight.dtype)"),
-        Line("out = np.empty((n_batch, out_c) + " + _tuple(out_syms) + ", dtype)"),
+        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
         Block("if out.size == 0", (Return("out"),)),
     ]
     body += engine["lines"]
@@ -646,7 +647,7 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     offsets = tuple(sum((st * ps for st, ps in zip(start, plane_strides)), sp.Integer(0))
                     for start in _tap_starts(spec))
     body.append(Block("if not return_indices", (
-        Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, None, None)[0]"),)))
+        Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, None, None, None, out)[0]"),)))
     body.append(Comment("switches: flat index in the unpadded plane, (r*s - p_b + t*d) per axis, row-major"))
     body.append(Assign("tap_offsets", offsets))
     for j, a in enumerate(axes):
@@ -668,7 +669,7 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
                          f"np.add)"))
         first = "first"
     body.append(Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, tap_offsets, base, "
-                           f"{first})"))
+                           f"{first}, out)"))
     constants = (Comment("window taps (row-major): (stride phase, shift per axis) of offset t*d in the padded input"),
                  Assign("TAPS", taps),)
     layout = _layout(axes)
@@ -681,9 +682,10 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
                f"k = {spec.kernel_size}, s = {spec.stride}, d = {spec.dilation}, (p_b, p_a) = {spec.padding}, "
                f"ceil_mode = {spec.ceil_mode}"]
     doc = _doc(f"max_pool: {ndim}-D max pooling lowered by symconv.", shape_text, formula, spec)
-    fn = Function("max_pool", ("x", "return_indices=False"),
-                  f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).", tuple(body))
-    helpers = _helpers(_runtime._outer, _runtime._pool_phases, _runtime._max_pool, _runtime._max_pool_block)
+    fn = Function("max_pool", ("x", "return_indices=False", "*", "out=None"),
+                  f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).\n\n"
+                  "``out`` (values, or (values, indices)) receives the result when given.", tuple(body))
+    helpers = _helpers(_runtime._output, _runtime._outer, _runtime._pool_phases, _runtime._max_pool, _runtime._max_pool_block)
     return Module(doc, constants, (fn,), ("max_pool",), helpers)
 
 
@@ -705,7 +707,7 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
         body.append(Assign(f"size_{a}", size, array=True))
     body.append(Line(f"divisor = _outer(({', '.join(f'size_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
                      f"np.multiply)"))
-    body.append(Return(f"_avg_pool(x, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor)"))
+    body.append(Return(f"_avg_pool(x, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor, out)"))
     constants = (Assign("KERNEL_SIZE", spec.kernel_size), Assign("STRIDE", spec.stride),
                  Assign("PADDING_BEFORE", tuple(pb for pb, _ in spec.padding)))
     layout = _layout(axes)
@@ -715,8 +717,9 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
                f"k = {spec.kernel_size}, s = {spec.stride}, (p_b, p_a) = {spec.padding}, ceil_mode = {spec.ceil_mode}, "
                f"count_include_pad = {spec.count_include_pad}"]
     doc = _doc(f"avg_pool: {ndim}-D average pooling lowered by symconv.", shape_text, formula, spec)
-    fn = Function("avg_pool", ("x",), f"{ndim}-D average pooling of x {layout}.", tuple(body))
-    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._outer, _runtime._avg_pool,
+    fn = Function("avg_pool", ("x", "*", "out=None"), f"{ndim}-D average pooling of x {layout} (into ``out`` "
+                  "when given).", tuple(body))
+    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._output, _runtime._outer, _runtime._avg_pool,
                                                                        _runtime._window_sums))
 
 
@@ -750,10 +753,13 @@ def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
     else:
         body += _positive_output(owner, out_syms, out_exprs, "the padding")
     body.append(Assign("plane", prod(out_syms)))
-    body.append(Block("if indices.size and (indices.min() < 0 or indices.max() >= plane)", (Line(
+    body.append(Comment("as unsigned, a negative index is huge: one pass finds both kinds of bad index"))
+    body.append(Block("if indices.size and indices.view(np.uint64 if indices.itemsize == 8 else "
+                      "np.dtype(f'u{indices.itemsize}')).max() >= plane", (Line(
         f'raise ValueError(f"{owner}: indices must lie in [0, {{plane}}) for output size {_fmt(out_syms)}, '
         f'got values in [{{indices.min()}}, {{indices.max()}}]")'),)))
-    body.append(Return(f"_unpool(x, indices, plane).reshape((n_batch, channels) + {_tuple(out_syms)})"))
+    body.append(Line(f'out = _output("{owner}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
+    body.append(Return("_unpool(x, indices, out)"))
     layout = _layout(axes)
     shape_text = [f"x, indices : {layout} (indices: flat positions inside one output plane)",
                   f"returns    : (N, C, {', '.join(str(o) for o in out_syms)}) where"]
@@ -761,8 +767,9 @@ def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
     formula = ["out[n, c].flat[indices[n, c, r]] = x[n, c, r] (scatter-assign: the last write wins), zeros elsewhere",
                f"k = {spec.kernel_size}, s = {spec.stride}, (p_b, p_a) = {spec.padding}"]
     doc = _doc(f"max_unpool: {ndim}-D max unpooling lowered by symconv.", shape_text, formula, spec)
-    fn = Function("max_unpool", ("x", "indices"), f"{ndim}-D max unpooling of x {layout} at indices.", tuple(body))
-    return Module(doc, (), (fn,), ("max_unpool",), _helpers(_runtime._unpool))
+    fn = Function("max_unpool", ("x", "indices", "*", "out=None"),
+                  f"{ndim}-D max unpooling of x {layout} at indices (into ``out`` when given).", tuple(body))
+    return Module(doc, (), (fn,), ("max_unpool",), _helpers(_runtime._output, _runtime._unpool))
 
 
 def _fmt(syms: tuple) -> str:
@@ -798,7 +805,8 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     maps = ", ".join(f"_axis_map(MODE, {i}, {o}, {None if f is None else float(f)!r}, ALIGN_CORNERS{flag})"
                      for i, o, f in zip(sizes.symbols, out_syms, scales))
     body.append(Line(f"maps = ({maps}{',' if ndim == 1 else ''})"))
-    body.append(Return("_resample(x, maps)"))
+    body.append(Line(f'out = _output("{spec.op}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
+    body.append(Return("_resample(x, maps, out)"))
     constants = (Assign("MODE", _MAP_MODE[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
@@ -809,8 +817,9 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
                "        weights 1-l, l at floor(x), floor(x)+1;",
                "bicubic: Keys kernel (A = -3/4) on taps floor(x)-1 .. floor(x)+2 clamped to the edge"]
     doc = _doc(f"upsample: {ndim}-D interpolation ({spec.mode}) lowered by symconv.", shape_text, formula, spec)
-    fn = Function("upsample", ("x",), f"{ndim}-D {spec.mode} interpolation of x {layout}.", tuple(body))
-    return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._cubic, _runtime._axis_map,
+    fn = Function("upsample", ("x", "*", "out=None"),
+                  f"{ndim}-D {spec.mode} interpolation of x {layout} (into ``out`` when given).", tuple(body))
+    return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._output, _runtime._cubic, _runtime._axis_map,
                                                                   _runtime._periodic, _runtime._resample,
                                                                   _runtime._resample_planes))
 

@@ -30,6 +30,24 @@ __all__ = ["conv"]
 CHUNK_ELEMENTS = 262144
 
 
+def _output(owner, out, shape, dtype, name="out"):
+    """``out`` when it is a C-contiguous array of ``shape`` and ``dtype`` (written in place), else a new one.
+
+    >>> _output("f", None, (2,), np.float32).shape
+    (2,)
+    """
+    shape = tuple(int(v) for v in shape)
+    if out is None:
+        return np.empty(shape, dtype)
+    if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != np.dtype(dtype) \
+            or not out.flags.c_contiguous:
+        got = (f"{type(out).__name__}" if not isinstance(out, np.ndarray) else
+               f"shape {out.shape}, dtype {out.dtype}, C-contiguous={out.flags.c_contiguous}")
+        raise ValueError(f"{owner}: {name} must be a C-contiguous array of shape {shape} and dtype "
+                         f"{np.dtype(dtype)}, got {got}")
+    return out
+
+
 def _fill(src, x, grid, phases, extra, channels_last=True):
     """Copy ``x`` (N, C, *i) into the zeroed flat buffer ``src``, phase by phase.
 
@@ -179,10 +197,11 @@ def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
                 first = False
 
 
-def conv(x, weight, bias=None):
+def conv(x, weight, bias=None, *, out=None):
     """2-D convolution with the spec's parameters baked in.
 
     x: (N, C, H, W); weight: (4, 3, 3, 3); bias: (C_out,) or None.
+    out: written in place when given.
     """
     x = np.asarray(x)
     weight = np.asarray(weight)
@@ -216,7 +235,7 @@ def conv(x, weight, bias=None):
     # im2col plan: (columns (phase, row offset), row offsets, taps)
     plan = ((((0, 0), (1, 0), (0, 1), (2, 0), (3, 0), (2, 1), (0, grid_w), (1, grid_w), (0, grid_w + 1)), (0,), ((0, 1, 2, 3, 4, 5, 6, 7, 8),)),)
     dtype = np.result_type(x.dtype, weight.dtype)
-    out = np.empty((n_batch, out_c) + (out_h, out_w), dtype)
+    out = _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
     if out.size == 0:
         return out
     extra = _reach(plan)
