@@ -264,6 +264,59 @@ def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias,
             out[(slice(n0, n1), slice(None), slice(first, first + (b - a) * step[0], step[0])) + placed] = box
 
 
+def _im2col_gemm(x, w2, out, bias, axis_taps, stride, block_elements=2 ** 18):
+    """``out[n, :, r] = w2 @ columns[:, r]`` with ``columns[c*T + t, r] = x[n, c, r*s + t*d - p_b]``.
+
+    The columns are gathered straight from ``x`` in output coordinates, a block of lines of the
+    first output axis at a time, and each block's GEMM writes its rows of ``out`` directly: no
+    padded copy of ``x`` and no cropping of ``out``. ``axis_taps[j][t_j] = (lo, hi, first)``: on
+    axis ``j``, tap ``t_j`` feeds outputs ``lo .. hi-1`` from inputs ``first, first + s, ...``;
+    outputs outside ``[lo, hi)`` read padding (zero).
+    """
+    n_batch, c_in = x.shape[0], x.shape[1]
+    c_out, out_size = out.shape[1], out.shape[2:]
+    ndim = len(out_size)
+    taps = [()]
+    for axis in axis_taps:
+        taps = [t + (tj,) for t in taps for tj in range(len(axis))]
+    k = c_in * len(taps)
+    line = 1
+    for size in out_size[1:]:
+        line *= size
+    lines = max(1, min(out_size[0], block_elements // max(1, k * line)))
+    columns = np.empty((c_in, len(taps), lines) + tuple(out_size[1:]), out.dtype)
+    flat_out = out.reshape(n_batch, c_out, -1)
+    for n in range(n_batch):
+        for a in range(0, out_size[0], lines):
+            b = min(out_size[0], a + lines)
+            for q, t in enumerate(taps):
+                dst = columns[:, q, :b - a]
+                src = [n, slice(None)]
+                box = [slice(None)]
+                for j, tj in enumerate(t):
+                    lo, hi, first = axis_taps[j][tj]
+                    if j == 0:
+                        lo, hi, first = max(lo, a), min(hi, b), first + (max(lo, a) - lo) * stride[0]
+                        lo, hi = lo - a, hi - a
+                    size = dst.shape[1 + j]
+                    if hi <= lo:
+                        lo = hi = 0
+                    lead = (slice(None),) * (1 + j)
+                    if lo > 0:
+                        dst[lead + (slice(0, lo),)] = 0
+                    if hi < size:
+                        dst[lead + (slice(hi, size),)] = 0
+                    box.append(slice(lo, hi))
+                    src.append(slice(first, first + (hi - lo - 1) * stride[j] + 1, stride[j]) if hi > lo
+                               else slice(0, 0))
+                dst[tuple(box)] = x[tuple(src)]
+            target = flat_out[n, :, a * line:b * line]
+            np.matmul(w2, columns[:, :, :b - a].reshape(k, -1), out=target)
+            if bias is not None:
+                target += bias[:, None]
+    return out
+
+
 def _outer(parts, combine):
     """Combine per-axis 1-D arrays into an N-D grid (``np.add`` or ``np.multiply``)."""
     ndim = len(parts)

@@ -14,7 +14,7 @@ Formula
 out[n, o, r] = bias[o] + sum_{c, t} weight[o, c, t] * x[n, g*C_in/groups + c, r*s + t*d - p_b]
 (per axis; zero outside the input; g = o // (C_out/groups))
 s = (2, 2), d = (1, 1), (p_b, p_a) = ((1, 1), (1, 1)), groups = 1
-Evaluated as im2col shifted GEMMs over a flat channels-first buffer split into 4 stride phase(s).
+Evaluated as one GEMM per block of output lines over columns gathered from x in output coordinates (im2col without a padded copy).
 
 Spec
 ----
@@ -48,153 +48,57 @@ def _output(owner, out, shape, dtype, name="out"):
     return out
 
 
-def _fill(src, x, grid, phases, extra, channels_last=True):
-    """Copy ``x`` (N, C, *i) into the zeroed flat buffer ``src``, phase by phase.
+def _im2col_gemm(x, w2, out, bias, axis_taps, stride, block_elements=2 ** 18):
+    """``out[n, :, r] = w2 @ columns[:, r]`` with ``columns[c*T + t, r] = x[n, c, r*s + t*d - p_b]``.
 
-    ``phases[f][j] = (first, count, start, step)``: grid positions ``first .. first+count-1``
-    of phase ``f`` on axis ``j`` receive input positions ``start, start+step, ...``. The buffer
-    is ``(phases, rows, groups, c_group)`` channels last, or ``(phases, C, rows)`` channels first.
+    The columns are gathered straight from ``x`` in output coordinates, a block of lines of the
+    first output axis at a time, and each block's GEMM writes its rows of ``out`` directly: no
+    padded copy of ``x`` and no cropping of ``out``. ``axis_taps[j][t_j] = (lo, hi, first)``: on
+    axis ``j``, tap ``t_j`` feeds outputs ``lo .. hi-1`` from inputs ``first, first + s, ...``;
+    outputs outside ``[lo, hi)`` read padding (zero).
     """
-    n_batch, channels = x.shape[0], x.shape[1]
-    ndim = len(grid)
-    if channels_last:
-        rows = src.shape[1] - extra
-        body = src[:, :rows].reshape((src.shape[0], n_batch) + tuple(grid) + (channels,))
-        order = (0,) + tuple(range(2, ndim + 2)) + (1,)
-        lead = (slice(None),)
-    else:
-        rows = src.shape[2] - extra
-        body = src[:, :, :rows].reshape((src.shape[0], channels, n_batch) + tuple(grid))
-        order = (1, 0) + tuple(range(2, ndim + 2))
-        lead = (slice(None), slice(None))
-    for f, axes in enumerate(phases):
-        if min(max(count, 0) for _, count, _, _ in axes) == 0:
-            continue
-        target = (f,) + lead + tuple(slice(first, first + count) for first, count, _, _ in axes)
-        source = (slice(None), slice(None)) + tuple(slice(start, start + count * step, step)
-                                                     for _, count, start, step in axes)
-        body[target] = x[source].transpose(order)
-
-
-def _reach(plan):
-    """Largest row offset (column offset plus row offset) a plan reads past a chunk's start."""
-    reach = 0
-    for entry in plan:
-        if not isinstance(entry[0], tuple):          # depthwise entry (phase, offset, tap)
-            reach = max(reach, entry[1])
-            continue
-        columns, row_offsets, _ = entry
-        for _, column_offset in columns:
-            reach = max(reach, column_offset + max(row_offsets))
-    return reach
-
-
-def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias, chunk_rows, channels_last=True,
-               scratch_elements=2 ** 19):
-    """Run ``chunk`` over the grid and write the box ``lo <= q < hi`` into ``out``.
-
-    Grid position ``q`` (per axis) lands on output position ``q * step + offset``. Chunks are
-    whole samples when a sample's grid fits in ``chunk_rows`` rows, else runs of lines along
-    the first spatial axis; each chunk is written straight into ``out`` (channels first).
-    """
-    n_batch, channels = out.shape[0], out.shape[1]
-    ndim = len(grid)
-    count = [hi[j] - lo[j] for j in range(ndim)]
-    if n_batch == 0 or min(count) <= 0:
-        return
-    c_in = src.shape[2] * src.shape[3] if channels_last else src.shape[1]
-    widest = max([c_in * len(p[0]) for p in plan if isinstance(p[0], tuple) and len(p[0]) > 1] + [0])
-    if widest:                                   # bound the gathered columns (memory, cache)
-        chunk_rows = min(chunk_rows, max(64, scratch_elements // widest))
+    n_batch, c_in = x.shape[0], x.shape[1]
+    c_out, out_size = out.shape[1], out.shape[2:]
+    ndim = len(out_size)
+    taps = [()]
+    for axis in axis_taps:
+        taps = [t + (tj,) for t in taps for tj in range(len(axis))]
+    k = c_in * len(taps)
     line = 1
-    for size in grid[1:]:
+    for size in out_size[1:]:
         line *= size
-    plane = grid[0] * line
-    if plane <= chunk_rows:
-        samples, lines = max(1, chunk_rows // plane), count[0]
-        samples = -(-n_batch // -(-n_batch // samples))          # balanced: equal chunks
-    else:
-        samples, lines = 1, max(1, chunk_rows // line)
-        lines = -(-count[0] // -(-count[0] // lines))
-    rows = samples * plane if lines == count[0] else lines * line
-    acc = np.empty((rows, channels) if channels_last else (channels, rows), out.dtype)
-    tmp = np.empty_like(acc)
-    row_reach = max([max(p[1]) for p in plan if isinstance(p[0], tuple)] + [0])
-    scratch = np.empty((rows + row_reach) * widest, src.dtype) if widest else None
-    inner = tuple(slice(lo[j], hi[j]) for j in range(1, ndim))
-    placed = tuple(slice(lo[j] * step[j] + offset[j], lo[j] * step[j] + offset[j] + count[j] * step[j], step[j])
-                   for j in range(1, ndim))
-    order = (0, ndim + 1) + tuple(range(1, ndim + 1))
-    for n0 in range(0, n_batch, samples):
-        n1 = min(n_batch, n0 + samples)
-        for a in range(lo[0], hi[0], lines):
-            b = min(hi[0], a + lines)
-            span = grid[0] if lines == count[0] else b - a
-            m = (n1 - n0) * span * line
-            chunk(src, n0 * plane + a * line, m, plan, weights, scratch, acc, tmp)
-            if channels_last:
-                if bias is not None:
-                    acc[:m] += bias
-                box = acc[:m].reshape((n1 - n0, span) + tuple(grid[1:]) + (channels,))
-                box = box[(slice(None), slice(0, b - a)) + inner].transpose(order)
-            else:
-                if bias is not None:
-                    acc[:, :m] += bias[:, None]
-                box = acc[:, :m].reshape((channels, n1 - n0, span) + tuple(grid[1:]))
-                box = box[(slice(None), slice(None), slice(0, b - a)) + inner].swapaxes(0, 1)
-            first = a * step[0] + offset[0]
-            out[(slice(n0, n1), slice(None), slice(first, first + (b - a) * step[0], step[0])) + placed] = box
-
-
-def _gemm_weights(w4, plan):
-    """Per group of the plan, weights as ``(n_row_offsets, groups, n_columns * c_in_g, c_out_g)``.
-
-    ``w4`` has shape ``(groups, c_in_g, c_out_g, taps)``; tap ``-1`` in a plan is a zero tap.
-    """
-    groups, c_in_g, c_out_g, _ = w4.shape
-    padded = np.concatenate([w4, np.zeros(w4.shape[:3] + (1,), w4.dtype)], axis=3)
-    out = []
-    for columns, _, taps in plan:
-        picked = padded[:, :, :, np.asarray(taps, dtype=np.intp)]      # (g, ci, co, rows, cols)
-        picked = picked.transpose(3, 0, 4, 1, 2)                          # (rows, g, cols, ci, co)
-        out.append(np.ascontiguousarray(picked.reshape(len(taps), groups, len(columns) * c_in_g, c_out_g)))
+    lines = max(1, min(out_size[0], block_elements // max(1, k * line)))
+    columns = np.empty((c_in, len(taps), lines) + tuple(out_size[1:]), out.dtype)
+    flat_out = out.reshape(n_batch, c_out, -1)
+    for n in range(n_batch):
+        for a in range(0, out_size[0], lines):
+            b = min(out_size[0], a + lines)
+            for q, t in enumerate(taps):
+                dst = columns[:, q, :b - a]
+                src = [n, slice(None)]
+                box = [slice(None)]
+                for j, tj in enumerate(t):
+                    lo, hi, first = axis_taps[j][tj]
+                    if j == 0:
+                        lo, hi, first = max(lo, a), min(hi, b), first + (max(lo, a) - lo) * stride[0]
+                        lo, hi = lo - a, hi - a
+                    size = dst.shape[1 + j]
+                    if hi <= lo:
+                        lo = hi = 0
+                    lead = (slice(None),) * (1 + j)
+                    if lo > 0:
+                        dst[lead + (slice(0, lo),)] = 0
+                    if hi < size:
+                        dst[lead + (slice(hi, size),)] = 0
+                    box.append(slice(lo, hi))
+                    src.append(slice(first, first + (hi - lo - 1) * stride[j] + 1, stride[j]) if hi > lo
+                               else slice(0, 0))
+                dst[tuple(box)] = x[tuple(src)]
+            target = flat_out[n, :, a * line:b * line]
+            np.matmul(w2, columns[:, :, :b - a].reshape(k, -1), out=target)
+            if bias is not None:
+                target += bias[:, None]
     return out
-
-
-def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
-    """Channels-first ``acc[:, :m] = sum of W @ shifted columns`` (``src`` is ``(phases, C, rows)``).
-
-    BLAS gets ``(C_out/groups, K) @ (K, block)`` products straight into ``acc``: short M and
-    long N are fine for OpenBLAS in blocks of ``block`` columns, but not as one huge call.
-    """
-    if not plan:
-        acc[:, :m] = 0
-        return
-    groups, c_out_g = weights[0].shape[1], weights[0].shape[2]
-    c_in_g = src.shape[1] // groups
-    for g in range(groups):
-        channels = slice(g * c_in_g, (g + 1) * c_in_g)
-        out = acc[g * c_out_g:(g + 1) * c_out_g, :m]
-        part = tmp[:c_out_g]
-        first = True
-        for (columns, row_offsets, _), w in zip(plan, weights):
-            span = m + max(row_offsets)
-            if len(columns) == 1:
-                phase, offset = columns[0]
-                cols = src[phase, channels, base + offset:base + offset + span]
-            else:
-                cols = scratch[:len(columns) * c_in_g * span].reshape(len(columns) * c_in_g, span)
-                for j, (phase, offset) in enumerate(columns):
-                    cols[j * c_in_g:(j + 1) * c_in_g] = src[phase, channels, base + offset:base + offset + span]
-            for l, row in enumerate(row_offsets):
-                for start in range(0, m, block):
-                    stop = min(m, start + block)
-                    if first:
-                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=out[:, start:stop])
-                    else:
-                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=part[:, start:stop])
-                        out[:, start:stop] += part[:, start:stop]
-                first = False
 
 
 def conv(x, weight, bias=None, *, out=None):
@@ -224,25 +128,13 @@ def conv(x, weight, bias=None, *, out=None):
         raise ValueError(f"conv: the kernel is larger than the padded input and gives output size out_h={out_h} < 1 for input size {x.shape[2:]}")
     if out_w < 1:
         raise ValueError(f"conv: the kernel is larger than the padded input and gives output size out_w={out_w} < 1 for input size {x.shape[2:]}")
-    # grid of stride phases: tap t reads phase (t*d) % s at shift (t*d)//s
-    grid_h = out_h + 1
-    grid_w = out_w + 1
-    # per axis and phase: (first grid row, row count, first input index, stride);
-    # grid row q of phase f holds input c = q*s + f - p_b
-    rows_h = ((1, min(grid_h, in_h//2 + 1) - 1, 1, 2), (0, min(grid_h, (in_h - 1)//2 + 1), 0, 2))
-    rows_w = ((1, min(grid_w, in_w//2 + 1) - 1, 1, 2), (0, min(grid_w, (in_w - 1)//2 + 1), 0, 2))
-    phases = ((rows_h[0], rows_w[0]), (rows_h[0], rows_w[1]), (rows_h[1], rows_w[0]), (rows_h[1], rows_w[1]))
-    # im2col plan: (columns (phase, row offset), row offsets, taps)
-    plan = ((((0, 0), (1, 0), (0, 1), (2, 0), (3, 0), (2, 1), (0, grid_w), (1, grid_w), (0, grid_w + 1)), (0,), ((0, 1, 2, 3, 4, 5, 6, 7, 8),)),)
+    # per axis and tap t: (first output, end output, first input); output r reads input
+    # r*s + t*d - p_b, inside [0, i) for lo <= r < hi
+    taps_h = ((1, min(out_h, in_h//2 + 1), 1), (0, min(out_h, (in_h - 1)//2 + 1), 0), (0, min(out_h, in_h//2), 1))
+    taps_w = ((1, min(out_w, in_w//2 + 1), 1), (0, min(out_w, (in_w - 1)//2 + 1), 0), (0, min(out_w, in_w//2), 1))
     dtype = np.result_type(x.dtype, weight.dtype)
     out = _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
     if out.size == 0:
         return out
-    extra = _reach(plan)
-    src = np.zeros((4, in_c, n_batch * grid_h * grid_w + extra), dtype)
-    _fill(src, x, (grid_h, grid_w), phases, extra, channels_last=False)
-    w4 = weight.reshape(1, out_c, in_c, 9).transpose(0, 2, 1, 3).astype(dtype)
-    weights = [np.ascontiguousarray(w.swapaxes(2, 3)) for w in _gemm_weights(w4, plan)]
-    chunk_rows = max(16, CHUNK_ELEMENTS // max(in_c, out_c))
-    _correlate(_gemm_chunk_cf, src, plan, weights, out, (grid_h, grid_w), (0, 0), (out_h, out_w), (1, 1), (0, 0), None if bias is None else bias.astype(dtype), chunk_rows, False)
-    return out
+    bias = None if bias is None else bias.astype(dtype)
+    return _im2col_gemm(x, weight.reshape(out_c, -1).astype(dtype), out, bias, (taps_h, taps_w), (2, 2))
