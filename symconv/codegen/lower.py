@@ -468,7 +468,7 @@ def _build_conv(spec: ConvSpec) -> Module:
     formula = ["out[n, o, r] = bias[o] + sum_{c, t} weight[o, c, t] * x[n, g*C_in/groups + c, r*s + t*d - p_b]",
                "(per axis; zero outside the input; g = o // (C_out/groups))",
                f"s = {s}, d = {d}, (p_b, p_a) = {pads}, groups = {g}"]
-    if strategy == "im2col" and g == 1:
+    if strategy == "im2col":
         body += _direct_im2col_lines(spec, sizes, out_syms, out_exprs)
         formula.append("Evaluated as one GEMM per block of output lines over columns gathered from x "
                        "in output coordinates (im2col without a padded copy).")
@@ -524,7 +524,8 @@ def _direct_im2col_lines(spec: ConvSpec, sizes: _Sizes, out_syms: tuple, out_exp
         Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
         Block("if out.size == 0", (Return("out"),)),
         Line("bias = None if bias is None else bias.astype(dtype)"),
-        Return(f"_im2col_gemm(x, weight.reshape(out_c, -1).astype(dtype), out, bias, ({taps}), {_tuple(s)})"),
+        Line(f"w3 = weight.reshape({spec.groups}, {_per('out_c', spec.groups)}, -1).astype(dtype)"),
+        Return(f"_im2col_gemm(x, w3, out, bias, ({taps}), {_tuple(s)})"),
     ]
     return lines
 

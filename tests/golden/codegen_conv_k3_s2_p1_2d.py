@@ -48,56 +48,61 @@ def _output(owner, out, shape, dtype, name="out"):
     return out
 
 
-def _im2col_gemm(x, w2, out, bias, axis_taps, stride, block_elements=2 ** 18):
-    """``out[n, :, r] = w2 @ columns[:, r]`` with ``columns[c*T + t, r] = x[n, c, r*s + t*d - p_b]``.
+def _im2col_gemm(x, w3, out, bias, axis_taps, stride, block_elements=2 ** 19):
+    """``out[n, g, :, r] = w3[g] @ columns[g, :, r]``: per group, one GEMM over gathered columns.
 
-    The columns are gathered straight from ``x`` in output coordinates, a block of lines of the
-    first output axis at a time, and each block's GEMM writes its rows of ``out`` directly: no
-    padded copy of ``x`` and no cropping of ``out``. ``axis_taps[j][t_j] = (lo, hi, first)``: on
-    axis ``j``, tap ``t_j`` feeds outputs ``lo .. hi-1`` from inputs ``first, first + s, ...``;
-    outputs outside ``[lo, hi)`` read padding (zero).
+    ``columns[c*T + t, r] = x[n, c, r*s + t*d - p_b]`` (``T`` taps, zero where that reads
+    padding) is gathered straight from ``x`` in output coordinates, a block of lines of the
+    first output axis at a time, and each block's GEMMs write their rows of ``out`` directly:
+    no padded copy of ``x`` and no cropping of ``out``. ``w3`` is ``(groups, C_out/groups,
+    C_in/groups * T)`` (a depthwise convolution is ``groups`` GEMMs with ``K = T``).
+    ``axis_taps[j][t_j] = (lo, hi, first)``: on axis ``j``, tap ``t_j`` feeds outputs
+    ``lo .. hi-1`` from inputs ``first, first + s, ...``.
     """
     n_batch, c_in = x.shape[0], x.shape[1]
+    groups, c_out_g, k_g = w3.shape
     c_out, out_size = out.shape[1], out.shape[2:]
-    ndim = len(out_size)
     taps = [()]
     for axis in axis_taps:
         taps = [t + (tj,) for t in taps for tj in range(len(axis))]
-    k = c_in * len(taps)
     line = 1
     for size in out_size[1:]:
         line *= size
-    lines = max(1, min(out_size[0], block_elements // max(1, k * line)))
+    lines = max(1, min(out_size[0], block_elements // max(1, c_in * len(taps) * line)))
     columns = np.empty((c_in, len(taps), lines) + tuple(out_size[1:]), out.dtype)
-    flat_out = out.reshape(n_batch, c_out, -1)
-    for n in range(n_batch):
-        for a in range(0, out_size[0], lines):
-            b = min(out_size[0], a + lines)
-            for q, t in enumerate(taps):
-                dst = columns[:, q, :b - a]
-                src = [n, slice(None)]
-                box = [slice(None)]
-                for j, tj in enumerate(t):
-                    lo, hi, first = axis_taps[j][tj]
-                    if j == 0:
-                        lo, hi, first = max(lo, a), min(hi, b), first + (max(lo, a) - lo) * stride[0]
-                        lo, hi = lo - a, hi - a
-                    size = dst.shape[1 + j]
-                    if hi <= lo:
-                        lo = hi = 0
-                    lead = (slice(None),) * (1 + j)
-                    if lo > 0:
-                        dst[lead + (slice(0, lo),)] = 0
-                    if hi < size:
-                        dst[lead + (slice(hi, size),)] = 0
-                    box.append(slice(lo, hi))
-                    src.append(slice(first, first + (hi - lo - 1) * stride[j] + 1, stride[j]) if hi > lo
-                               else slice(0, 0))
-                dst[tuple(box)] = x[tuple(src)]
-            target = flat_out[n, :, a * line:b * line]
-            np.matmul(w2, columns[:, :, :b - a].reshape(k, -1), out=target)
+    flat_out = out.reshape(n_batch, groups, c_out_g, -1)
+    for a in range(0, out_size[0], lines):
+        b = min(out_size[0], a + lines)
+        copies = []                                # per tap: (strips to zero, target box, source box)
+        for q, t in enumerate(taps):
+            dst = columns[:, q, :b - a]
+            zero, box, src = [], [slice(None)], [slice(None)]
+            for j, tj in enumerate(t):
+                lo, hi, first = axis_taps[j][tj]
+                if j == 0:
+                    lo, hi, first = max(lo, a), min(hi, b), first + (max(lo, a) - lo) * stride[0]
+                    lo, hi = lo - a, hi - a
+                size = dst.shape[1 + j]
+                if hi <= lo:
+                    lo = hi = 0
+                lead = (slice(None),) * (1 + j)
+                if lo > 0:
+                    zero.append(lead + (slice(0, lo),))
+                if hi < size:
+                    zero.append(lead + (slice(hi, size),))
+                box.append(slice(lo, hi))
+                src.append(slice(first, first + (hi - lo - 1) * stride[j] + 1, stride[j]) if hi > lo else slice(0, 0))
+            copies.append((dst, zero, tuple(box), tuple(src)))
+        for n in range(n_batch):
+            sample = x[n]
+            for dst, zero, box, src in copies:
+                for strip in zero:
+                    dst[strip] = 0
+                dst[box] = sample[src]
+            target = flat_out[n, :, :, a * line:b * line]
+            np.matmul(w3, columns[:, :, :b - a].reshape(groups, k_g, -1), out=target)
             if bias is not None:
-                target += bias[:, None]
+                target += bias.reshape(groups, c_out_g, 1)
     return out
 
 
@@ -137,4 +142,5 @@ def conv(x, weight, bias=None, *, out=None):
     if out.size == 0:
         return out
     bias = None if bias is None else bias.astype(dtype)
-    return _im2col_gemm(x, weight.reshape(out_c, -1).astype(dtype), out, bias, (taps_h, taps_w), (2, 2))
+    w3 = weight.reshape(1, out_c, -1).astype(dtype)
+    return _im2col_gemm(x, w3, out, bias, (taps_h, taps_w), (2, 2))
