@@ -1,7 +1,9 @@
 """Time every numeric API function (lowered kernels) against PyTorch CPU on the issue's shapes.
 
-Both run in this process on the same arrays; each case is warmed up, then timed ``--repeat``
-times alternating symconv and torch, and the medians are compared. Printed per case: the
+Both run in this process on the same arrays. Each case is timed in ``--rounds`` rounds (default
+3); in a round each side makes one untimed call and then ``--repeat`` timed calls back to back,
+and the side that goes first alternates between rounds; the medians of all timed calls are
+compared. Printed per case: the
 medians, the symconv/torch ratio, the achieved GFLOP/s of the convolutions (GB/s moved for
 the memory-bound operators), and the peak extra memory of one symconv call (``tracemalloc``,
 which sees NumPy's allocations) against the budget "2 x output + input". The last line is the
@@ -18,10 +20,17 @@ whether a call pays the faults: torch's conv 3->16 takes 5.3 ms or 1.0 ms in the
 depending on it. The script frees one 30 MB block first (:func:`settle_allocator`), so both sides
 reuse heap memory from the start.
 
+Spinning threads, both ways: after a call, torch's OpenMP workers (like OpenBLAS's) spin for a
+while before they sleep, and a call of the other side that follows at once runs on the cores
+they hold: with calls alternating one by one, conv 3->16 took 4.4 ms right after each torch call
+and 2.9 ms after its own. Sleeping between alternating calls is no cure either: an idle pause of
+10 ms makes torch's next conv 3->16 take 2.7 ms instead of 1.1-1.4 ms. Hence the rounds of
+back-to-back calls; ``--alternate [--gap S]`` times call by call for comparison.
+
 On a machine shared with other jobs, multi-threaded BLAS calls wait for descheduled worker
 threads and single runs swing by 2x or more; run the script several times and compare.
 
-Run: ``python benchmarks/bench_kernels.py [--repeat 7] [--only conv] [--blocked]``
+Run: ``python benchmarks/bench_kernels.py [--repeat 7] [--rounds 3] [--only conv] [--alternate [--gap S]]``
 """
 from __future__ import annotations
 
@@ -122,7 +131,7 @@ def _nbytes(value) -> int:
     return value.nbytes
 
 
-def run(case: dict, repeat: int, blocked: bool = False) -> dict:
+def run(case: dict, repeat: int, rounds: int = 3, alternate: bool = False, gap: float = 0.0) -> dict:
     ours, theirs = case["ours"], case["theirs"]
     result = ours()
     reference = theirs()
@@ -133,22 +142,24 @@ def run(case: dict, repeat: int, blocked: bool = False) -> dict:
         ours()
         theirs()
     t_ours, t_theirs = [], []
+    sides = [(theirs, t_theirs), (ours, t_ours)]
     with torch.no_grad():
-        if blocked:           # each side timed in its own block, after its own warm-up call
-            for fn, times in ((theirs, t_theirs), (ours, t_ours)):
-                fn()
-                for _ in range(repeat):
+        if alternate:         # call by call, optionally a sleep apart
+            for _ in range(repeat * rounds):
+                for fn, times in sides:
+                    if gap:
+                        time.sleep(gap)
                     start = time.perf_counter()
                     fn()
                     times.append(time.perf_counter() - start)
-        else:                 # alternating calls
-            for _ in range(repeat):
-                start = time.perf_counter()
-                theirs()
-                t_theirs.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                ours()
-                t_ours.append(time.perf_counter() - start)
+        else:                 # rounds: each side's calls back to back after one untimed call
+            for round_ in range(rounds):
+                for fn, times in (sides if round_ % 2 == 0 else sides[::-1]):
+                    fn()
+                    for _ in range(repeat):
+                        start = time.perf_counter()
+                        fn()
+                        times.append(time.perf_counter() - start)
     tracemalloc.start()
     ours()
     _, peak = tracemalloc.get_traced_memory()
@@ -168,14 +179,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", default="", help="run the cases whose name contains this text")
-    parser.add_argument("--blocked", action="store_true",
-                        help="time each side in its own block instead of alternating calls")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--alternate", action="store_true", help="alternate the sides call by call")
+    parser.add_argument("--gap", type=float, default=0.0, help="with --alternate: seconds of sleep before each call")
     args = parser.parse_args()
     settle_allocator()
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')}, "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, median of {args.repeat}, "
-          f"{'blocked' if args.blocked else 'alternating'}, load average {os.getloadavg()[0]:.2f}")
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, median of {args.rounds}x{args.repeat}, "
+          f"{f'alternating, {args.gap:g} s apart' if args.alternate else f'{args.rounds} rounds'}, load average {os.getloadavg()[0]:.2f}")
     header = f"{'case':48s} {'symconv ms':>10s} {'torch ms':>9s} {'ratio':>6s}  {'rate':30s} {'peak MB':>8s} {'budget':>7s} {'err':>8s}"
     print(header)
     print("-" * len(header))
@@ -183,7 +195,7 @@ def main() -> None:
     for case in cases():
         if args.only and args.only not in case["name"]:
             continue
-        r = run(case, args.repeat, args.blocked)
+        r = run(case, args.repeat, args.rounds, args.alternate, args.gap)
         ratios.append(r["ratio"])
         print(f"{r['name']:48s} {r['ours'] * 1e3:10.2f} {r['theirs'] * 1e3:9.2f} {r['ratio']:6.2f}  {r['rate']:30s} "
               f"{r['peak'] / 1e6:8.1f} {r['peak'] / r['budget']:6.2f}x {r['error']:8.1e}", flush=True)

@@ -208,7 +208,7 @@ def _depthwise_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
 
 
 def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias, chunk_rows, channels_last=True,
-               scratch_elements=2 ** 19):
+               scratch_elements=2 ** 18):
     """Run ``chunk`` over the grid and write the box ``lo <= q < hi`` into ``out``.
 
     Grid position ``q`` (per axis) lands on output position ``q * step + offset``. Chunks are
