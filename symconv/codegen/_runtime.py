@@ -127,33 +127,8 @@ def _gemm_chunk(src, base, m, plan, weights, scratch, acc, tmp):
 
 
 def _depthwise_weights(w3, plan):
-    """Per tap of a depthwise plan, the weights ``(groups, multiplier)`` (squeezed when 1)."""
-    out = []
-    for _, _, tap in plan:
-        w = np.ascontiguousarray(w3[:, :, tap])
-        out.append(w[:, 0] if w.shape[1] == 1 else w)
-    return out
-
-
-def _depthwise_chunk(src, base, m, plan, weights, scratch, acc, tmp):
-    """``acc[:m] = sum over taps of src rows * weight``, channel by channel (one input per group)."""
-    if not plan:
-        acc[:m] = 0
-        return
-    groups = src.shape[2]
-    multiplier = acc.shape[1] // groups
-    if multiplier == 1:
-        out, part = acc[:m], tmp[:m]
-    else:
-        out = acc[:m].reshape(m, groups, multiplier)
-        part = tmp[:m].reshape(m, groups, multiplier)
-    for n, ((phase, offset, _), w) in enumerate(zip(plan, weights)):
-        rows = src[phase, base + offset:base + offset + m, :, 0]
-        if multiplier != 1:
-            rows = rows[:, :, None]
-        np.multiply(rows, w, out=out if n == 0 else part)
-        if n:
-            out += part
+    """The weights of a depthwise plan as ``(groups, multiplier, taps)``, taps in plan order."""
+    return np.ascontiguousarray(w3[:, :, [tap for _, _, tap in plan]])
 
 
 def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
@@ -193,18 +168,20 @@ def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
 
 
 def _depthwise_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
-    """Channels-first depthwise taps: ``acc[:, :m] = sum over taps of w[c, t] * src rows of c``."""
+    """Channels-first depthwise taps: ``acc[:, :m] = sum over taps of w[c, t] * src rows of c``.
+
+    The taps' shifted rows are copied side by side into ``scratch`` (long contiguous copies),
+    then one batched product ``(groups, multiplier, taps) @ (groups, taps, m)`` sums them:
+    fewer passes than a multiply and an add per tap.
+    """
     if not plan:
         acc[:, :m] = 0
         return
-    groups = src.shape[1]
-    out = acc[:, :m].reshape(groups, -1, m)
-    part = tmp[:, :m].reshape(groups, -1, m)
-    for n, ((phase, offset, _), w) in enumerate(zip(plan, weights)):
-        rows = src[phase, :, base + offset:base + offset + m][:, None, :]
-        np.multiply(rows, w.reshape(groups, -1, 1), out=out if n == 0 else part)
-        if n:
-            out += part
+    groups, multiplier, taps = weights.shape
+    columns = scratch[:groups * taps * m].reshape(groups, taps, m)
+    for t, (phase, offset, _) in enumerate(plan):
+        columns[:, t] = src[phase, :, base + offset:base + offset + m]
+    np.matmul(weights, columns, out=acc[:, :m].reshape(groups, multiplier, m))
 
 
 def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias, chunk_rows, channels_last=True,
@@ -221,7 +198,10 @@ def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias,
     if n_batch == 0 or min(count) <= 0:
         return
     c_in = src.shape[2] * src.shape[3] if channels_last else src.shape[1]
-    widest = max([c_in * len(p[0]) for p in plan if isinstance(p[0], tuple) and len(p[0]) > 1] + [0])
+    if plan and not isinstance(plan[0][0], tuple):             # depthwise: every tap's rows side by side
+        widest = c_in * len(plan)
+    else:
+        widest = max([c_in * len(p[0]) for p in plan if isinstance(p[0], tuple) and len(p[0]) > 1] + [0])
     if widest:                                   # bound the gathered columns (memory, cache)
         chunk_rows = min(chunk_rows, max(64, scratch_elements // widest))
     line = 1
