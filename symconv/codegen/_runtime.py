@@ -467,18 +467,20 @@ def _window_sums(x, kernel_size, stride, padding, out_size):
 def _unpool(x, indices, out):
     """Scatter-assign each value to its flat position in its (n, c) plane of ``out``; zeros elsewhere.
 
-    Large planes are scattered one by one (no int64 array of global positions); many small
-    planes at once with global positions ``p * plane + index``.
+    Large planes are zeroed and scattered one by one (no int64 array of global positions);
+    many small planes at once with global positions ``p * plane + index``.
     """
     planes = x.shape[0] * x.shape[1]
-    out.fill(0)
     rows = out.reshape(planes, -1)
     plane = rows.shape[1]
-    if plane >= 4096:
+    if plane >= 4096:                 # zero a plane just before its scatter: the writes hit cache
         where, values = indices.reshape(planes, -1), x.reshape(planes, -1)
         for p in range(planes):
-            rows[p, where[p]] = values[p]
+            row = rows[p]
+            row.fill(0)
+            row[where[p]] = values[p]
         return out
+    out.fill(0)
     flat = indices.reshape(planes, -1) + (np.arange(planes, dtype=np.int64) * plane)[:, None]
     rows.reshape(-1)[flat.ravel()] = x.reshape(-1)
     return out
