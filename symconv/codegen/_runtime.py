@@ -244,7 +244,7 @@ def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias,
             out[(slice(n0, n1), slice(None), slice(first, first + (b - a) * step[0], step[0])) + placed] = box
 
 
-def _im2col_gemm(x, w3, out, bias, axis_taps, stride, block_elements=2 ** 19):
+def _im2col_gemm(x, w3, out, bias, axis_taps, stride, block_elements=2 ** 19, gemm_columns=2048):
     """``out[n, g, :, r] = w3[g] @ columns[g, :, r]``: per group, one GEMM over gathered columns.
 
     ``columns[c*T + t, r] = x[n, c, r*s + t*d - p_b]`` (``T`` taps, zero where that reads
@@ -296,7 +296,9 @@ def _im2col_gemm(x, w3, out, bias, axis_taps, stride, block_elements=2 ** 19):
                     dst[strip] = 0
                 dst[box] = sample[src]
             target = flat_out[n, :, :, a * line:b * line]
-            np.matmul(w3, columns[:, :, :b - a].reshape(groups, k_g, -1), out=target)
+            gathered = columns[:, :, :b - a].reshape(groups, k_g, -1)
+            for c0 in range(0, target.shape[-1], gemm_columns):     # BLAS is fastest on moderate N
+                np.matmul(w3, gathered[:, :, c0:c0 + gemm_columns], out=target[:, :, c0:c0 + gemm_columns])
             if bias is not None:
                 target += bias.reshape(groups, c_out_g, 1)
     return out
