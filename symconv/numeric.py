@@ -4,6 +4,8 @@ Arrays are channels first, ``(N, C, *spatial)``, with 1, 2 or 3 spatial axes inf
 from the ranks; weights use PyTorch's layouts. Floating dtypes are preserved (float32 in,
 float32 out). Arguments are validated by the specs, so bad input raises ``ValueError``
 naming the argument in the cases where PyTorch refuses, never a silently wrong shape.
+Large calls run on several threads (:mod:`symconv.parallel`): slices of the batch, or of the
+channels for the plane-wise operators, each written into its part of one output.
 
 Examples
 --------

@@ -43,14 +43,18 @@ THREADS = max(1, min(_available_cores(), 16))
 MIN_ELEMENTS = 1 << 16
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 _pool_lock = threading.Lock()
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pool
+    """The shared worker pool, grown to ``workers``; a forked child (whose copy of the pool has
+    no threads) gets a pool of its own."""
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool._max_workers < workers:  # noqa: SLF001 - grow the shared pool
+        if _pool is None or _pool_pid != os.getpid() or _pool._max_workers < workers:  # noqa: SLF001
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="symconv")
+            _pool_pid = os.getpid()
         return _pool
 
 
@@ -114,7 +118,7 @@ def _slice(value: Any, axis: int, start: int, stop: int) -> Any:
 
 
 def run(kernel: Callable, sliced: tuple, fixed: tuple, out: Any, *, planewise: bool = False, blas: bool = False,
-        min_elements: int = MIN_ELEMENTS, **options: Any) -> Any:
+        min_elements: int | None = None, **options: Any) -> Any:
     """``kernel(*sliced, *fixed, out=out, **options)``, split into slices of the batch axis.
 
     Parameters
@@ -131,12 +135,14 @@ def run(kernel: Callable, sliced: tuple, fixed: tuple, out: Any, *, planewise: b
         Channels are independent planes, so a batch of one may be split by channel.
     blas : bool
         The kernel's work is GEMMs: split only when BLAS can be limited to one thread.
+    min_elements : int, optional
+        Run inline below this many output elements (default :data:`MIN_ELEMENTS`).
 
     Returns
     -------
     ``out``
     """
-    axis, parts = _parts(out, sliced, planewise, blas, min_elements)
+    axis, parts = _parts(out, sliced, planewise, blas, MIN_ELEMENTS if min_elements is None else min_elements)
     if parts == 1:
         kernel(*sliced, *fixed, out=out, **options)
         return out

@@ -1,6 +1,7 @@
 """Threaded numeric calls and the kernels' ``out=``: slices of one call agree with the loop oracles."""
 from __future__ import annotations
 
+import signal
 import threading
 
 import numpy as np
@@ -21,13 +22,14 @@ def threaded(monkeypatch):
     monkeypatch.setattr(par, "THREADS", 3)
     monkeypatch.setattr(par, "MIN_ELEMENTS", 0)
     calls = []
-    real = par.run
 
-    def counting(kernel, sliced, fixed, out, **kw):
-        calls.append(par._parts(out, sliced, kw.get("planewise", False), kw.get("blas", False), 0))
-        return real(kernel, sliced, fixed, out, **kw)
+    real_parts = par._parts
 
-    monkeypatch.setattr(par, "run", counting)
+    def recording(*args):
+        calls.append(real_parts(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(par, "_parts", recording)
     return calls
 
 
@@ -138,3 +140,24 @@ def test_repeat_last_is_numpy_repeat(dtype, factor):
     out = np.empty((3, 4, 3 * factor), dtype)
     _repeat_last(strided, factor, out)
     np.testing.assert_array_equal(out, np.repeat(strided, factor, axis=-1))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_worker_threads(threaded, monkeypatch):
+    import os
+
+    monkeypatch.setattr(par, "THREADS", 2)       # one worker thread: the child's copy of it is dead
+    monkeypatch.setattr(par, "_pool", None)
+    x = _rand(4, 2, 6, 6)
+    expected = max_pool_loop(x, 2)[0]
+    np.testing.assert_array_equal(sn.max_pool(x, 2), expected)      # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(20)                                             # a hang fails instead of blocking                                                     # child: would hang on the parent's pool
+        ok = False
+        try:
+            ok = np.array_equal(sn.max_pool(x, 2), expected)
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
