@@ -476,11 +476,9 @@ def _unpool(x, indices, out):
     rows = out.reshape(planes, -1)
     plane = rows.shape[1]
     if plane >= 4096:                 # zero a plane just before its scatter: the writes hit cache
-        where, values = indices.reshape(planes, -1), x.reshape(planes, -1)
-        for p in range(planes):
-            row = rows[p]
+        for row, where, values in zip(rows, indices.reshape(planes, -1), x.reshape(planes, -1)):
             row.fill(0)
-            row[where[p]] = values[p]
+            row[where] = values
         return out
     out.fill(0)
     flat = indices.reshape(planes, -1) + (np.arange(planes, dtype=np.int64) * plane)[:, None]
