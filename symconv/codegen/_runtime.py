@@ -423,7 +423,7 @@ def _max_pool_block(x, fill, grid, phases, taps, out_size, tap_offsets, base, fi
             flat[:, spots] = picked
 
 
-def _avg_pool(x, kernel_size, stride, padding, out_size, divisor, out=None, block_elements=2 ** 17):
+def _avg_pool(x, kernel_size, stride, padding, out_size, divisor, out=None, block_elements=2 ** 18):
     """Window sums (:func:`_window_sums`) divided by the window sizes ``divisor``.
 
     Blocks of (n, c) planes of about ``block_elements`` input elements keep the per-axis
@@ -571,7 +571,7 @@ def _periodic(taps, in_size):
     return factor, phases
 
 
-def _resample(x, maps, out, block_elements=2 ** 17):
+def _resample(x, maps, out, block_elements=2 ** 18):
     """Apply per-axis tap maps separably into ``out`` (see :func:`_resample_planes`).
 
     Weighted maps run on blocks of (n, c) planes of about ``block_elements`` output elements,
@@ -639,27 +639,42 @@ def _resample_planes(x, maps, periodic, target):
                 continue
         if periodic[j] is not None:
             factor, phases = periodic[j]
-            lead = (slice(None),) * axis
-            out = dest.reshape(x.shape[:axis] + (size, factor) + x.shape[axis + 1:])
             # a*x[j] + b*x[j+1] = x[j] + b*(x[j+1] - x[j]) = x[j+1] - a*(x[j+1] - x[j])  (a + b = 1):
             # one difference per axis, scaled once per distinct weight, then one pass per phase
-            low, high = lead + (slice(0, size - 1),), lead + (slice(1, size),)
-            diff = np.subtract(x[high], x[low])
+            if axis == x.ndim - 1 and x.flags.c_contiguous:
+                # the last axis as one flat run: long loops; the difference across the end of a
+                # line is garbage, and exactly those outputs are the edge samples rewritten below
+                flat = x.reshape(-1)
+                low, high, out = flat[:-1], flat[1:], dest.reshape(-1, factor)
+
+                def phase_views(f, shift):
+                    target = out[:, f]
+                    edge = slice(0, None, size) if shift < 0 else slice(size - 1, None, size)
+                    return target, (slice(1, None) if shift < 0 else slice(0, -1)), target[edge], flat[edge]
+            else:
+                lead = (slice(None),) * axis
+                low, high = x[lead + (slice(0, size - 1),)], x[lead + (slice(1, size),)]
+                out = dest.reshape(x.shape[:axis] + (size, factor) + x.shape[axis + 1:])
+
+                def phase_views(f, shift):
+                    target = out[lead + (slice(None), f)]
+                    edge = lead + ((slice(0, 1),) if shift < 0 else (slice(size - 1, size),))
+                    inner = lead + ((slice(1, size),) if shift < 0 else (slice(0, size - 1),))
+                    return target, inner, target[edge], x[edge]
+            diff = np.subtract(high, low)
             scaled = {}
             shared = [w for w in phases[0][1:] if all(w in (a, b) for _, a, b in phases)]
             if shared:                        # e.g. x2: weights (1/4, 3/4) and (3/4, 1/4) share 1/4
                 scaled[shared[0]] = np.multiply(diff, x.dtype.type(shared[0]), out=diff)
             for f, (shift, a, b) in enumerate(phases):
-                target_f = out[lead + (slice(None), f)]
-                inner = lead + ((slice(1, size),) if shift < 0 else (slice(0, size - 1),))
+                target_f, inner, edge_out, edge_in = phase_views(f, shift)
                 if b in scaled or a not in scaled:
                     if b not in scaled:
                         scaled[b] = np.multiply(diff, x.dtype.type(b))
-                    np.add(x[low], scaled[b], out=target_f[inner])
+                    np.add(low, scaled[b], out=target_f[inner])
                 else:
-                    np.subtract(x[high], scaled[a], out=target_f[inner])
-                edge = lead + ((slice(0, 1),) if shift < 0 else (slice(size - 1, size),))
-                np.copyto(target_f[edge], x[edge])      # outside, the edge sample stands in: (a + b) x = x
+                    np.subtract(high, scaled[a], out=target_f[inner])
+                np.copyto(edge_out, edge_in)      # outside, the edge sample stands in: (a + b) x = x
             del diff, scaled
             x = dest
             continue
