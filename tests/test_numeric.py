@@ -267,3 +267,17 @@ def test_output_size_and_padding_pairs():
     assert sn.max_unpool(values, indices, 2, output_size=(5, 5)).shape == (1, 1, 5, 5)
     assert sn.conv(np.ones((1, 1, 5)), w, padding=((2, 0),)).shape == (1, 1, 5)
     assert sn.conv(np.ones((1, 1, 5)), w, padding="valid").shape == (1, 1, 3)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4])
+@pytest.mark.parametrize("shape", [(2, 3, 5), (1, 2, 3, 4), (2, 1, 3, 7, 4)])
+def test_periodic_linear_interpolation_equals_the_loop(factor, shape):
+    """Integer factors take the periodic (difference) path, flat along the last axis; the
+    edge samples of every line, where the flat difference crosses into the next line, must
+    come out as the loop's."""
+    x = np.random.default_rng(factor).standard_normal(shape)
+    mode = {3: "linear", 4: "bilinear", 5: "trilinear"}[len(shape)]
+    got = sn.upsample(x, scale_factor=factor, mode=mode)
+    np.testing.assert_allclose(got, upsample_loop(x, scale_factor=factor, mode=mode), atol=1e-12)
+    got32 = sn.upsample(x.astype(np.float32), scale_factor=factor, mode=mode)
+    np.testing.assert_allclose(got32, upsample_loop(x, scale_factor=factor, mode=mode), atol=1e-5)
