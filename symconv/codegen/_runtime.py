@@ -72,11 +72,7 @@ def _fill(src, x, grid, phases, extra, channels_last=True):
 def _reach(plan):
     """Largest row offset (column offset plus row offset) a plan reads past a chunk's start."""
     reach = 0
-    for entry in plan:
-        if not isinstance(entry[0], tuple):          # depthwise entry (phase, offset, tap)
-            reach = max(reach, entry[1])
-            continue
-        columns, row_offsets, _ = entry
+    for columns, row_offsets, _ in plan:
         for _, column_offset in columns:
             reach = max(reach, column_offset + max(row_offsets))
     return reach
@@ -127,8 +123,13 @@ def _gemm_chunk(src, base, m, plan, weights, scratch, acc, tmp):
 
 
 def _depthwise_weights(w3, plan):
-    """The weights of a depthwise plan as ``(groups, multiplier, taps)``, taps in plan order."""
-    return np.ascontiguousarray(w3[:, :, [tap for _, _, tap in plan]])
+    """Per group of a depthwise plan, weights ``(n_row_offsets, groups, multiplier, n_columns)``.
+
+    ``w3`` has shape ``(groups, multiplier, taps)``; tap ``-1`` in a plan is a zero tap.
+    """
+    padded = np.concatenate([w3, np.zeros(w3.shape[:2] + (1,), w3.dtype)], axis=2)
+    return [np.ascontiguousarray(padded[:, :, np.asarray(taps, dtype=np.intp)].transpose(2, 0, 1, 3))
+            for _, _, taps in plan]
 
 
 def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
@@ -170,18 +171,32 @@ def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
 def _depthwise_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
     """Channels-first depthwise taps: ``acc[:, :m] = sum over taps of w[c, t] * src rows of c``.
 
-    The taps' shifted rows are copied side by side into ``scratch`` (long contiguous copies),
-    then one batched product ``(groups, multiplier, taps) @ (groups, taps, m)`` sums them:
-    fewer passes than a multiply and an add per tap.
+    Per plan group the column taps' shifted rows are copied side by side into ``scratch``
+    (long contiguous copies); each row offset is then one batched product
+    ``(groups, multiplier, columns) @ (groups, columns, m)`` over a view of them, so a 3x3
+    kernel costs 3 copies, 3 products and 2 additions instead of a multiply and an add per tap.
     """
     if not plan:
         acc[:, :m] = 0
         return
-    groups, multiplier, taps = weights.shape
-    columns = scratch[:groups * taps * m].reshape(groups, taps, m)
-    for t, (phase, offset, _) in enumerate(plan):
-        columns[:, t] = src[phase, :, base + offset:base + offset + m]
-    np.matmul(weights, columns, out=acc[:, :m].reshape(groups, multiplier, m))
+    groups, multiplier = weights[0].shape[1], weights[0].shape[2]
+    out = acc[:, :m].reshape(groups, multiplier, m)
+    part = tmp[:, :m].reshape(groups, multiplier, m)
+    first = True
+    for (columns, row_offsets, _), w in zip(plan, weights):
+        span = m + max(row_offsets)
+        if len(columns) == 1:
+            phase, offset = columns[0]
+            cols = src[phase, :, base + offset:base + offset + span][:, None]
+        else:
+            cols = scratch[:groups * len(columns) * span].reshape(groups, len(columns), span)
+            for j, (phase, offset) in enumerate(columns):
+                cols[:, j] = src[phase, :, base + offset:base + offset + span]
+        for l, row in enumerate(row_offsets):
+            np.matmul(w[l], cols[:, :, row:row + m], out=out if first else part)
+            if not first:
+                out += part
+            first = False
 
 
 def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias, chunk_rows, channels_last=True,
@@ -198,10 +213,7 @@ def _correlate(chunk, src, plan, weights, out, grid, lo, hi, step, offset, bias,
     if n_batch == 0 or min(count) <= 0:
         return
     c_in = src.shape[2] * src.shape[3] if channels_last else src.shape[1]
-    if plan and not isinstance(plan[0][0], tuple):             # depthwise: every tap's rows side by side
-        widest = c_in * len(plan)
-    else:
-        widest = max([c_in * len(p[0]) for p in plan if isinstance(p[0], tuple) and len(p[0]) > 1] + [0])
+    widest = max([c_in * len(p[0]) for p in plan if len(p[0]) > 1] + [0])
     if widest:                                   # bound the gathered columns (memory, cache)
         chunk_rows = min(chunk_rows, max(64, scratch_elements // widest))
     line = 1

@@ -282,18 +282,18 @@ def _positive_output(owner: str, out_syms: tuple, sizes: tuple, what: str) -> li
 
 
 def _plan(taps: list, strategy: str, ndim: int, line_strides: tuple, column_axes: int = 1) -> tuple:
-    """GEMM or depthwise plan from taps ``(flat index, phase index, per-axis shifts)``.
+    """GEMM plan from taps ``(flat index, phase index, per-axis shifts)``.
 
-    * ``depthwise``: one entry ``(phase, offset, tap)`` per tap;
     * ``im2col``: one group gathering every tap as a column block;
     * ``rows``: per phase, the shifts of the last ``column_axes`` axes become columns (one
-      shared gather) and the leading axes' shifts become row offsets (one GEMM each).
+      shared gather) and the leading axes' shifts become row offsets (one GEMM each);
+    * ``depthwise``: as ``rows`` with the last axis's taps as columns (per-channel products).
     """
     def offset(shifts: tuple) -> Any:
         return sum((q * stride for q, stride in zip(shifts, line_strides)), sp.Integer(0))
 
     if strategy == "depthwise":
-        return tuple((phase, offset(q), flat) for flat, phase, q in taps)
+        column_axes = 1
     if strategy == "im2col":
         return ((tuple((phase, offset(q)) for _, phase, q in taps), (sp.Integer(0),),
                  (tuple(flat for flat, _, _ in taps),)),) if taps else ()
@@ -478,8 +478,7 @@ def _build_conv(spec: ConvSpec) -> Module:
                             f"conv: {ndim}-D convolution (cross-correlation) lowered by symconv.")
     body += _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
                               phase_list)
-    body.append(Comment(f"{strategy} plan: (columns (phase, row offset), row offsets, taps)"
-                        if strategy != "depthwise" else "depthwise plan: (phase, row offset, tap)"))
+    body.append(Comment(f"{strategy} plan: (columns (phase, row offset), row offsets, taps)"))
     body.append(Assign("plan", plan))
     grid_tuple = "(" + ", ".join(str(gs) for gs in grid_syms) + ("," if ndim == 1 else "") + ")"
     engine = _engine(spec, strategy, False, len(phase_list), grid_syms, "extra = _reach(plan)",
