@@ -161,3 +161,13 @@ def test_a_forked_child_gets_its_own_worker_threads(threaded, monkeypatch):
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_without_threadpoolctl_convolutions_run_whole(threaded, monkeypatch):
+    """BLAS cannot be limited: a split convolution would oversubscribe the cores, so it runs inline."""
+    monkeypatch.setattr(par, "_controller", False)
+    x, w = _rand(4, 3, 6, 6), _rand(5, 3, 3, 3, seed=1)
+    np.testing.assert_allclose(sn.conv(x, w, padding=1), conv_loop(x, w, None, 1, 1), atol=1e-12)
+    assert threaded[-1] == (0, 1)
+    np.testing.assert_array_equal(sn.max_pool(x, 2), max_pool_loop(x, 2)[0])
+    assert threaded[-1] == (0, 3)                   # plane-wise operators still split
