@@ -25,8 +25,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
-import numpy as np
-
 
 def _available_cores() -> int:
     try:
@@ -53,6 +51,7 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid() or _pool._max_workers < workers:  # noqa: SLF001
+            # a smaller old pool is left running: a caller may hold it between lookup and submit
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="symconv")
             _pool_pid = os.getpid()
         return _pool
