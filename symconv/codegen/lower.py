@@ -267,6 +267,20 @@ def _conv_module(name: str, title: str, weight_layout: str, spec: Any, axes: Any
                   tuple(body))
     return Module(doc, constants, (fn,), (name,), _helpers(*engine["helpers"]))
 
+def _refs(values: tuple, names: tuple) -> tuple:
+    """Each value when it is a concrete int, else the symbol the generated code assigned it to."""
+    return tuple(v if isinstance(v, int) else n for v, n in zip(values, names))
+
+
+def _conv_output_lines(spec: Any, out_syms: tuple) -> list:
+    """The convolutions' result dtype and output array (``out`` checked, or a new one)."""
+    return [
+        Line("dtype = np.result_type(x.dtype, weight.dtype)"),
+        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
+        Block("if out.size == 0", (Return("out"),)),
+    ]
+
+
 def _positive_output(owner: str, out_syms: tuple, sizes: tuple, what: str) -> list:
     lines = []
     for sym, expr in zip(out_syms, sizes):
@@ -440,24 +454,9 @@ def _build_conv(spec: ConvSpec) -> Module:
     ndim, axes = spec.ndim, sizes.axes
     k, s, d, pads, g = spec.kernel_size, spec.stride, spec.dilation, spec.padding, spec.groups
     out_syms = tuple(sp.Symbol(f"out_{a}", integer=True) for a in axes)
-    grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
     out_exprs = concrete.output_size
-    qmax = _grid_reach(k, s, d)
-    grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
-    grid_refs = tuple(v if isinstance(v, int) else g_ for v, g_ in zip(grid_vals, grid_syms))
-    line_strides = _line_strides(grid_refs)
-    axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]
-    phase_list = list(product(*axis_phases))
-    phase_index = {p: n for n, p in enumerate(phase_list)}
-    taps = []
-    for flat, t in enumerate(product(*(range(kj) for kj in k))):
-        phase = tuple((tj * dj) % sj for tj, dj, sj in zip(t, d, s))
-        shifts = tuple((tj * dj) // sj for tj, dj, sj in zip(t, d, s))
-        taps.append((flat, phase_index[phase], shifts))
     _, c_in_g = _channels(spec, False)
-    strategy = _strategy(c_in_g, g, len(taps))
-    columns = _column_axes(_phase_taps(k, s, d), c_in_g, qmax, grid_vals, (spec.in_channels, spec.out_channels))
-    plan = _plan(taps, strategy, ndim, line_strides, columns)
+    strategy = _strategy(c_in_g, g, prod(k))
 
     body = _conv_prologue(spec, sizes, False)
     channel_lines, _ = _channels(spec, False)
@@ -476,6 +475,23 @@ def _build_conv(spec: ConvSpec) -> Module:
         return _conv_module("conv", f"{ndim}-D convolution", "(C_out, C_in/groups, *kernel_size)", spec, axes,
                             engine, out_syms, out_exprs, formula, body,
                             f"conv: {ndim}-D convolution (cross-correlation) lowered by symconv.")
+
+    # the phase grid and the plan of shifted GEMMs
+    grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
+    qmax = _grid_reach(k, s, d)
+    grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
+    grid_refs = _refs(grid_vals, grid_syms)
+    line_strides = _line_strides(grid_refs)
+    axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]
+    phase_list = list(product(*axis_phases))
+    phase_index = {p: n for n, p in enumerate(phase_list)}
+    taps = []
+    for flat, t in enumerate(product(*(range(kj) for kj in k))):
+        phase = tuple((tj * dj) % sj for tj, dj, sj in zip(t, d, s))
+        shifts = tuple((tj * dj) // sj for tj, dj, sj in zip(t, d, s))
+        taps.append((flat, phase_index[phase], shifts))
+    columns = _column_axes(_phase_taps(k, s, d), c_in_g, qmax, grid_vals, (spec.in_channels, spec.out_channels))
+    plan = _plan(taps, strategy, ndim, line_strides, columns)
     body += _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
                               phase_list)
     body.append(Comment(f"{strategy} plan: (columns (phase, row offset), row offsets, taps)"))
@@ -483,11 +499,7 @@ def _build_conv(spec: ConvSpec) -> Module:
     grid_tuple = "(" + ", ".join(str(gs) for gs in grid_syms) + ("," if ndim == 1 else "") + ")"
     engine = _engine(spec, strategy, False, len(phase_list), grid_syms, "extra = _reach(plan)",
                      _row_offsets(strategy, (plan,)))
-    body += [
-        Line("dtype = np.result_type(x.dtype, weight.dtype)"),
-        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
-        Block("if out.size == 0", (Return("out"),)),
-    ]
+    body += _conv_output_lines(spec, out_syms)
     body += engine["lines"]
     body.append(Line(f"weights = {engine['prepare']}"))
     body.append(Line("chunk_rows = max(16, CHUNK_ELEMENTS // max(in_c, out_c))"))
@@ -507,7 +519,7 @@ def _build_conv(spec: ConvSpec) -> Module:
 def _direct_im2col_lines(spec: ConvSpec, sizes: _Sizes, out_syms: tuple, out_exprs: tuple) -> list:
     """Lines of the small-channel convolution: per axis and tap, which outputs read which inputs."""
     k, s, d, pads = spec.kernel_size, spec.stride, spec.dilation, spec.padding
-    out_refs = tuple(v if isinstance(v, int) else o for v, o in zip(out_exprs, out_syms))
+    out_refs = _refs(out_exprs, out_syms)
     lines: list = [Comment("per axis and tap t: (first output, end output, first input); output r reads input\n"
                            "r*s + t*d - p_b, inside [0, i) for lo <= r < hi")]
     for j, a in enumerate(sizes.axes):
@@ -518,10 +530,7 @@ def _direct_im2col_lines(spec: ConvSpec, sizes: _Sizes, out_syms: tuple, out_exp
             entries.append((sp.Integer(lo), hi, sp.Integer(lo * s[j] + t * d[j] - pads[j][0])))
         lines.append(Assign(f"taps_{a}", tuple(entries)))
     taps = ", ".join(f"taps_{a}" for a in sizes.axes) + ("," if spec.ndim == 1 else "")
-    lines += [
-        Line("dtype = np.result_type(x.dtype, weight.dtype)"),
-        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
-        Block("if out.size == 0", (Return("out"),)),
+    lines += _conv_output_lines(spec, out_syms) + [
         Line("bias = None if bias is None else bias.astype(dtype)"),
         Line(f"w3 = weight.reshape({spec.groups}, {_per('out_c', spec.groups)}, -1).astype(dtype)"),
         Return(f"_im2col_gemm(x, w3, out, bias, ({taps}), {_tuple(s)})"),
@@ -542,10 +551,10 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
     out_exprs = concrete.output_size
     qmax = _grid_reach(k, s, d)
-    out_refs = tuple(v if isinstance(v, int) else o for v, o in zip(out_exprs, out_syms))
+    out_refs = _refs(out_exprs, out_syms)
     grid_vals = tuple(q + _max(i, shapes.ceildiv(o + pb, sj))
                       for q, i, o, (pb, _), sj in zip(qmax, sizes.values, out_refs, pads, s))
-    grid_refs = tuple(v if isinstance(v, int) else g_ for v, g_ in zip(grid_vals, grid_syms))
+    grid_refs = _refs(grid_vals, grid_syms)
     line_strides = _line_strides(grid_refs)
     _, c_in_g = _channels(spec, True)
     strategy = _strategy(c_in_g, g, prod(k) // max(1, prod(s)) or 1)
@@ -579,11 +588,7 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     engine = _engine(spec, strategy, True, 1, grid_syms,
                      f"extra = max(_reach(plan) + lo[0] * {line} for plan, lo, _, _ in output_phases)",
                      _row_offsets(strategy, tuple(p for p, _, _, _ in phases_out)))
-    body += [
-        Line("dtype = np.result_type(x.dtype, weight.dtype)"),
-        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
-        Block("if out.size == 0", (Return("out"),)),
-    ]
+    body += _conv_output_lines(spec, out_syms)
     body += engine["lines"]
     body += [Line("chunk_rows = max(16, CHUNK_ELEMENTS // max(in_c, out_c))"),
              Line("bias = None if bias is None else bias.astype(dtype)"),
@@ -672,7 +677,7 @@ def _pool_phase_lines(spec: Any, sizes: _Sizes, out_syms: tuple, out_exprs: tupl
     grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
     qmax = _grid_reach(k, s, d)
     grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
-    grid_refs = tuple(v if isinstance(v, int) else g_ for v, g_ in zip(grid_vals, grid_syms))
+    grid_refs = _refs(grid_vals, grid_syms)
     axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]
     phase_list = list(product(*axis_phases))
     phase_index = {p: n for n, p in enumerate(phase_list)}
@@ -802,8 +807,7 @@ def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
         body += _positive_output(owner, out_syms, out_exprs, "the padding")
     body.append(Assign("plane", prod(out_syms)))
     body.append(Comment("as unsigned, a negative index is huge: one pass finds both kinds of bad index"))
-    body.append(Block("if indices.size and indices.view(np.uint64 if indices.itemsize == 8 else "
-                      "np.dtype(f'u{indices.itemsize}')).max() >= plane", (Line(
+    body.append(Block("if indices.size and indices.view(f'u{indices.itemsize}').max() >= plane", (Line(
         f'raise ValueError(f"{owner}: indices must lie in [0, {{plane}}) for output size {_fmt(out_syms)}, '
         f'got values in [{{indices.min()}}, {{indices.max()}}]")'),)))
     body.append(Line(f'out = _output("{owner}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
