@@ -122,80 +122,41 @@ def _gemm_chunk(src, base, m, plan, weights, scratch, acc, tmp):
                 out += part
 
 
-def _depthwise_weights(w3, plan):
-    """Per group of a depthwise plan, weights ``(n_row_offsets, groups, multiplier, n_columns)``.
-
-    ``w3`` has shape ``(groups, multiplier, taps)``; tap ``-1`` in a plan is a zero tap.
-    """
-    padded = np.concatenate([w3, np.zeros(w3.shape[:2] + (1,), w3.dtype)], axis=2)
-    return [np.ascontiguousarray(padded[:, :, np.asarray(taps, dtype=np.intp)].transpose(2, 0, 1, 3))
-            for _, _, taps in plan]
-
-
 def _gemm_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp, block=2048):
     """Channels-first ``acc[:, :m] = sum of W @ shifted columns`` (``src`` is ``(phases, C, rows)``).
 
-    BLAS gets ``(C_out/groups, K) @ (K, block)`` products straight into ``acc``: short M and
-    long N are fine for OpenBLAS in blocks of ``block`` columns, but not as one huge call.
+    Per plan group the column taps' shifted rows are copied side by side into ``scratch`` (a
+    single column is read in place); each row offset is then one product per group,
+    ``(groups, C_out/groups, K) @ (groups, K, block)``, straight into ``acc`` or added to it, in
+    blocks of ``block`` columns (BLAS is fastest on moderate N). A depthwise 3x3 kernel thus
+    costs 3 copies, 3 batched products and 2 additions per chunk.
     """
     if not plan:
         acc[:, :m] = 0
         return
     groups, c_out_g = weights[0].shape[1], weights[0].shape[2]
     c_in_g = src.shape[1] // groups
-    for g in range(groups):
-        channels = slice(g * c_in_g, (g + 1) * c_in_g)
-        out = acc[g * c_out_g:(g + 1) * c_out_g, :m]
-        part = tmp[:c_out_g]
-        first = True
-        for (columns, row_offsets, _), w in zip(plan, weights):
-            span = m + max(row_offsets)
-            if len(columns) == 1:
-                phase, offset = columns[0]
-                cols = src[phase, channels, base + offset:base + offset + span]
-            else:
-                cols = scratch[:len(columns) * c_in_g * span].reshape(len(columns) * c_in_g, span)
-                for j, (phase, offset) in enumerate(columns):
-                    cols[j * c_in_g:(j + 1) * c_in_g] = src[phase, channels, base + offset:base + offset + span]
-            for l, row in enumerate(row_offsets):
-                for start in range(0, m, block):
-                    stop = min(m, start + block)
-                    if first:
-                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=out[:, start:stop])
-                    else:
-                        np.matmul(w[l, g], cols[:, row + start:row + stop], out=part[:, start:stop])
-                        out[:, start:stop] += part[:, start:stop]
-                first = False
-
-
-def _depthwise_chunk_cf(src, base, m, plan, weights, scratch, acc, tmp):
-    """Channels-first depthwise taps: ``acc[:, :m] = sum over taps of w[c, t] * src rows of c``.
-
-    Per plan group the column taps' shifted rows are copied side by side into ``scratch``
-    (long contiguous copies); each row offset is then one batched product
-    ``(groups, multiplier, columns) @ (groups, columns, m)`` over a view of them, so a 3x3
-    kernel costs 3 copies, 3 products and 2 additions instead of a multiply and an add per tap.
-    """
-    if not plan:
-        acc[:, :m] = 0
-        return
-    groups, multiplier = weights[0].shape[1], weights[0].shape[2]
-    out = acc[:, :m].reshape(groups, multiplier, m)
-    part = tmp[:, :m].reshape(groups, multiplier, m)
+    out = acc[:, :m].reshape(groups, c_out_g, m)
+    part = tmp[:, :m].reshape(groups, c_out_g, m)
     first = True
     for (columns, row_offsets, _), w in zip(plan, weights):
         span = m + max(row_offsets)
         if len(columns) == 1:
             phase, offset = columns[0]
-            cols = src[phase, :, base + offset:base + offset + span][:, None]
+            cols = src[phase, :, base + offset:base + offset + span].reshape(groups, c_in_g, span)
         else:
-            cols = scratch[:groups * len(columns) * span].reshape(groups, len(columns), span)
+            gathered = scratch[:groups * len(columns) * c_in_g * span].reshape(groups, len(columns), c_in_g, span)
             for j, (phase, offset) in enumerate(columns):
-                cols[:, j] = src[phase, :, base + offset:base + offset + span]
+                gathered[:, j] = src[phase, :, base + offset:base + offset + span].reshape(groups, c_in_g, span)
+            cols = gathered.reshape(groups, len(columns) * c_in_g, span)
         for l, row in enumerate(row_offsets):
-            np.matmul(w[l], cols[:, :, row:row + m], out=out if first else part)
-            if not first:
-                out += part
+            for start in range(0, m, block):
+                stop = min(m, start + block)
+                if first:
+                    np.matmul(w[l], cols[:, :, row + start:row + stop], out=out[:, :, start:stop])
+                else:
+                    np.matmul(w[l], cols[:, :, row + start:row + stop], out=part[:, :, start:stop])
+                    out[:, :, start:stop] += part[:, :, start:stop]
             first = False
 
 
@@ -263,7 +224,7 @@ def _im2col_gemm(x, w3, out, bias, axis_taps, stride, block_elements=2 ** 19, ge
     padding) is gathered straight from ``x`` in output coordinates, a block of lines of the
     first output axis at a time, and each block's GEMMs write their rows of ``out`` directly:
     no padded copy of ``x`` and no cropping of ``out``. ``w3`` is ``(groups, C_out/groups,
-    C_in/groups * T)`` (a depthwise convolution is ``groups`` GEMMs with ``K = T``).
+    C_in/groups * T)``: one batched product serves every group.
     ``axis_taps[j][t_j] = (lo, hi, first)``: on axis ``j``, tap ``t_j`` feeds outputs
     ``lo .. hi-1`` from inputs ``first, first + s, ...``.
     """

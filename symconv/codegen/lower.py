@@ -418,23 +418,18 @@ def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms:
     grid = _tuple(grid_syms)
     lines = [Line(extra), Line(f"src = np.zeros({shape}, dtype)"),
              Line(f"_fill(src, x, {grid}, phases, extra{'' if channels_last else ', channels_last=False'})")]
-    if strategy == "depthwise":
-        lines.append(Line(f"w3 = weight.reshape({g}, {_per('out_c', g)}, {taps}).astype(dtype)"))
-        prepare, chunk = "_depthwise_weights(w3, plan)", "_depthwise_chunk_cf"
-        helpers = [_runtime._depthwise_weights, _runtime._depthwise_chunk_cf]
+    if transpose:
+        lines.append(Line(f"w4 = weight.reshape({g}, {_per('in_c', g)}, {_per('out_c', g)}, {taps}).astype(dtype)"))
     else:
-        if transpose:
-            lines.append(Line(f"w4 = weight.reshape({g}, {_per('in_c', g)}, {_per('out_c', g)}, {taps}).astype(dtype)"))
-        else:
-            lines.append(Line(f"w4 = weight.reshape({g}, {_per('out_c', g)}, {_per('in_c', g)}, {taps})"
-                              f".transpose(0, 2, 1, 3).astype(dtype)"))
-        if channels_last:
-            prepare, chunk = "_gemm_weights(w4, plan)", "_gemm_chunk"
-            helpers = [_runtime._gemm_weights, _runtime._gemm_chunk]
-        else:
-            prepare = "[np.ascontiguousarray(w.swapaxes(2, 3)) for w in _gemm_weights(w4, plan)]"
-            chunk = "_gemm_chunk_cf"
-            helpers = [_runtime._gemm_weights, _runtime._gemm_chunk_cf]
+        lines.append(Line(f"w4 = weight.reshape({g}, {_per('out_c', g)}, {_per('in_c', g)}, {taps})"
+                          f".transpose(0, 2, 1, 3).astype(dtype)"))
+    if channels_last:
+        prepare, chunk = "_gemm_weights(w4, plan)", "_gemm_chunk"
+        helpers = [_runtime._gemm_weights, _runtime._gemm_chunk]
+    else:
+        prepare = "[np.ascontiguousarray(w.swapaxes(2, 3)) for w in _gemm_weights(w4, plan)]"
+        chunk = "_gemm_chunk_cf"
+        helpers = [_runtime._gemm_weights, _runtime._gemm_chunk_cf]
     return dict(lines=lines, prepare=prepare, chunk=chunk, layout="" if channels_last else ", False",
                 helpers=[_runtime._output, _runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
                 text=("channels-last" if channels_last else "channels-first"))

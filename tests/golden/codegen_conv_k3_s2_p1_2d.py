@@ -55,7 +55,7 @@ def _im2col_gemm(x, w3, out, bias, axis_taps, stride, block_elements=2 ** 19, ge
     padding) is gathered straight from ``x`` in output coordinates, a block of lines of the
     first output axis at a time, and each block's GEMMs write their rows of ``out`` directly:
     no padded copy of ``x`` and no cropping of ``out``. ``w3`` is ``(groups, C_out/groups,
-    C_in/groups * T)`` (a depthwise convolution is ``groups`` GEMMs with ``K = T``).
+    C_in/groups * T)``: one batched product serves every group.
     ``axis_taps[j][t_j] = (lo, hi, first)``: on axis ``j``, tap ``t_j`` feeds outputs
     ``lo .. hi-1`` from inputs ``first, first + s, ...``.
     """
