@@ -621,19 +621,19 @@ def _resample_planes(x, maps, periodic, target):
                 low, high, out = flat[:-1], flat[1:], dest.reshape(-1, factor)
 
                 def phase_views(f, shift):
-                    target = out[:, f]
+                    phase_out = out[:, f]
                     edge = slice(0, None, size) if shift < 0 else slice(size - 1, None, size)
-                    return target, (slice(1, None) if shift < 0 else slice(0, -1)), target[edge], flat[edge]
+                    return phase_out, (slice(1, None) if shift < 0 else slice(0, -1)), phase_out[edge], flat[edge]
             else:
                 lead = (slice(None),) * axis
                 low, high = x[lead + (slice(0, size - 1),)], x[lead + (slice(1, size),)]
                 out = dest.reshape(x.shape[:axis] + (size, factor) + x.shape[axis + 1:])
 
                 def phase_views(f, shift):
-                    target = out[lead + (slice(None), f)]
+                    phase_out = out[lead + (slice(None), f)]
                     edge = lead + ((slice(0, 1),) if shift < 0 else (slice(size - 1, size),))
                     inner = lead + ((slice(1, size),) if shift < 0 else (slice(0, size - 1),))
-                    return target, inner, target[edge], x[edge]
+                    return phase_out, inner, phase_out[edge], x[edge]
             diff = np.subtract(high, low)
             scaled = {}
             shared = [w for w in phases[0][1:] if all(w in (a, b) for _, a, b in phases)]
