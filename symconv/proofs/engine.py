@@ -71,10 +71,7 @@ class Step:
 
     def verify(self, ctx: Context) -> str | None:
         """``None`` when SymPy verifies the step under ``ctx``, else the reason."""
-        params = dict(self.params)
-        if self.rel != "=" and self.rule == "bound":
-            params["rel"] = {"=": "=", "<=": "<=", "<": "<", ">=": ">=", ">": ">", "!=": "!="}[self.rel]
-        return check_step(self.rule, self.before, self.after, ctx, **params)
+        return check_step(self.rule, self.before, self.after, ctx, **dict(self.params), rel=self.rel)
 
     def relation(self) -> sp.Basic:
         """The step as a SymPy relation (unevaluated)."""
@@ -246,7 +243,8 @@ class Theorem:
         if grid is not None and (lhs is not None or rhs is not None):
             grid = replace(grid, lhs=_side(lhs) if lhs is not None else grid.lhs,
                            rhs=_side(rhs) if rhs is not None else grid.rhs)
-        return replace(self, name=name or f"{self.name}~variant", statement=statement or self.statement,
+        return replace(self, name=name or f"{self.name}~variant",
+                       statement=self.statement if statement is None else sp.sympify(statement),
                        proof=proof, grid=grid, reason=reason if proof is None else "", uses=self.uses)
 
     def _repr_latex_(self) -> str:
@@ -322,10 +320,43 @@ class Result:
 _REGISTRY: dict[str, Theorem] = {}
 
 
+def trivial_reason(statement: Any) -> str | None:
+    """Why a statement is trivially true (it evaluates to ``True``, or a relation has identical sides),
+    else ``None``: such a statement certifies nothing and is refused.
+
+    Examples
+    --------
+    >>> from symconv.symbols import i, k
+    >>> trivial_reason(sp.Eq(i - k, i - k, evaluate=False))
+    'the relation Eq(i - k, i - k) has identical sides'
+    >>> trivial_reason(sp.Eq(i, k)) is None
+    True
+    """
+    statement = sp.sympify(statement)
+    if statement is sp.true or statement == True:  # noqa: E712 - SymPy's true and Python's True
+        return "the statement evaluates to True"
+    for claim in _conjuncts(statement):
+        if claim is sp.true:
+            return "a conjunct of the statement evaluates to True"
+        if isinstance(claim, sp.core.relational.Relational):
+            if claim.lhs == claim.rhs:
+                return f"the relation {claim} has identical sides"
+            if type(claim)(claim.lhs, claim.rhs) is sp.true:
+                return f"the relation {claim} evaluates to True"
+            continue
+        if not isinstance(claim, sp.core.relational.Relational):
+            return None if isinstance(claim, sp.Basic) and claim.free_symbols else \
+                f"the conjunct {claim} is not a relation"
+    return None
+
+
 def register(thm: Theorem) -> Theorem:
-    """Add a theorem to the registry (names are unique)."""
+    """Add a theorem to the registry (names are unique; a trivially true statement is refused)."""
     if thm.name in _REGISTRY:
         raise ValueError(f"register: a theorem named {thm.name!r} already exists")
+    why = trivial_reason(thm.statement)
+    if why is not None:
+        raise ValueError(f"register: theorem {thm.name!r} has a trivial statement: {why}")
     _REGISTRY[thm.name] = thm
     return thm
 
@@ -450,12 +481,12 @@ def _run_proof(thm: Theorem) -> tuple[list[StepResult], str]:
     except (TypeError, ValueError, AttributeError, NotImplementedError) as exc:
         return [], f"building the proof raised {type(exc).__name__}: {exc}"
     results, reason = [], ""
-    lemma_facts = [(c.lhs, "=", c.rhs) for u in thm.uses for c in _conjuncts(theorem(u).statement)
+    lemma_facts = [(c.lhs, "=", c.rhs, theorem(u)) for u in thm.uses for c in _conjuncts(theorem(u).statement)
                    if isinstance(c, sp.Eq)]
     for n, st in enumerate(steps, 1):
         t0 = time.perf_counter()
         if st.rule == "use":
-            why = _check_use(st, _established(steps[: n - 1]) + lemma_facts, ctx)
+            why = _check_use(st, [(*fact, None) for fact in _established(steps[: n - 1])] + lemma_facts, ctx)
         else:
             why = st.verify(ctx)
         results.append(StepResult(st, why is None, why, time.perf_counter() - t0))
@@ -473,12 +504,19 @@ def _run_proof(thm: Theorem) -> tuple[list[StepResult], str]:
 def _check_use(st: Step, facts: list, ctx: Context) -> str | None:
     """Rule ``use``: the step rewrites with an equation established earlier in the proof or stated
     by a lemma, instantiated by ``inst`` (free symbols of an identity may be renamed)."""
+    if st.rel != "=":
+        return f"use: rewriting with an equation establishes an equality, not {st.rel!r}"
     params = dict(st.params)
     inst = dict(params.get("inst", {}))
     lhs, rhs = sp.sympify(params["eq"][0]), sp.sympify(params["eq"][1])
-    if not any(rel == "=" and ((same(a, lhs, ctx) and same(b, rhs, ctx)) or (same(a, rhs, ctx) and same(b, lhs, ctx)))
-               for a, rel, b in facts):
+    matching = [source for a, rel, b, source in facts
+                if rel == "=" and ((same(a, lhs, ctx) and same(b, rhs, ctx)) or (same(a, rhs, ctx) and same(b, lhs, ctx)))]
+    if not matching:
         return f"use: {lhs} = {rhs} is neither an earlier step nor a lemma's statement"
+    # the equation holds under its own assumptions (the lemma's, or this proof's for an earlier step):
+    # they must hold here for the instantiated symbols
+    if not any(_assumptions_hold(source, inst, thm_ctx=ctx) for source in matching):
+        return "use: the equation's assumptions are not shown to hold for this instance"
     lhs_i, rhs_i = lhs.xreplace(inst), rhs.xreplace(inst)
     before = sp.sympify(st.before)
     for old, new in ((lhs_i, rhs_i), (rhs_i, lhs_i)):
@@ -487,8 +525,30 @@ def _check_use(st: Step, facts: list, ctx: Context) -> str | None:
     return "use: the step is not an instance of the equation"
 
 
+def _assumptions_hold(source: "Theorem | None", inst: dict, thm_ctx: Context) -> bool:
+    """The assumptions an equation was established under (a lemma's, or for an earlier step of this proof
+    ``thm_ctx``'s own) hold, instantiated by ``inst``, under ``thm_ctx``."""
+    if source is None:
+        if not inst:
+            return True
+        relations = [rel for rg in thm_ctx.ranges for rel in rg.relations()]
+        relations += [sp.Eq(key, value) for key, value in thm_ctx.equalities]
+    else:
+        relations = source.assumption_relations()
+    for old, new in inst.items():                # the symbols' own sign assumptions
+        if getattr(old, "is_positive", None):
+            relations.append(sp.Ge(old, 1))
+        elif getattr(old, "is_nonnegative", None):
+            relations.append(sp.Ge(old, 0))
+    return all(prove_holds(sp.sympify(rel).xreplace(inst), thm_ctx) for rel in relations)
+
+
 def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") -> Result:
     t0 = time.perf_counter()
+    trivial = trivial_reason(thm.statement)
+    if trivial is not None:
+        return Result(thm, "failed", (), time.perf_counter() - t0, 0.0, 0.0, 0, None,
+                      f"refused: trivial statement ({trivial})")
     steps: list = []
     reason = ""
     symbolic = thm.proof is not None

@@ -26,11 +26,14 @@ True
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+
+from .binding import binder_ranges, fresh_symbol, rename_apart, symbol_names
 
 __all__ = ["Context", "Range", "RULES", "floor_to_mod", "ceil_to_floor", "delta_normal", "sum_normal",
            "is_zero", "same", "prove_nonneg", "prove_holds", "resolve", "guarded_delta_sum", "reindex",
@@ -186,15 +189,28 @@ def delta_normal(expr: Any) -> Any:
                         lambda e: sp.KroneckerDelta(_delta_key(*e.args), 0))
 
 
-def _flatten(expr: sp.Expr) -> tuple[sp.Expr, tuple]:
-    """``Sum(Sum(f, L1), L2)`` -> ``(f, L1 + L2)`` ; factors multiplying a sum move inside."""
+def _flatten(expr: sp.Expr, taken: set[str] | None = None) -> tuple[sp.Expr, tuple]:
+    """``Sum(Sum(f, L1), L2)`` -> ``(f, L1 + L2)`` ; factors multiplying a sum move inside.
+
+    ``expr`` has its bound variables renamed apart (:func:`~symconv.proofs.binding.rename_apart`):
+    a factor's summation variables that another factor binds too are renamed before the limits are
+    merged, so no variable is captured.
+    """
+    if taken is None:
+        taken = symbol_names(expr)
     if isinstance(expr, sp.Sum):
-        inner, limits = _flatten(expr.function)
+        inner, limits = _flatten(expr.function, taken)
         return inner, limits + tuple(expr.limits)
     if isinstance(expr, sp.Mul):
         coeff, limits = sp.Integer(1), ()
         for factor in expr.args:
-            inner, lim = _flatten(factor)
+            inner, lim = _flatten(factor, taken)
+            bound = {lm[0] for lm in limits}
+            clashes = {lm[0]: fresh_symbol(lm[0], taken) for lm in lim if lm[0] in bound}
+            if clashes:
+                inner = inner.xreplace(clashes)
+                lim = tuple((clashes.get(v, v), sp.sympify(lo).xreplace(clashes), sp.sympify(hi).xreplace(clashes))
+                            for v, lo, hi in lim)
             coeff, limits = coeff * inner, limits + lim
         return coeff, limits
     return expr, ()
@@ -216,11 +232,15 @@ def sum_normal(expr: Any) -> Any:
     >>> sum_normal(lhs) == sum_normal(rhs)
     True
     """
-    expr = sp.sympify(expr)
+    expr = rename_apart(sp.sympify(expr))
+    return _sum_normal(expr)
+
+
+def _sum_normal(expr: Any) -> Any:
     if isinstance(expr, sp.Add):
-        return sp.Add(*(sum_normal(a) for a in expr.args))
+        return sp.Add(*(_sum_normal(a) for a in expr.args))
     if isinstance(expr, sp.Piecewise):
-        return sp.Piecewise(*((sum_normal(v), c) for v, c in expr.args))
+        return sp.Piecewise(*((_sum_normal(v), c) for v, c in expr.args))
     summand, limits = _flatten(expr)
     summand = sp.expand(delta_normal(summand))
     if not limits:
@@ -277,7 +297,41 @@ def same(a: Any, b: Any, ctx: Context = EMPTY) -> bool:
     na, nb = sum_normal(floor_to_mod(a)), sum_normal(floor_to_mod(b))
     if na == nb:
         return True
+    if na.has(sp.Sum) and alpha_canonical(na) == alpha_canonical(nb):
+        return True
     return is_zero(a - b, ctx)
+
+
+def alpha_canonical(expr: Any) -> Any:
+    """Sums renamed to canonical bound variables (the least renaming by printed form), so that sums
+    differing only in the names of their summation variables compare equal.
+
+    Examples
+    --------
+    >>> from symconv.symbols import t, c
+    >>> x = sp.IndexedBase("x")
+    >>> alpha_canonical(sp.Sum(x[t], (t, 0, 3))) == alpha_canonical(sp.Sum(x[c], (c, 0, 3)))
+    True
+    """
+    expr = sp.sympify(expr)
+    if isinstance(expr, sp.Add):
+        return sp.Add(*(alpha_canonical(term) for term in expr.args))
+    if not isinstance(expr, sp.Sum) or len(expr.limits) > 4:
+        return expr
+    variables = [lim[0] for lim in expr.limits]
+    dependent = any(sp.sympify(b).has(*variables) for lim in expr.limits for b in lim[1:])
+    best, best_key = expr, None
+    for order in itertools.permutations(variables):
+        mapping = {v: sp.Symbol(f"_sum{n}", **v.assumptions0) for n, v in enumerate(order)}
+        limits = [(mapping[v], sp.sympify(lo).xreplace(mapping), sp.sympify(hi).xreplace(mapping))
+                  for v, lo, hi in expr.limits]
+        if not dependent:
+            limits.sort(key=lambda lim: lim[0].name)
+        candidate = sp.Sum(expr.function.xreplace(mapping), *limits)
+        key = sp.srepr(candidate)
+        if best_key is None or key < best_key:
+            best, best_key = candidate, key
+    return best
 
 
 def _same_piecewise(a: sp.Piecewise, b: sp.Piecewise, ctx: Context) -> bool:
@@ -334,8 +388,16 @@ def cond_normal(cond: Any) -> Any:
     return sp.sympify(cond).replace(lambda e: isinstance(e, sp.core.relational.Relational), norm)
 
 
+def _integer_mod(mod: sp.Mod) -> bool:
+    r"""``Mod(x, m)`` with ``x`` and ``m`` integers and ``m > 0`` by SymPy's assumptions: only then is it an
+    integer in :math:`[0, m-1]`."""
+    x, m = mod.args
+    return bool(x.is_integer and m.is_integer and m.is_positive)
+
+
 def _bounded_atoms(expr: sp.Expr) -> list:
-    return sorted(expr.atoms(sp.Mod), key=sp.default_sort_key)
+    """The ``Mod`` terms that are integers in :math:`[0, m-1]` (see :func:`_integer_mod`)."""
+    return sorted((mod for mod in expr.atoms(sp.Mod) if _integer_mod(mod)), key=sp.default_sort_key)
 
 
 def prove_positive(expr: Any, ctx: Context = EMPTY) -> bool:
@@ -390,7 +452,8 @@ def prove_nonneg(expr: Any, ctx: Context = EMPTY, strict: bool = False) -> bool:
             lo, hi = ctx.range_of(x)
             coeff = sp.expand(e).coeff(x)
             negative = coeff.is_number and coeff < 0 or (coeff.is_negative is True)
-            u = sp.Dummy("u", integer=True, nonnegative=True)
+            # a range's substitution covers every value it allows: integers only for an integer symbol
+            u = sp.Dummy("u", integer=True, nonnegative=True) if x.is_integer else sp.Dummy("u", nonnegative=True)
             if negative and hi is not None:
                 e, changed = sp.expand(e.xreplace({x: hi - u})), True
             elif not negative and lo is not None and not (lo == 0 and x.is_nonnegative) \
@@ -503,7 +566,10 @@ def resolve(expr: Any, ctx: Context = EMPTY) -> Any:
     ...         Context((Range(t, 0, k - 1),)))
     w[t]
     """
-    expr = _reduce_floors(_reduce_mods(ctx.substitute(expr), ctx), ctx)
+    expr = ctx.substitute(expr)
+    if expr.has(sp.Sum):
+        expr = _resolve_inside_sums(expr, ctx)
+    expr = _reduce_floors(_reduce_mods(expr, ctx), ctx)
 
     def unsign(ab: sp.Abs) -> Any:
         inner = ab.args[0]
@@ -544,6 +610,36 @@ def resolve(expr: Any, ctx: Context = EMPTY) -> Any:
         return sp.Piecewise(*kept)
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), settle)
+
+
+def _resolve_inside_sums(expr: Any, ctx: Context) -> Any:
+    """Resolve every sum's summand with the sum's limits as ranges -- in force inside it only."""
+    if isinstance(expr, sp.Sum):
+        inner = ctx.with_(ranges=tuple(Range(v, lo, hi) for v, lo, hi in expr.limits))
+        body = resolve(expr.function, inner)
+        return sp.Integer(0) if body == 0 else sp.Sum(body, *expr.limits)
+    if not expr.has(sp.Sum):
+        return expr
+    return expr.func(*(_resolve_inside_sums(arg, ctx) for arg in expr.args))
+
+
+def _range_contexts(expr: Any, var: Any, ctx: Context) -> list[Context]:
+    """The contexts in which ``var`` occurs in ``expr``: one per sum binding it (with the limits in force
+    there) and ``ctx`` itself when ``var`` is free."""
+    out = [ctx.with_(ranges=tuple(Range(v, lo, hi) for v, lo, hi in limits))
+           for limits in binder_ranges(expr, var)]
+    if var in sp.sympify(expr).free_symbols or not out:
+        out.append(ctx)
+    return out
+
+
+def _value_contexts(expr: Any, value: Any, ctx: Context) -> list[Context] | None:
+    """The contexts in which facts about ``value`` must hold: those of its one summation variable (one per
+    binding sum), or ``ctx`` when it has none; ``None`` when it mixes several summation variables."""
+    bound = [v for v in sp.sympify(value).free_symbols if binder_ranges(expr, v)]
+    if len(bound) > 1:
+        return None
+    return _range_contexts(expr, bound[0], ctx) if bound else [ctx]
 
 
 # --------------------------------------------------------------------------- structural rules
@@ -649,6 +745,9 @@ def check_floor_value(before: Any, after: Any, ctx: Context, term: Any = None, v
             return "floor_value needs the floor term"
         term = floors[0]
     num, den = _num_den(term.args[0])
+    value = sp.sympify(value)
+    if not (num.is_integer and den.is_integer and value.is_integer and (den.is_positive or prove_nonneg(den - 1, ctx))):
+        return f"floor-value: needs an integer numerator {num}, a positive integer denominator {den} and an integer value"
     rem = sp.expand(num - den * value)
     if not (prove_nonneg(rem, ctx) and prove_nonneg(den - 1 - rem, ctx)):
         return f"cannot show 0 <= {rem} <= {den} - 1"
@@ -658,23 +757,23 @@ def check_floor_value(before: Any, after: Any, ctx: Context, term: Any = None, v
 def check_delta_normal(before: Any, after: Any, ctx: Context, **_: Any) -> str | None:
     """Deltas equal after comparing expanded argument differences."""
     a, b = sum_normal(delta_normal(ctx.substitute(before))), sum_normal(delta_normal(ctx.substitute(after)))
-    return _fail(a == b or is_zero(a - b, ctx), "delta normal forms differ")
+    return _fail(_normal_forms_equal(a, b, ctx), "delta normal forms differ")
 
 
 def check_sum_normal(before: Any, after: Any, ctx: Context, **_: Any) -> str | None:
     """Exchange of finite sums, linearity, moving independent factors: equal sum normal forms."""
     a, b = sum_normal(ctx.substitute(before)), sum_normal(ctx.substitute(after))
-    return _fail(a == b or is_zero(a - b, ctx), "sum normal forms differ")
+    return _fail(_normal_forms_equal(a, b, ctx), "sum normal forms differ")
+
+
+def _normal_forms_equal(a: Any, b: Any, ctx: Context) -> bool:
+    """Equal normal forms, up to the names of summation variables, or a zero difference."""
+    return a == b or (a.has(sp.Sum) and alpha_canonical(a) == alpha_canonical(b)) or is_zero(a - b, ctx)
 
 
 def _bound_vars(expr: Any) -> tuple:
     """The summation variables of an expression (deltas on them are left to the sum rules)."""
     return tuple({v for total in sp.sympify(expr).atoms(sp.Sum) for v in total.variables})
-
-
-def _bound_ranges(expr: Any) -> tuple:
-    """Inside a sum its variable lies between the limits: ranges for every summation variable."""
-    return tuple(Range(v, lo, hi) for total in sp.sympify(expr).atoms(sp.Sum) for v, lo, hi in total.limits)
 
 
 def _sum_over(total: sp.Sum, var: Any) -> Any:
@@ -721,16 +820,14 @@ def check_sum_doit(before: Any, after: Any, ctx: Context, var: Any = None, **_: 
                     if delta.has(v) and slope not in (1, -1):
                         return (f"delta-sum: the delta's coefficient of {v} is {slope}, not +-1 (SymPy would drop "
                                 f"the divisibility guard); use guarded-delta-sum")
-    cctx = ctx.with_(ranges=_bound_ranges(before))
-
     def evaluate(e: Any) -> Any:
         e = ctx.substitute(e)
         if var is None:
-            return resolve(e.doit(deep=True), cctx)
+            return resolve(e.doit(deep=True), ctx)
         return resolve(e.replace(lambda z: isinstance(z, sp.Sum) and var in z.variables,
-                                 lambda z: _sum_over(z, var)), cctx)
+                                 lambda z: _sum_over(z, var)), ctx)
     value = evaluate(before)
-    return _fail(same(value, resolve(ctx.substitute(after), cctx), cctx), f"SymPy's sum gives {value}")
+    return _fail(same(value, resolve(ctx.substitute(after), ctx), ctx), f"SymPy's sum gives {value}")
 
 
 def check_guarded_delta(before: Any, after: Any, ctx: Context, **_: Any) -> str | None:
@@ -752,6 +849,10 @@ def check_guarded_delta(before: Any, after: Any, ctx: Context, **_: Any) -> str 
     diff = sp.expand(delta.args[1] - delta.args[0])
     beta = diff.coeff(var)
     q = sp.expand(-(diff - beta * var))
+    if beta.could_extract_minus_sign():
+        beta, q = -beta, -q
+    if not (beta.is_integer and beta.is_positive and q.is_integer):
+        return "guarded delta: the coefficient must be a positive integer and the offset an integer"
     # eliminate a symbol of q with coefficient +-1 to parametrise q
     pivot = next((x for x in sorted(q.free_symbols, key=sp.default_sort_key)
                   if sp.expand(q).coeff(x) in (1, -1) and not beta.has(x) and x != var), None)
@@ -813,31 +914,56 @@ def check_diff(before: Any, after: Any, ctx: Context, wrt: Any = None, **_: Any)
 
 def check_resolve(before: Any, after: Any, ctx: Context, **_: Any) -> str | None:
     """Piecewise conditions decided by the assumptions (ranges, small Mod, summation ranges)."""
-    ctx = ctx.with_(ranges=_bound_ranges(before) + _bound_ranges(after))
     return _fail(same(resolve(before, ctx), resolve(after, ctx), ctx), "assumptions do not settle the cases")
 
 
-def check_bound(before: Any, after: Any, ctx: Context, rel: str = "<=", **_: Any) -> str | None:
-    """An inequality ``before rel after`` shown from the ranges."""
-    ops = {"<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "!=": sp.Ne}
-    return _fail(prove_holds(ops[rel](before, after), ctx), f"cannot show {before} {rel} {after}")
+RELATIONS = {"=": sp.Eq, "<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "!=": sp.Ne}
+
+
+def check_bound(before: Any, after: Any, ctx: Context, rel: str = "=", **_: Any) -> str | None:
+    """The relation ``before rel after`` (the step's own relation) shown from the ranges."""
+    if rel not in RELATIONS:
+        return f"bound: unknown relation {rel!r}"
+    return _fail(prove_holds(RELATIONS[rel](before, after, evaluate=False), ctx), f"cannot show {before} {rel} {after}")
 
 
 def check_cases(before: Any, after: Any, ctx: Context, cases: tuple = (), **_: Any) -> str | None:
-    r"""A split into parametrised cases ``(symbol, value, ranges)``: the values must cover every
-    integer (division algorithm :math:`x = m\,q + e`, :math:`0 \le e < m`, with each remainder its own
-    case) and the step must hold in each case."""
+    r"""A split into parametrised cases ``(substitution, ranges)`` that must cover every value of the split
+    symbol ``x`` allowed by the assumptions, the step holding in each case. Two forms:
+
+    * the division algorithm: ``x -> m q + e`` for each remainder ``e`` modulo a positive integer ``m``,
+      ``q`` a fresh integer whose range (its own assumptions and the case's ranges) must reach every
+      ``x`` in the range of ``x``;
+    * intervals: ``x -> a + u`` / ``x -> a - u`` with a fresh ``u`` in ``[0, U]``, tiling the range of ``x``.
+
+    A case's ranges may constrain only its fresh symbol."""
     if not cases:
         return "no cases"
-    if not (_covers_integers(cases) or _covers_interval(cases, ctx)):
-        return ("cases: the substitutions do not cover every value (x -> m q + e for each e in 0..m-1, or "
-                "x -> a + u / a - u with u in [0, U] tiling the range of x)")
+    used = set().union(*(sp.sympify(e).free_symbols for e in (before, after))) | _context_symbols(ctx)
+    for sub, extra in cases:
+        fresh = set().union(*(sp.sympify(v).free_symbols for v in sub.values())) - set(sub)
+        if fresh & used:
+            return f"cases: the case symbols {sorted(map(str, fresh & used))} also occur in the step or assumptions"
+        if any(rg.symbol not in fresh for rg in extra):
+            return "cases: a case may only constrain its own new symbol"
+    if not (_covers_integers(cases, ctx) or _covers_interval(cases, ctx)):
+        return ("cases: the substitutions do not cover every value (x -> m q + e for each e in 0..m-1 with q "
+                "reaching every x in range, or x -> a + u / a - u with u in [0, U] tiling the range of x)")
     for case in cases:
         sub, extra = case
         cctx = Context(ctx.ranges + tuple(extra), ctx.equalities + tuple(sub.items()))
         if not _same_by_branches(resolve(before, cctx), resolve(after, cctx), cctx):
             return f"case {sub} fails"
     return None
+
+
+def _context_symbols(ctx: Context) -> set:
+    out = set()
+    for rg in ctx.ranges:
+        out |= {rg.symbol} | set().union(*(sp.sympify(b).free_symbols for b in (rg.lo, rg.hi) if b is not None))
+    for key, value in ctx.equalities:
+        out |= {key} | sp.sympify(value).free_symbols
+    return out
 
 
 def _cond_context(cond: Any, ctx: Context) -> Context | None:
@@ -893,11 +1019,16 @@ def check_delta_digits(before: Any, after: Any, ctx: Context, f: Any = None, pai
     r"""Split a delta on base-``f`` digits: :math:`\delta(f q + e, f r + t) = \delta(q, r)\,\delta(e, t)` when
     :math:`0 \le e, t \le f - 1` (then :math:`|e - t| < f`). ``pairs`` lists ``((q, e), (r, t))``;
     ranges of summation variables count."""
-    cctx = ctx.with_(ranges=_bound_ranges(before))
+    f = sp.sympify(f)
+    if not (f.is_integer and f.is_positive):
+        return f"delta-digits: the base {f} must be a positive integer"
     mapping = {}
     for (q, e), (r_, t_) in pairs:
+        if not all(sp.sympify(v).is_integer for v in (q, e, r_, t_)):
+            return "delta-digits: the digits and quotients must be integers"
         for v in (e, t_):
-            if not (prove_nonneg(v, cctx) and prove_nonneg(f - 1 - v, cctx)):
+            contexts = _value_contexts(before, v, ctx)
+            if contexts is None or not all(prove_nonneg(v, cc) and prove_nonneg(f - 1 - v, cc) for cc in contexts):
                 return f"delta-digits: cannot show 0 <= {v} <= {f} - 1"
         for delta in sp.sympify(before).atoms(sp.KroneckerDelta):
             diff = sp.expand(delta.args[0] - delta.args[1])
@@ -940,8 +1071,15 @@ def check_split_range(before: Any, after: Any, ctx: Context, modulus: Any = None
     (``t = m u + v`` is a bijection onto :math:`[0, m) \times [0, n)`)."""
     summand, var, lo, hi = _single_sum(before)
     count = sp.expand((hi + 1) / modulus)
+    modulus = sp.sympify(modulus)
     if lo != 0 or not count.is_integer or count.has(var):
         return f"split-range: the range [0, {hi}] is not m n values with m = {modulus}"
+    if not (modulus.is_integer and modulus.is_positive and prove_nonneg(count, ctx)):
+        return f"split-range: needs a positive integer m = {modulus} and n = {count} >= 0"
+    used = sp.sympify(before).free_symbols | sp.sympify(after).free_symbols | {var}
+    if not (isinstance(outer, sp.Symbol) and isinstance(inner, sp.Symbol) and outer != inner
+            and outer.is_integer and inner.is_integer and not {outer, inner} & used):
+        return "split-range: the new summation variables must be distinct fresh integer symbols"
     target = sp.Sum(summand.xreplace({var: modulus * outer + inner}), (inner, 0, modulus - 1), (outer, 0, count - 1))
     return _fail(same(target, after, ctx), "split-range: the double sum differs")
 
@@ -950,8 +1088,11 @@ def check_mod_indicator(before: Any, after: Any, ctx: Context, var: Any = None, 
                         **_: Any) -> str | None:
     r"""For :math:`0 \le v \le m - 1`: :math:`[m \mid A - v] = \delta(v, A \bmod m)` (only one residue
     in the range)."""
-    cctx = ctx.with_(ranges=_bound_ranges(before))
-    if not (prove_nonneg(var, cctx) and prove_nonneg(modulus - 1 - var, cctx)):
+    var, modulus = sp.sympify(var), sp.sympify(modulus)
+    if not (var.is_integer and modulus.is_integer and modulus.is_positive):
+        return "mod-indicator: the variable must be an integer and the modulus a positive integer"
+    contexts = _value_contexts(before, var, ctx)
+    if contexts is None or not all(prove_nonneg(var, cc) and prove_nonneg(modulus - 1 - var, cc) for cc in contexts):
         return f"mod-indicator: cannot show 0 <= {var} <= {modulus} - 1"
 
     def rewrite(pw: sp.Piecewise) -> Any:
@@ -973,7 +1114,8 @@ def check_mod_indicator(before: Any, after: Any, ctx: Context, var: Any = None, 
 
 def _covers_interval(cases: tuple, ctx: Context) -> bool:
     """The substitutions ``x -> a + u`` / ``x -> a - u`` (``u`` in ``[0, U]`` by the case's ranges) tile the
-    range ``[lo, hi]`` of ``x``: sorted intervals, each starting one after the previous end."""
+    range ``[lo, hi]`` of ``x``: each interval starts one after the previous end (an empty interval
+    does not break the chain: the union still covers ``[lo, hi]``)."""
     intervals, keys = [], set()
     for sub, extra in cases:
         if len(sub) != 1:
@@ -982,9 +1124,11 @@ def _covers_interval(cases: tuple, ctx: Context) -> bool:
         keys.add(x)
         value = sp.expand(value)
         free = [rg for rg in extra if value.has(rg.symbol)]
-        if len(free) != 1 or free[0].lo != 0 or free[0].hi is None:
+        if len(free) != 1 or free[0].lo != 0 or free[0].hi is None or free[0].symbol.is_positive:
             return False
         u, top = free[0].symbol, free[0].hi
+        if not u.is_integer or value.free_symbols & {rg.symbol for rg in extra} != {u}:
+            return False
         slope = value.coeff(u)
         base = sp.expand(value - slope * u)
         if slope == 1:
@@ -1009,23 +1153,47 @@ def _covers_interval(cases: tuple, ctx: Context) -> bool:
     return same(cursor, ctx.substitute(hi) + 1, ctx)
 
 
-def _covers_integers(cases: tuple) -> bool:
-    """The substitutions ``x -> m q + e_j`` use one ``x``, one integer ``m`` and one fresh ``q`` whose
-    remainders ``e_j`` are exactly ``0..m-1`` (the division algorithm)."""
+def _all_bounds(q: sp.Symbol, extra: tuple) -> tuple[list, list]:
+    """Every lower and upper bound known for ``q``: the case's ranges and its own sign assumptions."""
+    los = [rg.lo for rg in extra if rg.symbol == q and rg.lo is not None]
+    his = [rg.hi for rg in extra if rg.symbol == q and rg.hi is not None]
+    if q.is_positive:
+        los.append(sp.Integer(1))
+    elif q.is_nonnegative:
+        los.append(sp.Integer(0))
+    if q.is_negative:
+        his.append(sp.Integer(-1))
+    elif q.is_nonpositive:
+        his.append(sp.Integer(0))
+    return los, his
+
+
+def _covers_integers(cases: tuple, ctx: Context) -> bool:
+    r"""The substitutions ``x -> m q + e_j`` use one ``x``, one positive integer ``m`` and one fresh integer
+    ``q`` whose remainders ``e_j`` are exactly ``0..m-1`` (the division algorithm), and in each case the
+    range of ``q`` reaches every ``x`` of that residue in the range of ``x``: with
+    :math:`q \ge q_{lo}` it needs :math:`x_{lo} \ge m q_{lo} + e - m + 1`, with :math:`q \le q_{hi}` it needs
+    :math:`x_{hi} \le m q_{hi} + e + m - 1` (an unbounded ``x`` needs an unbounded ``q``)."""
     keys, mods, quots, rems = set(), set(), set(), []
-    for sub, _extra in cases:
+    for sub, extra in cases:
         if len(sub) != 1:
             return False
         (x, value), = sub.items()
         value = sp.expand(value)
         keys.add(x)
-        syms = [v for v in value.free_symbols]
+        syms = list(value.free_symbols)
         if len(syms) != 1:
             return False
         q = syms[0]
         m = value.coeff(q)
         e = sp.expand(value - m * q)
-        if not (m.is_Integer and e.is_Integer):
+        if not (m.is_Integer and m > 0 and e.is_Integer and q.is_integer):
+            return False
+        lo_x, hi_x = ctx.range_of(x)
+        los, his = _all_bounds(q, extra)
+        if any(lo_x is None or not prove_holds(sp.Ge(lo_x, m * lo_q + e - m + 1), ctx) for lo_q in los):
+            return False
+        if any(hi_x is None or not prove_holds(sp.Le(hi_x, m * hi_q + e + m - 1), ctx) for hi_q in his):
             return False
         mods.add(int(m))
         quots.add(q)
@@ -1068,7 +1236,18 @@ def check_step(rule: str, before: Any, after: Any, ctx: Context, **params: Any) 
     """
     if rule not in RULES:
         return f"unknown rule {rule!r}"
+    rel = params.pop("rel", "=")
+    if rel not in RELATIONS:
+        return f"unknown relation {rel!r}"
+    if rel != "=" and rule != "bound":
+        return f"rule {rule!r} establishes an equality, not {rel!r} (use the rule 'bound' for a relation)"
+    if rule == "bound":
+        params["rel"] = rel
     try:
+        before, after = sp.sympify(before), sp.sympify(after)
+        avoid = {sym.name for sym in before.free_symbols | after.free_symbols | _context_symbols(ctx)
+                 if isinstance(sym, sp.Symbol)}
+        before, after = rename_apart(before, avoid), rename_apart(after, avoid)
         return RULES[rule](before, after, ctx, **params)
     except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError) as exc:
         return f"{rule}: {type(exc).__name__}: {exc}"
