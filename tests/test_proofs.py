@@ -15,7 +15,7 @@ from symconv.proofs import grid as G
 from symconv.proofs import pooling
 from symconv.symbols import a, d, i, k, p_a, p_b, s
 
-CHECKED = {"bilinear_as_transpose", "unpool_vs_gradient", "checkerboard_condition"}
+CHECKED = {"bilinear_as_transpose", "unpool_vs_gradient", "checkerboard_condition", "nd_kronecker"}
 FAMILIES = set(range(1, 14))
 
 
@@ -127,13 +127,14 @@ def test_steps_must_establish_the_statement():
 
 def test_a_failing_grid_gives_the_first_counterexample():
     grid = Grid("toy", lambda: [{"i": v} for v in range(1, 10)], lambda c: c["i"] % 4, lambda c: c["i"])
-    r = prove(Theorem(name="toy", title="", statement=sp.true, grid=grid, reason="toy"))
+    r = prove(Theorem(name="toy", title="", statement=sp.Eq(sp.Mod(i, 4), i), grid=grid, reason="toy"))
     assert r.status == "failed" and r.counterexample == {"config": {"i": 4}, "lhs": 0, "rhs": 4}
 
 
 def test_checked_lemma_makes_user_theorem_checked():
-    thm = Theorem(name="uses_checked", title="", statement=sp.Eq(i, i), uses=("checkerboard_condition",),
-                  proof=lambda: [step(i, i, "algebra")])
+    lhs = s * sp.floor(i / s) + sp.Mod(i, s)
+    thm = Theorem(name="uses_checked", title="", statement=sp.Eq(lhs, i), uses=("checkerboard_condition",),
+                  proof=lambda: [step(lhs, i, "floor-mod")])
     r = prove(thm, grid="quick")
     assert r.status == "checked" and "checkerboard_condition" in r.reason
 
@@ -191,7 +192,7 @@ def test_cli_table_and_json(capsys):
 
 def test_cli_exit_code_1_when_a_theorem_fails(monkeypatch, capsys):
     toy = Grid("toy", lambda: [{"i": 1}], lambda c: 1, lambda c: 2)
-    failing = prove(Theorem(name="toy_fail", title="", statement=sp.true, grid=toy, reason="toy"))
+    failing = prove(Theorem(name="toy_fail", title="", statement=sp.Eq(sp.Mod(i, 4), i), grid=toy, reason="toy"))
     monkeypatch.setattr("symconv.proofs.prove_all", lambda names=None, grid="full": [failing])
     assert cli.main(["prove", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)

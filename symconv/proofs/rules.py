@@ -941,11 +941,12 @@ def check_cases(before: Any, after: Any, ctx: Context, cases: tuple = (), **_: A
         return "no cases"
     used = set().union(*(sp.sympify(e).free_symbols for e in (before, after))) | _context_symbols(ctx)
     for sub, extra in cases:
-        fresh = set().union(*(sp.sympify(v).free_symbols for v in sub.values())) - set(sub)
+        # the case's new symbol: the one its ranges constrain (intervals), else its value's only symbol (m q + e)
+        fresh = {rg.symbol for rg in extra} or set().union(*(sp.sympify(v).free_symbols for v in sub.values()))
+        if len(fresh) != 1:
+            return "cases: each case introduces exactly one new symbol"
         if fresh & used:
-            return f"cases: the case symbols {sorted(map(str, fresh & used))} also occur in the step or assumptions"
-        if any(rg.symbol not in fresh for rg in extra):
-            return "cases: a case may only constrain its own new symbol"
+            return f"cases: the case symbol {fresh.pop()} also occurs in the step or assumptions"
     if not (_covers_integers(cases, ctx) or _covers_interval(cases, ctx)):
         return ("cases: the substitutions do not cover every value (x -> m q + e for each e in 0..m-1 with q "
                 "reaching every x in range, or x -> a + u / a - u with u in [0, U] tiling the range of x)")
@@ -1020,8 +1021,8 @@ def check_delta_digits(before: Any, after: Any, ctx: Context, f: Any = None, pai
     :math:`0 \le e, t \le f - 1` (then :math:`|e - t| < f`). ``pairs`` lists ``((q, e), (r, t))``;
     ranges of summation variables count."""
     f = sp.sympify(f)
-    if not (f.is_integer and f.is_positive):
-        return f"delta-digits: the base {f} must be a positive integer"
+    if not f.is_integer:           # f >= 1 follows from the digit bounds 0 <= e <= f - 1 shown below
+        return f"delta-digits: the base {f} must be an integer"
     mapping = {}
     for (q, e), (r_, t_) in pairs:
         if not all(sp.sympify(v).is_integer for v in (q, e, r_, t_)):

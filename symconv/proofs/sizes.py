@@ -170,23 +170,18 @@ for _rel, _title, _formula, _eqs, _cond, _fn in _CONV_SPECIALS:
     _special(f"dv_rel_{_rel:02d}", _rel, _title, (CONV,), (_formula,), _eqs, ("conv_output_size",),
              grid=_special_grid(_cond, _fn))
 
-# Rel. 7: pooling (any pooling function) -- the pooling window count in floor mode, no padding.
-POOL = shapes.window_count_axis(i, k, s, 0, 0, 1, ceil_mode=False)
+# Rel. 7: pooling (any pooling function) -- the window count in floor mode, no padding.
 
 
 def _pool_model(c: dict) -> int:
     return MaxPoolSpec(c["k"], c["s"], 0, 1, input_size=c["i"]).output_size[0]
 
 
-register(Theorem(
-    name="dv_rel_07", title="D&V Rel. 7: pooling, o = floor((i - k)/s) + 1",
-    statement=sp.Eq(POOL, sp.floor((i - k) / s) + 1, evaluate=False),
-    proof=lambda: [step(POOL, sp.floor((i - k) / s) + 1, "algebra", "pooling counts windows like a conv")],
-    uses=("conv_output_size",), family=1, reference="Dumoulin & Visin, relationship 7",
-    grid=Grid(G.GRID_1D + " (p = 0, d = 1)", lambda: [c for c in G.conv_configs()
-                                                      if c["p_b"] == c["p_a"] == 0 and c["d"] == 1],
-              _pool_model, lambda c: (c["i"] - c["k"]) // c["s"] + 1),
-))
+_special("dv_rel_07", 7, "pooling, o = floor((i - k)/s) + 1 (the general window count with p = 0, d = 1)",
+         (CONV,), (sp.floor((i - k) / s) + 1,), {p_b: 0, p_a: 0, d: 1}, ("conv_output_size",),
+         grid=Grid(G.GRID_1D + " (p = 0, d = 1); lhs the pooling spec's size", lambda: [
+             c for c in G.conv_configs() if c["p_b"] == c["p_a"] == 0 and c["d"] == 1],
+             _pool_model, lambda c: (c["i"] - c["k"]) // c["s"] + 1))
 
 # Rel. 8-14: transposed convolutions -- the size formula and the equivalent direct conv's size.
 _T_SPECIALS = [
