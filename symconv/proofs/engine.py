@@ -34,6 +34,8 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
+from ..smt import SMTVerdict, check_relation
+from .evaluate import statement_checker
 from ..symbols import BY_NAME
 from .rules import Context, check_step, prove_holds, same
 
@@ -102,6 +104,7 @@ class Grid:
     configs: Callable[[], Iterable[dict]]
     lhs: Callable[[dict], Any]
     rhs: Callable[[dict], Any]
+    bind: Callable[[dict], dict] | None = None
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -142,8 +145,10 @@ def _small(cfg: dict) -> bool:
     return max(sizes) <= QUICK_MAX_I if isinstance(sizes, tuple) else sizes <= QUICK_MAX_I
 
 
-def run_grid(grid: Grid, level: str = "full") -> tuple[int, dict | None]:
-    """Number of configurations checked and the first (smallest) counterexample, if any."""
+def run_grid(grid: Grid, level: str = "full", statement: Callable[[dict], bool | None] | None = None
+             ) -> tuple[int, dict | None, int]:
+    """Number of configurations checked, the first (smallest) counterexample if any, and on how many
+    configurations ``statement`` (a :func:`~symconv.proofs.evaluate.statement_checker`) was evaluated."""
     if level not in GRID_LEVELS:
         raise ValueError(f"prove: grid must be one of {', '.join(GRID_LEVELS)}, got grid={level!r}")
     # The grid allocates many short-lived acyclic objects next to large caches: the cyclic garbage
@@ -151,15 +156,20 @@ def run_grid(grid: Grid, level: str = "full") -> tuple[int, dict | None]:
     paused = gc.isenabled()
     gc.disable()
     try:
-        count = 0
+        count = evaluated = 0
         for cfg in grid.configs():
             if level == "quick" and not _small(cfg):
                 continue
             count += 1
+            if statement is not None:
+                verdict = statement(cfg)
+                if verdict is False:
+                    return count, {"config": _jsonable(cfg), "statement": False}, evaluated
+                evaluated += verdict is True
             lhs, rhs = grid.lhs(cfg), grid.rhs(cfg)
             if not _equal(lhs, rhs):
-                return count, {"config": _jsonable(cfg), "lhs": _jsonable(lhs), "rhs": _jsonable(rhs)}
-        return count, None
+                return count, {"config": _jsonable(cfg), "lhs": _jsonable(lhs), "rhs": _jsonable(rhs)}, evaluated
+        return count, None, evaluated
     finally:
         if paused:
             gc.enable()
@@ -287,6 +297,12 @@ class Result:
     grid_count: int
     counterexample: dict | None
     reason: str
+    smt: str = "n/a"
+    smt_reason: str = ""
+    smt_counterexample: dict | None = None
+    smt_seconds: float = 0.0
+    grid_statement_count: int = 0
+    grid_only: str = ""
 
     @property
     def name(self) -> str:
@@ -301,7 +317,14 @@ class Result:
     def to_dict(self) -> dict:
         """JSON form: name, status, seconds, uses (and counterexample / reason when relevant)."""
         out = {"name": self.name, "status": self.status, "seconds": round(self.seconds, 4),
-               "uses": list(self.uses), "grid_count": self.grid_count}
+               "uses": list(self.uses), "grid_count": self.grid_count, "smt": self.smt}
+        if self.smt_reason:
+            out["smt_reason"] = self.smt_reason
+        if self.smt_counterexample is not None:
+            out["smt_counterexample"] = self.smt_counterexample
+        out["grid_statement_count"] = self.grid_statement_count
+        if self.grid_only:
+            out["grid_only"] = self.grid_only
         if self.status == "failed":
             out["counterexample"] = self.counterexample
         if self.reason:
@@ -555,15 +578,20 @@ def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") 
     if symbolic:
         steps, reason = _run_proof(thm)
     t1 = time.perf_counter()
-    count, counterexample = (0, None)
+    count, counterexample, evaluated = (0, None, 0)
     if thm.grid is not None:
-        count, counterexample = run_grid(thm.grid, level)
+        checker = statement_checker(thm.statement, tuple(rel for rg in thm.assumptions for rel in rg.relations()),
+                                    tuple(thm.equalities), thm.grid.bind)
+        count, counterexample, evaluated = run_grid(thm.grid, level, checker)
     t2 = time.perf_counter()
-    if counterexample is not None:
+    verdict = smt_check(thm)
+    if verdict.status == "refuted":
+        status, reason = "failed", f"Z3 refutes the statement at {verdict.counterexample}"
+    elif counterexample is not None:
         status, reason = "failed", reason or f"grid counterexample after {count} configurations"
     elif symbolic and reason:
         status = "failed"
-    elif not symbolic:
+    elif not symbolic and verdict.status != "certified":
         status, reason = "checked", thm.reason or "no symbolic proof"
     else:
         weak = [u for u in thm.uses if lemma_status.get(u) != "proved"]
@@ -574,7 +602,32 @@ def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") 
             status, reason = "checked", "uses lemma(s) only checked: " + ", ".join(weak)
         else:
             status = "proved"
-    return Result(thm, status, tuple(steps), t2 - t0, t1 - t0, t2 - t1, count, counterexample, reason)
+    return Result(thm, status, tuple(steps), time.perf_counter() - t0, t1 - t0, t2 - t1, count, counterexample,
+                  reason, verdict.status, verdict.reason, verdict.counterexample, verdict.seconds, evaluated,
+                  _grid_only(thm, status, verdict.status, evaluated))
+
+
+def _grid_only(thm: Theorem, status: str, smt: str, evaluated: int) -> str:
+    """Which part of the claim rests on the grid alone (empty when a prover covers all of it)."""
+    if status == "failed" or thm.grid is None:
+        return ""
+    proved = thm.proof is not None and status == "proved"
+    if proved or smt == "certified":
+        return ""
+    parts = ["the whole statement" if evaluated else "the statement, through the grid's independent definitions"]
+    if smt == "bounded":
+        parts.append("beyond Z3's bounded search")
+    return "; ".join(parts)
+
+
+#: Per-query time limit of the Z3 check, in milliseconds.
+SMT_TIMEOUT_MS = 2000
+
+
+def smt_check(thm: Theorem) -> SMTVerdict:
+    """Z3's verdict on the theorem's statement under its assumptions over unbounded integers
+    (:func:`symconv.smt.check_relation`): ``certified``, ``bounded``, ``refuted``, ``unknown`` or ``n/a``."""
+    return check_relation(thm.statement, thm.assumption_relations(), timeout_ms=SMT_TIMEOUT_MS)
 
 
 @lru_cache(maxsize=None)

@@ -144,7 +144,12 @@ def _special_t_grid(conditions, formula_fn) -> Grid:
     def configs() -> list:
         return [c for c in _transposed_cfgs() if conditions(c)]
     return Grid(G.GRID_1D + " transposed (restricted to the special case)", configs, _model_transpose_size,
-                formula_fn)
+                formula_fn, bind=_bind_transposed)
+
+
+def _bind_transposed(cfg: dict) -> dict:
+    """A transposed layer's own input size is the statements' ``i'``."""
+    return {**cfg, i_t.name: cfg["i"]}
 
 
 _unit = dict(d=1)
@@ -236,7 +241,8 @@ register(Theorem(
     assumptions=(A_LT_S,),
     proof=_transpose_size_proof,
     grid=Grid("1-D transposed layers by their own input: i<=12, k<=5, s<=4, d<=3, 0<=p<=d(k-1), a<max(s,d); "
-              "lhs the scatter's brute-force length", _transposed_cfgs, _scatter, _model_transpose_size),
+              "lhs the scatter's brute-force length", _transposed_cfgs, _scatter, _model_transpose_size,
+              bind=_bind_transposed),
     family=5, kind="lemma", reference="Dumoulin & Visin Rel. 14 with dilation; PyTorch ConvTransposeNd",
 ))
 
