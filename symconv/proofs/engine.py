@@ -37,7 +37,7 @@ import sympy as sp
 from ..smt import SMTVerdict, check_relation
 from .evaluate import statement_checker
 from ..symbols import BY_NAME
-from .rules import Context, check_step, prove_holds, same
+from .rules import Context, check_step, evaluate_library, prove_holds, same
 
 __all__ = ["Step", "StepResult", "Grid", "Theorem", "Result", "register", "theorem", "theorems", "prove",
            "prove_all", "check_claim", "dependency_graph", "export_graph", "step", "holds", "run_grid",
@@ -580,7 +580,7 @@ def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") 
     t1 = time.perf_counter()
     count, counterexample, evaluated = (0, None, 0)
     if thm.grid is not None:
-        checker = statement_checker(thm.statement, tuple(rel for rg in thm.assumptions for rel in rg.relations()),
+        checker = statement_checker(evaluate_library(thm.statement), tuple(rel for rg in thm.assumptions for rel in rg.relations()),
                                     tuple(thm.equalities), thm.grid.bind)
         count, counterexample, evaluated = run_grid(thm.grid, level, checker)
     t2 = time.perf_counter()
@@ -627,7 +627,7 @@ SMT_TIMEOUT_MS = 2000
 def smt_check(thm: Theorem) -> SMTVerdict:
     """Z3's verdict on the theorem's statement under its assumptions over unbounded integers
     (:func:`symconv.smt.check_relation`): ``certified``, ``bounded``, ``refuted``, ``unknown`` or ``n/a``."""
-    return check_relation(thm.statement, thm.assumption_relations(), timeout_ms=SMT_TIMEOUT_MS)
+    return check_relation(evaluate_library(thm.statement), thm.assumption_relations(), timeout_ms=SMT_TIMEOUT_MS)
 
 
 @lru_cache(maxsize=None)

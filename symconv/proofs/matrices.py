@@ -357,6 +357,51 @@ register(Theorem(
 ))
 
 
+# --------------------------------------------------------------------------- the entry relation, quantifier-free
+
+#: The offset q = c + p_b - r s of input c in output r's window, and the guard the entry formula uses (written
+#: literally): a tap reads c exactly when d divides q and 0 <= q <= d(k - 1).
+Q_OFFSET = c + p_b - r * s
+ENTRY_GUARD = sp.And(sp.Eq(sp.Mod(Q_OFFSET, d), 0), sp.Ge(Q_OFFSET, 0), sp.Le(Q_OFFSET, d * (k - 1)))
+t_any = sp.Symbol("t", integer=True)
+TAP = sp.floor(Q_OFFSET / d)
+
+
+def _reads(tap):
+    return sp.And(sp.Eq(c, r * s + tap * d - p_b), sp.Ge(tap, 0), sp.Le(tap, k - 1))
+
+
+def _relation_lhs(cfg: dict) -> np.ndarray:
+    """Where the model's C has an entry, and which tap (weights 1..k): -1 where it is 0."""
+    return G.conv_C(cfg).astype(np.int64) - 1
+
+
+def _relation_rhs(cfg: dict) -> np.ndarray:
+    """The guard evaluated by brute force over every tap t (the definition c = r s + t d - p_b)."""
+    (i_, k_, s_, d_, pb, pa), = G.axes_of(cfg)
+    o_ = G.count_windows(i_, k_, s_, d_, pb, pa)
+    out = np.full((o_, i_), -1, dtype=np.int64)
+    for rr in range(o_):
+        for tt in range(k_):
+            cc = rr * s_ + tt * d_ - pb
+            if 0 <= cc < i_:
+                out[rr, cc] = tt
+    return out
+
+
+register(Theorem(
+    name="entry_relation",
+    title="The entry relation, quantifier-free: some tap t in [0, k-1] has c = r s + t d - p_b exactly when "
+          "d | q and 0 <= q <= d(k-1) for q = c + p_b - r s, and then t = floor(q/d)",
+    statement=sp.And(sp.Implies(_reads(t_any), ENTRY_GUARD), sp.Implies(ENTRY_GUARD, _reads(TAP))),
+    proof=None, family=2, kind="lemma",
+    reason="no step proof; nonlinear in r s and t d, so Z3 answers within a bounded box (see smt)",
+    grid=Grid(G.GRID_1D + "; lhs the tap of each nonzero entry of the model's C, rhs the definition by brute force "
+              "over the taps", lambda: list(G.relation_configs(1)), _relation_lhs, _relation_rhs),
+    reference="Dumoulin & Visin, Sec. 2; the divisibility guard SymPy's delta summation drops",
+))
+
+
 # --------------------------------------------------------------------------- family 8
 
 r1, r2, c1, c2 = sp.symbols("r_0 r_1 c_0 c_1", integer=True, nonnegative=True)

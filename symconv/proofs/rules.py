@@ -1202,7 +1202,35 @@ def _covers_integers(cases: tuple, ctx: Context) -> bool:
     return len(keys) == len(mods) == len(quots) == 1 and sorted(rems) == list(range(mods.pop()))
 
 
+#: Library functions a statement may name as an unevaluated application (``window_count_axis(i, k, ...)``), so
+#: that "the library computes the defined quantity" is a statement of its own; see :func:`library_function`.
+LIBRARY: dict[str, Callable[..., Any]] = {}
+
+
+def library_function(name: str, fn: Callable[..., Any]) -> Any:
+    """Register ``fn`` under ``name`` and return the SymPy function whose applications stand for its calls."""
+    LIBRARY[name] = fn
+    return sp.Function(name)
+
+
+def evaluate_library(expr: Any) -> Any:
+    """Replace every application of a registered library function by the value the library computes."""
+    expr = sp.sympify(expr)
+    return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in LIBRARY,
+                        lambda e: sp.sympify(LIBRARY[e.func.__name__](*e.args)))
+
+
+def check_library(before: Any, after: Any, ctx: Context, **_: Any) -> str | None:
+    """``before`` names library functions (:data:`LIBRARY`); calling them gives ``after``."""
+    calls = [e for e in sp.sympify(before).atoms(AppliedUndef) if e.func.__name__ in LIBRARY]
+    if not calls:
+        return "library: the step calls no registered library function"
+    value = evaluate_library(before)
+    return _fail(same(value, after, ctx), f"library: the library computes {value}")
+
+
 RULES: dict[str, Callable[..., str | None]] = {
+    "library": check_library,
     "algebra": check_algebra,
     "substitute": check_substitute,
     "floor-mod": check_floor_mod,

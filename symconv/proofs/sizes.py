@@ -24,7 +24,7 @@ from ..spec import ConvTransposeSpec, MaxPoolSpec
 from ..symbols import a, d, i, k, p, p_a, p_b, s
 from . import grid as G
 from .engine import Grid, Theorem, register, step
-from .rules import Range
+from .rules import Range, library_function
 
 __all__ = ["CONV", "TRANS", "DIRECT", "L", "n", "i_t"]
 
@@ -33,14 +33,24 @@ n = sp.Symbol("n", integer=True, nonnegative=True)
 i_t = sp.Symbol("i'", integer=True, positive=True)
 j = sp.Symbol("j", integer=True, nonnegative=True)
 
-#: The general forms (library expressions).
-L = i + p_b + p_a - shapes.effective_kernel(k, d)
-CONV = shapes.window_count_axis(i, k, s, p_b, p_a, d)
-TRANS = shapes.transpose_size_axis(i_t, k, s, p_b, p_a, d, a)
-_DIRECT = as_direct_conv(ConvTransposeSpec(k, s, ((p_b, p_a),), a, d, input_size=i_t))
-DIRECT = shapes.window_count_axis(_DIRECT.stretched_size[0], k, 1, *_DIRECT.padding[0], d)
+# The general forms, written literally from their definitions (Dumoulin & Visin Rel. 15 with
+# asymmetric padding; PyTorch's ConvTransposeNd size; zero insertion with padding d(k-1) - p) -- never
+# read from symconv.shapes or symconv.derive: ``library_sizes`` is the theorem that those compute them.
 
-FITS = Range(i, lo=shapes.effective_kernel(k, d) - p_b - p_a)          # the kernel fits the padded input
+
+def window_count(size, pad_before, pad_after, stride):
+    """The number of windows of span d(k-1)+1 placed every ``stride`` on the padded input (literal)."""
+    return sp.floor((size + pad_before + pad_after - (d * (k - 1) + 1)) / stride) + 1
+
+
+L = i + p_b + p_a - (d * (k - 1) + 1)
+CONV = window_count(i, p_b, p_a, s)
+TRANS = s * (i_t - 1) + d * (k - 1) + 1 - p_b - p_a + a
+#: the transposed conv as a direct conv: zero-inserted input of size s(i'-1)+1, padding d(k-1)-p_b before and
+#: d(k-1)-p_a+a after, stride 1
+DIRECT = window_count(s * (i_t - 1) + 1, d * (k - 1) - p_b, d * (k - 1) - p_a + a, 1)
+
+FITS = Range(i, lo=d * (k - 1) + 1 - p_b - p_a)          # the kernel fits the padded input
 PAD_LE = (Range(p_b, hi=d * (k - 1)), Range(p_a, hi=d * (k - 1)))      # every window meets the input
 A_LT_S = Range(a, hi=s - 1)
 
@@ -224,7 +234,7 @@ for _rel, _title, _formula, _eqs, _cond, _fn in _T_SPECIALS:
 
 
 def _transpose_size_proof() -> list:
-    back = shapes.window_count_axis(TRANS, k, s, p_b, p_a, d)
+    back = window_count(TRANS, p_b, p_a, s)
     inner = sp.floor((s * (i_t - 1) + a) / s) + 1
     return [
         step(DIRECT, TRANS, "algebra", "stride 1: the direct conv's floor is exact"),
@@ -237,7 +247,7 @@ register(Theorem(
     name="transpose_output_size",
     title="Transposed conv size o' = s(i'-1) + d(k-1) + 1 - p_b - p_a + a: the zero-insertion conv has it, "
           "and the conv maps it back to i' when a < s",
-    statement=sp.And(sp.Eq(DIRECT, TRANS), sp.Eq(shapes.window_count_axis(TRANS, k, s, p_b, p_a, d), i_t)),
+    statement=sp.And(sp.Eq(DIRECT, TRANS), sp.Eq(window_count(TRANS, p_b, p_a, s), i_t)),
     assumptions=(A_LT_S,),
     proof=_transpose_size_proof,
     grid=Grid("1-D transposed layers by their own input: i<=12, k<=5, s<=4, d<=3, 0<=p<=d(k-1), a<max(s,d); "
@@ -248,16 +258,16 @@ register(Theorem(
 
 
 def _round_trip_value() -> sp.Expr:
-    return shapes.transpose_size_axis(CONV, k, s, p_b, p_a, d, 0)
+    return TRANS.xreplace({i_t: CONV, a: 0})
 
 
 def _round_trip_proof() -> list:
     F = sp.floor(L / s)
-    mid = s * F + shapes.effective_kernel(k, d) - p_b - p_a
+    mid = s * F + (d * (k - 1) + 1) - p_b - p_a
     return [
         step(_round_trip_value(), mid, "algebra", "substitute o = floor(L/s) + 1"),
-        step(mid, L - sp.Mod(L, s) + shapes.effective_kernel(k, d) - p_b - p_a, "floor-mod", "division with remainder"),
-        step(L - sp.Mod(L, s) + shapes.effective_kernel(k, d) - p_b - p_a, i - sp.Mod(L, s), "algebra", "collect"),
+        step(mid, L - sp.Mod(L, s) + (d * (k - 1) + 1) - p_b - p_a, "floor-mod", "division with remainder"),
+        step(L - sp.Mod(L, s) + (d * (k - 1) + 1) - p_b - p_a, i - sp.Mod(L, s), "algebra", "collect"),
     ]
 
 
@@ -277,7 +287,7 @@ register(Theorem(
 
 
 def _restores_value() -> sp.Expr:
-    return shapes.transpose_size_axis(CONV, k, s, p_b, p_a, d, shapes.lost_remainder_axis(i, k, s, p_b, p_a, d))
+    return TRANS.xreplace({i_t: CONV, a: sp.Mod(L, s)})
 
 
 def _restores_proof() -> list:
@@ -302,7 +312,7 @@ register(Theorem(
     grid=_conv_grid(_restores_model, lambda c: c["i"]),
 ))
 
-_I0 = s * n + shapes.effective_kernel(k, d) - p_b - p_a       # the smallest input with o = n + 1
+_I0 = s * n + (d * (k - 1) + 1) - p_b - p_a       # the smallest input with o = n + 1
 
 
 def _ambiguity_proof() -> list:
@@ -351,7 +361,9 @@ register(Theorem(
 # --------------------------------------------------------------------------- family 9
 
 R0 = sp.floor((L + s - 1) / s)
-CEIL = shapes.window_count_axis(i, k, s, p_b, p_a, d, ceil_mode=True)
+#: PyTorch's ceil-mode count (pooling_output_shape_pad_lr), literally: round the count up, then drop the last
+#: window if it would start in the right padding
+CEIL = sp.Piecewise((R0, sp.Ge(s * R0, i + p_b)), (R0 + 1, True))
 
 
 def _ceil_proof() -> list:
@@ -360,8 +372,6 @@ def _ceil_proof() -> list:
         step(s * (R0 - 1), L - 1 - sp.Mod(L - 1, s), "floor-mod", "division with remainder"),
         step(L - 1 - sp.Mod(L - 1, s), L - 1, "bound", "a remainder is >= 0", rel="<="),
         step(L - 1, i + p_b, "bound", "p_a <= d(k-1)", rel="<"),
-        step(CEIL, sp.Piecewise((R0, sp.Ge(s * R0, i + p_b)), (R0 + 1, True)), "algebra",
-             "o = ceil(L/s) + 1, minus the last window if it starts in the right padding"),
     ]
 
 
@@ -382,12 +392,67 @@ register(Theorem(
     name="pool_ceil_mode",
     title="Pooling with ceil_mode: o = ceil(L/s) + 1, dropping at most one last window (the one starting in "
           "the right padding)",
-    statement=sp.And(sp.Eq(R0, sp.ceiling(L / s)), sp.Lt(s * (R0 - 1), i + p_b),
-                     sp.Eq(CEIL, sp.Piecewise((R0, sp.Ge(s * R0, i + p_b)), (R0 + 1, True)))),
+    statement=sp.And(sp.Eq(R0, sp.ceiling(L / s)), sp.Lt(s * (R0 - 1), i + p_b)),
     assumptions=(FITS, Range(p_a, hi=d * (k - 1))), proof=_ceil_proof, uses=("conv_output_size",), family=9,
     grid=Grid(G.GRID_1D + " with PyTorch's pooling padding p <= k//2; lhs brute-force window count",
               _pool_cfgs, _ceil_count, _ceil_model),
     reference="PyTorch pooling_output_shape_pad_lr",
+))
+
+# --------------------------------------------------------------------------- the library computes the definitions
+
+WINDOW_COUNT = library_function("window_count_axis", shapes.window_count_axis)
+CEIL_COUNT = library_function("window_count_axis_ceil",
+                              lambda *args: shapes.window_count_axis(*args, ceil_mode=True))
+TRANSPOSE_SIZE = library_function("transpose_size_axis", shapes.transpose_size_axis)
+LOST_REMAINDER = library_function("lost_remainder_axis", shapes.lost_remainder_axis)
+
+
+def _direct_size(i_, k_, s_, pb, pa, d_, a_):
+    direct = as_direct_conv(ConvTransposeSpec(k_, s_, ((pb, pa),), a_, d_, input_size=i_))
+    return shapes.window_count_axis(direct.stretched_size[0], k_, 1, *direct.padding[0], d_)
+
+
+DIRECT_SIZE = library_function("as_direct_conv_size", _direct_size)
+
+_LIBRARY_SIDES = (
+    (WINDOW_COUNT(i, k, s, p_b, p_a, d), CONV),
+    (CEIL_COUNT(i, k, s, p_b, p_a, d), CEIL),
+    (TRANSPOSE_SIZE(i_t, k, s, p_b, p_a, d, a), TRANS),
+    (LOST_REMAINDER(i, k, s, p_b, p_a, d), sp.Mod(L, s)),
+    (DIRECT_SIZE(i_t, k, s, p_b, p_a, d, a), DIRECT),
+)
+
+
+def _library_cfgs() -> list:
+    return [c for c in _transposed_cfgs() if max(c["p_b"], c["p_a"]) <= c["k"] // 2]
+
+
+def _library_lhs(c: dict) -> tuple:
+    args = (c["i"], c["k"], c["s"], c["p_b"], c["p_a"], c["d"])
+    return (shapes.window_count_axis(*args), shapes.window_count_axis(*args, ceil_mode=True),
+            shapes.transpose_size_axis(*args, c["a"]), shapes.lost_remainder_axis(*args), _direct_size(*args, c["a"]))
+
+
+def _library_rhs(c: dict) -> tuple:
+    args = (c["i"], c["k"], c["s"], c["d"], c["p_b"], c["p_a"])
+    count = G.count_windows(*args)
+    span = c["d"] * (c["k"] - 1) + 1
+    return (count, G.count_windows(*args, ceil_mode=True), G.scatter_length(*args, c["a"]),
+            (c["i"] + c["p_b"] + c["p_a"] - span) % c["s"], G.scatter_length(*args, c["a"]))
+
+
+register(Theorem(
+    name="library_sizes",
+    title="symconv.shapes and symconv.derive compute the defined sizes: window count (floor and ceil mode), "
+          "transposed size, lost remainder, and the zero-insertion conv's size",
+    statement=sp.And(*(sp.Eq(lib, literal) for lib, literal in _LIBRARY_SIDES)),
+    assumptions=(FITS, Range(p_a, hi=d * (k - 1)), Range(p_b, hi=d * (k - 1))),
+    proof=lambda: [step(lib, literal, "library", "the library's expression") for lib, literal in _LIBRARY_SIDES],
+    family=1, kind="lemma",
+    grid=Grid(G.GRID_1D + " with p <= k//2 and every output padding; lhs the library at ints, rhs brute-force "
+              "window counts and scatter lengths", _library_cfgs, _library_lhs, _library_rhs),
+    reference="PyTorch _ConvNd / pooling_output_shape_pad_lr / ConvTransposeNd",
 ))
 
 del _rel, _title, _formula, _eqs, _cond, _fn
