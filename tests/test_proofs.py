@@ -15,7 +15,7 @@ from symconv.proofs import grid as G
 from symconv.proofs import pooling
 from symconv.symbols import a, d, i, k, p_a, p_b, s
 
-CHECKED = {"bilinear_as_transpose", "unpool_vs_gradient", "checkerboard_condition", "nd_kronecker"}
+CHECKED = {"bilinear_as_transpose", "unpool_vs_gradient", "checkerboard_condition", "nd_kronecker", "entry_relation"}
 FAMILIES = set(range(1, 14))
 
 
@@ -128,7 +128,10 @@ def test_steps_must_establish_the_statement():
 def test_a_failing_grid_gives_the_first_counterexample():
     grid = Grid("toy", lambda: [{"i": v} for v in range(1, 10)], lambda c: c["i"] % 4, lambda c: c["i"])
     r = prove(Theorem(name="toy", title="", statement=sp.Eq(sp.Mod(i, 4), i), grid=grid, reason="toy"))
-    assert r.status == "failed" and r.counterexample == {"config": {"i": 4}, "lhs": 0, "rhs": 4}
+    # the statement itself is evaluated first on each configuration, then the two definitions
+    assert r.status == "failed" and r.counterexample == {"config": {"i": 4}, "statement": False}
+    agnostic = prove(Theorem(name="toy2", title="", statement=sp.Eq(sp.Mod(k, 4), k), grid=grid, reason="toy"))
+    assert agnostic.counterexample == {"config": {"i": 4}, "lhs": 0, "rhs": 4}
 
 
 def test_checked_lemma_makes_user_theorem_checked():

@@ -586,7 +586,8 @@ def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") 
     t2 = time.perf_counter()
     verdict = smt_check(thm)
     if verdict.status == "refuted":
-        status, reason = "failed", f"Z3 refutes the statement at {verdict.counterexample}"
+        status = "failed"
+        reason = "; ".join(filter(None, [reason, f"Z3 refutes the statement at {verdict.counterexample}"]))
     elif counterexample is not None:
         status, reason = "failed", reason or f"grid counterexample after {count} configurations"
     elif symbolic and reason:

@@ -11,8 +11,8 @@ Examples
 --------
 >>> import sympy as sp
 >>> from symconv.symbols import i, k, s
->>> check = statement_checker(sp.Eq(sp.floor((i - k)/s) + 1, sp.ceiling((i - k + 1)/s)), (), ())
->>> check({"i": 7, "k": 3, "s": 2})
+>>> check = statement_checker(sp.Eq(sp.floor((i - k)/s), sp.ceiling((i - k)/s)), (), ())
+>>> check({"i": 7, "k": 3, "s": 2})          # (7 - 3)/2 is an integer
 True
 >>> check({"i": 6, "k": 3, "s": 2})
 False
