@@ -215,6 +215,9 @@ class Theorem:
         Why the symbolic proof is missing (status ``checked``).
     reference : str
         Literature (e.g. "Dumoulin & Visin, Rel. 6").
+    grid_claim : bool
+        A variant whose claim is a replaced grid side (:func:`check_claim`): only the grid checks it, so
+        Z3's verdict on the (unchanged) statement does not make it ``proved``.
     """
 
     name: str
@@ -229,6 +232,7 @@ class Theorem:
     kind: str = "theorem"
     reason: str = ""
     reference: str = ""
+    grid_claim: bool = False
 
     @property
     def context(self) -> Context:
@@ -255,7 +259,8 @@ class Theorem:
                            rhs=_side(rhs) if rhs is not None else grid.rhs)
         return replace(self, name=name or f"{self.name}~variant",
                        statement=self.statement if statement is None else sp.sympify(statement),
-                       proof=proof, grid=grid, reason=reason if proof is None else "", uses=self.uses)
+                       proof=proof, grid=grid, reason=reason if proof is None else "", uses=self.uses,
+                       grid_claim=self.grid_claim or lhs is not None or rhs is not None)
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {sp.latex(self.statement)}$"
@@ -592,7 +597,7 @@ def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") 
         status, reason = "failed", reason or f"grid counterexample after {count} configurations"
     elif symbolic and reason:
         status = "failed"
-    elif not symbolic and verdict.status != "certified":
+    elif not symbolic and (verdict.status != "certified" or thm.grid_claim):
         status, reason = "checked", thm.reason or "no symbolic proof"
     else:
         weak = [u for u in thm.uses if lemma_status.get(u) != "proved"]
