@@ -26,7 +26,7 @@ def _theorem(name, statement, steps, assumptions=(), equalities=()):
 
 
 def _status(name, statement, steps, **kw):
-    return prove(_theorem(name, statement, steps, **kw))
+    return prove(_theorem(name, statement, steps, **kw), grid="quick")
 
 
 # --------------------------------------------------------------------------- relations
@@ -170,7 +170,7 @@ def test_trivial_statements_are_refused(statement):
     assert trivial_reason(statement) is not None
     with pytest.raises(ValueError, match="trivial"):
         register(_theorem("trivial_one", statement, []))
-    result = prove(_theorem("trivial_one", statement, []))
+    result = prove(_theorem("trivial_one", statement, []), grid="quick")
     assert result.status == "failed" and "trivial" in result.reason
 
 
@@ -179,4 +179,68 @@ def test_variant_with_false_statement_is_not_silently_dropped():
     base = theorem("dv_rel_01")
     variant = base.variant(statement=sp.false)
     assert variant.statement is sp.false
-    assert prove(variant).status == "failed"
+    assert prove(variant, grid="quick").status == "failed"
+
+
+# --------------------------------------------------------------------------- a false mutant of every theorem
+
+
+def _mutate(statement):
+    """Off by one in the first relation (an equation gains +1 on the right, an inequality flips)."""
+    conjuncts = list(statement.args) if isinstance(statement, sp.And) else [statement]
+    first = conjuncts[0]
+    flips = {sp.Le: sp.Gt, sp.Lt: sp.Ge, sp.Ge: sp.Lt, sp.Gt: sp.Le, sp.Ne: sp.Eq}
+    if isinstance(first, sp.Eq) and isinstance(first.rhs, sp.Expr):
+        mutant = sp.Eq(first.lhs, first.rhs + 1, evaluate=False)
+    elif type(first) in flips:
+        mutant = flips[type(first)](first.lhs, first.rhs, evaluate=False)
+    else:                                   # Implies / Or: negate it
+        mutant = sp.Not(first)
+    return sp.And(mutant, *conjuncts[1:], evaluate=False) if len(conjuncts) > 1 else mutant
+
+
+def _registered():
+    from symconv.proofs import theorems
+    return theorems()
+
+
+@pytest.mark.parametrize("name", _registered())
+def test_a_false_mutant_of_every_theorem_fails(name):
+    from dataclasses import replace
+
+    from symconv.proofs import theorem
+    thm = theorem(name)
+    mutant = replace(thm, name=f"{name}~mutant", statement=_mutate(thm.statement), grid=None, grid_claim=True)
+    result = prove(mutant, grid="quick")
+    if thm.proof is not None:
+        assert result.status == "failed", result.reason    # the steps prove the original, not the mutant
+    else:
+        assert result.status in ("failed", "checked")       # no proof: only Z3 or the grid can object
+        assert result.status != "proved"
+
+
+@pytest.mark.parametrize("name", ["conv_output_size", "round_trip", "output_padding_restores", "dv_rel_06",
+                                  "dv_rel_14", "pool_ceil_mode", "size_ambiguity", "library_sizes",
+                                  "transpose_output_size", "bilinear_size"])
+def test_z3_or_the_evaluated_grid_refutes_a_mutant_without_its_proof(name):
+    from dataclasses import replace
+
+    from symconv.proofs import theorem
+    thm = theorem(name)
+    mutant = replace(thm, name=f"{name}~mutant", statement=_mutate(thm.statement), proof=None, reason="mutant")
+    result = prove(mutant, grid="quick")
+    assert result.status == "failed"
+    assert result.smt == "refuted" or (result.counterexample or {}).get("statement") is False
+
+
+def test_unflipped_kernel_and_missing_guard_are_refuted():
+    from symconv.proofs import theorem
+    from symconv.proofs.matrices import Q_OFFSET, TAP, _reads
+    from symconv.symbols import d
+    unguarded = sp.And(sp.Ge(Q_OFFSET, 0), sp.Le(Q_OFFSET, d * (k - 1)))          # the divisibility guard dropped
+    base = theorem("entry_relation")
+    result = prove(base.variant(statement=sp.Implies(unguarded, _reads(TAP))), grid="quick")
+    assert result.status == "failed" and result.smt == "refuted"
+    # floor -> ceiling in the tap of the entry formula
+    result = prove(base.variant(statement=sp.Implies(unguarded, _reads(sp.ceiling(Q_OFFSET / d)))), grid="quick")
+    assert result.status == "failed"
