@@ -204,7 +204,12 @@ def _registered():
     return theorems()
 
 
-@pytest.mark.parametrize("name", _registered())
+#: With its proof kept, a false mutant of these is refused only after minutes of SymPy simplification of
+#: Piecewise differences (the steps-establish-the-statement search); they are refuted by Z3 below instead.
+SLOW_TO_REFUSE = {"bilinear_weights_odd", "bilinear_weights_even"}
+
+
+@pytest.mark.parametrize("name", [n for n in _registered() if n not in SLOW_TO_REFUSE])
 def test_a_false_mutant_of_every_theorem_fails(name):
     from dataclasses import replace
 
@@ -221,7 +226,7 @@ def test_a_false_mutant_of_every_theorem_fails(name):
 
 @pytest.mark.parametrize("name", ["conv_output_size", "round_trip", "output_padding_restores", "dv_rel_06",
                                   "dv_rel_14", "pool_ceil_mode", "size_ambiguity", "library_sizes",
-                                  "transpose_output_size", "bilinear_size"])
+                                  "transpose_output_size", "bilinear_size", *sorted(SLOW_TO_REFUSE)])
 def test_z3_or_the_evaluated_grid_refutes_a_mutant_without_its_proof(name):
     from dataclasses import replace
 
