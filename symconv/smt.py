@@ -45,6 +45,8 @@ from typing import Any, Iterable
 import sympy as sp
 import z3
 
+from ._smt_bitvec import BitVecTooWide, lower
+
 __all__ = ["SMTVerdict", "SMTUnsupported", "check_relation", "to_z3", "SMT_STATUSES"]
 
 #: The verdicts of :func:`check_relation`.
@@ -461,9 +463,9 @@ class _Budget:
         return int(min(self.timeout_ms, (self.deadline - time.perf_counter()) * 1000))
 
 
-def _refutation(tr: _Translator, model: Any, statement: sp.Basic, assumptions: list, t0: float,
+def _refutation(tr: _Translator, values: dict, statement: sp.Basic, assumptions: list, t0: float,
                 reason: str = "") -> SMTVerdict:
-    values = _model_values(tr, model)
+    """``refuted`` when SymPy confirms the model, else ``unknown`` (never a wrong refutation)."""
     why = _confirm(statement, assumptions, values)
     if why:
         return SMTVerdict("unknown", None, f"Z3 model {_named(tr, values)} not confirmed: {why}",
@@ -475,21 +477,48 @@ def _named(tr: _Translator, values: dict) -> dict:
     return {str(tr.symbols[sym]): v for sym, v in values.items()}
 
 
-def _box(tr: _Translator, ctx: z3.Context, base: list, bits: int, budget: _Budget) -> tuple[list, str]:
-    """Bounds for the bounded search: ``[0, 2**bits)`` for symbols the assumptions make nonnegative,
-    ``[-2**(bits-1), 2**(bits-1))`` for the others."""
-    box, signed = [], []
-    for sym, var in tr.symbols.items():
-        status, _, _ = _solve(ctx, base + [var < 0], max(1, min(200, budget.next_ms())))
+def _box(tr: _Translator, ctx: z3.Context, base: list, bits: int, budget: _Budget) -> tuple[dict, str]:
+    """Bounds (name -> (lo, hi)) for the bounded search: ``[0, 2**bits)`` for symbols the
+    assumptions make nonnegative (sizes), ``[-2**(bits-1), 2**(bits-1))`` for the others."""
+    bounds, sizes, signed = {}, [], []
+    for var in tr.symbols.values():
+        status, _, _ = _solve(ctx, base + [var < 0], max(1, min(100, budget.next_ms())))
         if status == z3.unsat:
-            box += [var >= 0, var < 2 ** bits]
+            bounds[str(var)] = (0, 2 ** bits - 1)
+            sizes.append(str(var))
         else:
-            box += [var >= -(2 ** (bits - 1)), var < 2 ** (bits - 1)]
+            bounds[str(var)] = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
             signed.append(str(var))
-    where = f"sizes in [0, 2^{bits})"
-    if signed:
-        where += f", {', '.join(signed)} in [-2^{bits - 1}, 2^{bits - 1})"
-    return box, where
+    where = [f"{', '.join(sizes)} in [0, 2^{bits})"] if sizes else []
+    where += [f"{', '.join(signed)} in [-2^{bits - 1}, 2^{bits - 1})"] if signed else []
+    return bounds, " and ".join(where)
+
+
+def _bounded_search(tr: _Translator, ctx: z3.Context, query: list, bounds: dict,
+                    budget: _Budget) -> tuple[Any, dict | None, str]:
+    """Look for a model of ``query`` in the box: over bit-vectors wide enough that nothing overflows
+    (bit-blasting decides nonlinear queries Z3's integer solver gives up on), then over integers
+    with explicit bounds. Returns (z3 result, values or None, what was tried)."""
+    tried = []
+    try:
+        lowered, width = lower(query, bounds)
+    except BitVecTooWide as exc:
+        tried.append(f"no bit-vector form ({exc})")
+    else:
+        status, model, why = _solve(ctx, lowered, budget.next_ms())
+        tried.append(f"{width}-bit vectors: {why or status}")
+        if status == z3.sat:
+            return status, {sym: model.eval(z3.BitVec(str(var), width, ctx), model_completion=True).as_signed_long()
+                            for sym, var in tr.symbols.items()}, "; ".join(tried)
+        if status == z3.unsat:
+            return status, None, "; ".join(tried)
+    if budget.next_ms() <= 0:
+        return z3.unknown, None, "; ".join(tried + ["no time left for bounded integers"])
+    box = [c for name, (lo, hi) in bounds.items() for var in [z3.Int(name, ctx)] for c in (var >= lo, var <= hi)]
+    status, model, why = _solve(ctx, query + box, budget.next_ms())
+    tried.append(f"bounded integers: {why or status}")
+    values = _model_values(tr, model) if status == z3.sat else None
+    return status, values, "; ".join(tried)
 
 
 def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int = 2000,
@@ -557,19 +586,17 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
         if status != z3.unsat:
             where = f" (e.g. at {_named(tr, _model_values(tr, model))})" if status == z3.sat else ""
             return verdict("n/a", f"division by possibly-zero {source}{where}")
-    status, model, why = _solve(ctx, base + [z3.Not(goal)], budget.next_ms())
+    query = base + [z3.Not(goal)]
+    status, model, why = _solve(ctx, query, budget.next_ms())
     if status == z3.unsat:
         return verdict("certified")
     if status == z3.sat:
-        return _refutation(tr, model, statement, facts, t0)
-    box, where = _box(tr, ctx, base, bounded_bits, budget)
-    remaining = budget.next_ms()
-    if remaining <= 0:
-        return verdict("unknown", f"Z3: {why or 'unknown'}; no time left for the bounded search")
-    status, model, why_bounded = _solve(ctx, base + box + [z3.Not(goal)], remaining)
-    fallback = f"Z3 over unbounded integers: {why or 'unknown'}; fell back to {where}"
+        return _refutation(tr, _model_values(tr, model), statement, facts, t0)
+    bounds, where = _box(tr, ctx, base, bounded_bits, budget)
+    status, values, tried = _bounded_search(tr, ctx, query, bounds, budget)
+    fallback = f"Z3 over unbounded integers: {why or 'unknown'}; fell back to {where} ({tried})"
     if status == z3.unsat:
         return verdict("bounded", f"{fallback}: no counterexample there")
     if status == z3.sat:
-        return _refutation(tr, model, statement, facts, t0, fallback)
-    return verdict("unknown", f"{fallback}: {why_bounded or 'unknown'} too")
+        return _refutation(tr, values, statement, facts, t0, fallback)
+    return verdict("unknown", fallback)

@@ -196,3 +196,30 @@ def test_each_call_uses_its_own_context_so_threads_can_share_the_module():
     with ThreadPoolExecutor(3) as pool:
         verdicts = list(pool.map(check_relation, statements))
     assert [v.status for v in verdicts] == ["certified"] + ["refuted"] * 5
+
+
+def test_bit_vector_form_agrees_with_sympy_on_random_expressions():
+    """The bounded fallback's bit-vectors (Euclidean div/mod rebuilt from truncating ones, a width
+    without overflow) give each random expression SymPy's value and no other."""
+    from symconv._smt_bitvec import lower
+    rng = random.Random(3)
+    bounds = {"n": (-9, 9), "m": (-9, 9), "s": (1, 5), "t": (1, 4)}
+    for _ in range(25):
+        expr = sp.floor(_random_expr(rng, rng.randint(1, 2)))
+        values = {name: rng.randint(lo, hi) for name, (lo, hi) in bounds.items()}
+        expected = int(expr.subs({n: values["n"], m: values["m"], s: values["s"], t: values["t"]}))
+        term = to_z3(expr)
+        fixed = [z3.Int(name) == v for name, v in values.items()]
+        for claimed, outcome in ((expected, z3.sat), (expected + 1, z3.unsat), (expected - 1, z3.unsat)):
+            constraints, _ = lower(fixed + [term == claimed], bounds)
+            solver = z3.Solver()
+            solver.add(*constraints)
+            assert solver.check() == outcome, (expr, values, claimed)
+
+
+def test_a_nonlinear_true_statement_is_bounded_by_bit_vectors_when_unbounded_integers_give_up():
+    x, y, w = sp.symbols("x y w", integer=True, positive=True)
+    verdict = check_relation(sp.Ne(x ** 3 + y ** 3, w ** 3), timeout_ms=1500, bounded_bits=5)
+    assert verdict.status in ("certified", "bounded", "unknown"), verdict
+    if verdict.status == "bounded":
+        assert "2^5" in verdict.reason and "bit vectors" in verdict.reason
