@@ -351,15 +351,19 @@ _EXPR_HANDLERS = {sp.Add: _add, sp.Mul: _mul, sp.Pow: _pow, sp.floor: _floor, sp
                   sp.sign: _sign, sp.KroneckerDelta: _kronecker, sp.Piecewise: _piecewise}
 
 
+def _own_facts(sym: sp.Symbol, value: Any) -> list:
+    """A symbol's own SymPy assumptions (positive, even ...) about ``value``: a Z3 variable (the
+    constraints) or an int (the truth values); ``% 2`` is the same in both for a positive modulus."""
+    facts = [(sym.is_positive, lambda v: v >= 1), (sym.is_nonnegative, lambda v: v >= 0),
+             (sym.is_negative, lambda v: v <= -1), (sym.is_nonpositive, lambda v: v <= 0),
+             (sym.is_zero, lambda v: v == 0), (sym.is_nonzero, lambda v: v != 0),
+             (sym.is_even, lambda v: v % 2 == 0), (sym.is_odd, lambda v: v % 2 == 1)]
+    return [fact(value) for known, fact in facts if known]
+
+
 def _domain(tr: _Translator) -> list:
-    """The symbols' own SymPy assumptions (positive, nonnegative, even ...) as Z3 constraints."""
-    out = []
-    for sym, var in tr.symbols.items():
-        facts = [(sym.is_positive, var >= 1), (sym.is_nonnegative, var >= 0), (sym.is_negative, var <= -1),
-                 (sym.is_nonpositive, var <= 0), (sym.is_zero, var == 0), (sym.is_nonzero, var != 0),
-                 (sym.is_even, var % 2 == 0), (sym.is_odd, var % 2 == 1)]
-        out += [constraint for known, constraint in facts if known]
-    return out
+    """The symbols' own SymPy assumptions as Z3 constraints."""
+    return [c for sym, var in tr.symbols.items() for c in _own_facts(sym, var)]
 
 
 def _is_boolean(x: Any) -> bool:
@@ -432,16 +436,9 @@ def _model_values(tr: _Translator, model: Any) -> dict:
     return {sym: int(model.eval(var, model_completion=True).as_long()) for sym, var in tr.symbols.items()}
 
 
-def _own_assumptions_hold(sym: sp.Symbol, value: int) -> bool:
-    checks = [(sym.is_positive, value >= 1), (sym.is_nonnegative, value >= 0), (sym.is_negative, value <= -1),
-              (sym.is_nonpositive, value <= 0), (sym.is_zero, value == 0), (sym.is_nonzero, value != 0),
-              (sym.is_even, value % 2 == 0), (sym.is_odd, value % 2 == 1)]
-    return all(ok for known, ok in checks if known)
-
-
 def _confirm(statement: sp.Basic, assumptions: list, values: dict) -> str:
     """Why SymPy does not confirm ``values`` as a counterexample ('' when it does)."""
-    if not all(_own_assumptions_hold(sym, v) for sym, v in values.items()):
+    if not all(all(_own_facts(sym, v)) for sym, v in values.items()):
         return "the model violates a symbol's own assumptions"
     mapping = {sym: sp.Integer(v) for sym, v in values.items()}
     for fact in assumptions:

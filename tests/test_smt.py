@@ -223,3 +223,11 @@ def test_a_nonlinear_true_statement_is_bounded_by_bit_vectors_when_unbounded_int
     assert verdict.status in ("certified", "bounded", "unknown"), verdict
     if verdict.status == "bounded":
         assert "2^5" in verdict.reason and "bit vectors" in verdict.reason
+
+
+def test_a_model_sympy_does_not_confirm_is_never_reported_as_a_refutation(monkeypatch):
+    import symconv.smt as smt
+    monkeypatch.setattr(smt, "_model_values", lambda tr, model: {sym: 5 for sym in tr.symbols})  # a wrong model
+    verdict = check_relation(sp.Eq(sp.Abs(z), z))
+    assert verdict.status == "unknown" and verdict.counterexample is None
+    assert "not confirmed" in verdict.reason
