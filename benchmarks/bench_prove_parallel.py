@@ -4,7 +4,10 @@
 Run ``python benchmarks/bench_prove_parallel.py [--quick] [--workers N] [--repeat R]``; prints the
 wall time of each run (import and theorem loading included), the serial/parallel ratio of the
 medians, and whether both gave the same statuses. Runs alternate (serial, parallel, serial ...)
-so that a change in the machine's load hits both.
+so that a change in the machine's load hits both. On a loaded machine the wall times mostly
+measure the load; the CPU times (the run's own and its workers') and the dependency graph's
+critical path (each theorem weighted by its own CPU time in the serial run) estimate the wall time
+on idle cores.
 """
 from __future__ import annotations
 
@@ -17,17 +20,34 @@ import subprocess
 import sys
 import time
 
+import networkx as nx
+
 
 def _child(mode: str, grid: str, workers: int | None) -> None:
     t0 = time.perf_counter()
-    from symconv.proofs import prove_all
+    from symconv.proofs import dependency_graph, prove, theorems
     from symconv.proofs.parallel import prove_all_parallel
-    results = prove_all(grid=grid) if mode == "serial" else prove_all_parallel(grid=grid, workers=workers)
+    own_cpu = {}
+    if mode == "serial":
+        results = []
+        for name in theorems():                  # topological: a theorem's lemmas are already cached
+            c0 = time.process_time()
+            results.append(prove(name, grid))
+            own_cpu[name] = time.process_time() - c0
+    else:
+        results = prove_all_parallel(grid=grid, workers=workers)
     wall = time.perf_counter() - t0
     cpu = sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    critical = 0.0
+    if own_cpu:                                  # the longest chain of lemmas, by CPU time
+        graph, finish = dependency_graph(), {}
+        for name in nx.topological_sort(graph):
+            finish[name] = own_cpu[name] + max((finish[u] for u in graph.predecessors(name)), default=0.0)
+        critical = max(finish.values())
     print(json.dumps({"wall": wall, "cpu": cpu, "statuses": [[r.name, r.status] for r in results],
-                      "busy": sum(r.seconds for r in results)}))
+                      "busy": sum(r.seconds for r in results), "critical": critical,
+                      "proofs_cpu": sum(own_cpu.values())}))
 
 
 def _run(mode: str, grid: str, workers: int | None) -> dict:
@@ -59,7 +79,14 @@ def main(argv: list[str] | None = None) -> int:
             statuses[mode] = run["statuses"]
             print(f"{mode:<9} wall {run['wall']:7.2f} s, CPU {run['cpu']:7.2f} s, sum of per-theorem times "
                   f"{run['busy']:7.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
+            if mode == "serial":
+                critical = run["critical"]
+            else:
+                parallel_cpu = run["cpu"]
     serial, parallel = statistics.median(walls["serial"]), statistics.median(walls["parallel"])
+    workers = args.workers or len(os.sched_getaffinity(0))
+    print(f"CPU-time estimate for {workers} idle cores: serial ~ its CPU time; parallel ~ max(critical path "
+          f"{critical:.2f} s, parallel CPU / {workers} = {parallel_cpu / workers:.2f} s)")
     same = statuses["serial"] == statuses["parallel"]
     print(f"\n{len(statuses['serial'])} theorems, grid={grid}: serial {serial:.2f} s, parallel {parallel:.2f} s, "
           f"speed-up {serial / parallel:.2f}x; same statuses: {same}")
