@@ -51,7 +51,7 @@ def _z3_value(term, values: dict) -> sp.Rational:
 def test_translation_agrees_with_sympy_on_random_expressions_and_negative_values():
     rng = random.Random(11)
     checked = 0
-    for _ in range(80):
+    for _ in range(50):
         expr = _random_expr(rng, rng.randint(1, 3))
         if not expr.free_symbols:
             continue
@@ -61,7 +61,7 @@ def test_translation_agrees_with_sympy_on_random_expressions_and_negative_values
             expected = expr.subs({n: values["n"], m: values["m"], s: values["s"], t: values["t"]})
             assert _z3_value(term, values) == expected, (expr, values)
             checked += 1
-    assert checked > 200
+    assert checked > 150
 
 
 def test_floor_and_mod_of_negative_operands_and_divisors_on_a_grid():
