@@ -36,14 +36,15 @@ Examples
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from functools import reduce
 from typing import Any, Iterable
 
 import sympy as sp
 import z3
+
+from ._smt_bitvec import BitVecTooWide, lower
+from ._smt_translate import SMTUnsupported, Translator, domain_constraints, own_facts
 
 __all__ = ["SMTVerdict", "SMTUnsupported", "check_relation", "to_z3", "SMT_STATUSES"]
 
@@ -80,284 +81,6 @@ class SMTVerdict:
         if self.reason:
             out["reason"] = self.reason
         return out
-
-
-class SMTUnsupported(ValueError):
-    """A construct the translator does not handle (:func:`to_z3` raises it; :func:`check_relation`
-    turns it into an ``n/a`` verdict)."""
-
-
-# --------------------------------------------------------------------------- translation
-
-
-@dataclass(frozen=True)
-class _Rat:
-    """The rational ``num/den``: ``num`` a Z3 integer term, ``den`` a nonzero Python int or a Z3
-    integer term whose nonzero-ness is an obligation recorded by the translator."""
-
-    num: Any
-    den: Any
-
-    @property
-    def constant_den(self) -> bool:
-        return isinstance(self.den, int)
-
-
-class _Translator:
-    """SymPy -> Z3 in one context; remembers symbols and the denominators that must be nonzero."""
-
-    def __init__(self, ctx: z3.Context):
-        self.ctx = ctx
-        self.symbols: dict[sp.Symbol, Any] = {}
-        self.obligations: list[tuple[Any, Any, sp.Basic]] = []   # (path condition, denominator, source)
-        self.path: list[Any] = []
-
-    # ---- helpers
-    def int_val(self, value: int) -> Any:
-        return z3.IntVal(int(value), self.ctx)
-
-    def true(self) -> Any:
-        return z3.BoolVal(True, self.ctx)
-
-    def symbol(self, sym: sp.Symbol) -> Any:
-        if sym not in self.symbols:
-            if sym.is_integer is not True:
-                raise SMTUnsupported(f"non-integer symbol {sym}")
-            taken = {str(v) for v in self.symbols.values()}
-            name = sym.name if sym.name not in taken else f"{sym.name}#{len(self.symbols)}"
-            self.symbols[sym] = z3.Int(name, self.ctx)
-        return self.symbols[sym]
-
-    def require_nonzero(self, den: Any, source: sp.Basic) -> None:
-        if isinstance(den, int):
-            if den == 0:
-                raise SMTUnsupported(f"division by zero in {source}")
-            return
-        simple = z3.simplify(den)
-        if z3.is_int_value(simple):
-            if simple.as_long() == 0:
-                raise SMTUnsupported(f"division by zero in {source}")
-            return
-        path = z3.And(*self.path) if self.path else self.true()
-        self.obligations.append((path, den, source))
-
-    def as_int_den(self, r: _Rat) -> _Rat:
-        """Fold a denominator that simplifies to a constant into a Python int."""
-        if r.constant_den:
-            return r
-        simple = z3.simplify(r.den)
-        return _Rat(r.num, simple.as_long()) if z3.is_int_value(simple) else r
-
-    # ---- rational arithmetic
-    def add(self, x: _Rat, y: _Rat) -> _Rat:
-        if x.constant_den and y.constant_den:
-            lcm = x.den * y.den // math.gcd(x.den, y.den)
-            return _Rat(x.num * (lcm // x.den) + y.num * (lcm // y.den), lcm)
-        return _Rat(x.num * y.den + y.num * x.den, x.den * y.den)
-
-    def neg(self, x: _Rat) -> _Rat:
-        return _Rat(-x.num, x.den)
-
-    def mul(self, x: _Rat, y: _Rat) -> _Rat:
-        return _Rat(x.num * y.num, x.den * y.den)
-
-    def reciprocal(self, x: _Rat, source: sp.Basic) -> _Rat:
-        num = z3.simplify(x.num)
-        if z3.is_int_value(num):
-            value = num.as_long()
-            if value == 0:
-                raise SMTUnsupported(f"division by zero in {source}")
-            return self.as_int_den(_Rat(self.int_val(x.den) if x.constant_den else x.den, value))
-        self.require_nonzero(x.num, source)
-        return _Rat(self.int_val(x.den) if x.constant_den else x.den, x.num)
-
-    def floor(self, x: _Rat) -> Any:
-        """``floor(num/den)`` as a Z3 integer term (Z3's ``/`` on Ints is Euclidean division)."""
-        if x.constant_den:
-            if x.den == 1:
-                return x.num
-            return x.num / x.den if x.den > 0 else (-x.num) / (-x.den)
-        return z3.If(x.den > 0, x.num / x.den, (-x.num) / (-x.den))
-
-    def compare(self, op: str, x: _Rat, y: _Rat) -> Any:
-        """``x op y`` for rationals: the sign of the difference's numerator, flipped for a negative
-        denominator."""
-        diff = self.add(x, self.neg(y))
-        num, den = diff.num, diff.den
-        zero = self.int_val(0)
-        plain = {"==": lambda: num == zero, "!=": lambda: num != zero, "<": lambda: num < zero,
-                 "<=": lambda: num <= zero, ">": lambda: num > zero, ">=": lambda: num >= zero}
-        if op in ("==", "!="):
-            return plain[op]()
-        flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
-        if isinstance(den, int):
-            return plain[op]() if den > 0 else plain[flipped]()
-        return z3.If(den > 0, plain[op](), plain[flipped]())
-
-    def ite(self, cond: Any, x: _Rat, y: _Rat) -> _Rat:
-        if x.constant_den and y.constant_den:
-            lcm = x.den * y.den // math.gcd(x.den, y.den)
-            return _Rat(z3.If(cond, x.num * (lcm // x.den), y.num * (lcm // y.den)), lcm)
-        return _Rat(z3.If(cond, x.num * y.den, y.num * x.den), x.den * y.den)
-
-    def integer(self, term: Any) -> _Rat:
-        return _Rat(term, 1)
-
-    # ---- expressions
-    def expr(self, e: sp.Basic) -> _Rat:
-        if isinstance(e, sp.Symbol):
-            return _Rat(self.symbol(e), 1)
-        if isinstance(e, (sp.Integer, sp.Rational)):
-            return _Rat(self.int_val(e.p), int(e.q))
-        if e.is_Number or e in (sp.zoo, sp.oo, -sp.oo, sp.nan):
-            raise SMTUnsupported(f"non-rational constant {e}")
-        handler = _EXPR_HANDLERS.get(type(e))
-        if handler is None:
-            for cls, fn in _EXPR_HANDLERS.items():
-                if isinstance(e, cls):
-                    handler = fn
-                    break
-        if handler is None:
-            raise SMTUnsupported(f"unsupported construct {type(e).__name__} ({e})")
-        return handler(self, e)
-
-    def boolean(self, b: Any) -> Any:
-        if b is sp.true or b is True:
-            return self.true()
-        if b is sp.false or b is False:
-            return z3.BoolVal(False, self.ctx)
-        rel = _RELATIONS.get(type(b))
-        if rel is not None:
-            return self.compare(rel, self.expr(b.lhs), self.expr(b.rhs))
-        if isinstance(b, sp.And):
-            return z3.And(*[self.boolean(x) for x in b.args])
-        if isinstance(b, sp.Or):
-            return z3.Or(*[self.boolean(x) for x in b.args])
-        if isinstance(b, sp.Not):
-            return z3.Not(self.boolean(b.args[0]))
-        if isinstance(b, sp.Implies):
-            return z3.Implies(self.boolean(b.args[0]), self.boolean(b.args[1]))
-        if isinstance(b, sp.Equivalent):
-            parts = [self.boolean(x) for x in b.args]
-            return z3.And(*[parts[0] == q for q in parts[1:]])
-        if isinstance(b, sp.Xor):
-            return reduce(z3.Xor, [self.boolean(x) for x in b.args])
-        if isinstance(b, sp.ITE):
-            cond = self.boolean(b.args[0])
-            return z3.If(cond, self.boolean(b.args[1]), self.boolean(b.args[2]))
-        raise SMTUnsupported(f"unsupported Boolean construct {type(b).__name__} ({b})")
-
-
-_RELATIONS = {sp.Eq: "==", sp.Ne: "!=", sp.Lt: "<", sp.Le: "<=", sp.Gt: ">", sp.Ge: ">=",
-              sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">", sp.GreaterThan: ">="}
-
-
-def _add(tr: _Translator, e: sp.Add) -> _Rat:
-    return reduce(tr.add, [tr.expr(x) for x in e.args])
-
-
-def _mul(tr: _Translator, e: sp.Mul) -> _Rat:
-    return tr.as_int_den(reduce(tr.mul, [tr.expr(x) for x in e.args]))
-
-
-def _pow(tr: _Translator, e: sp.Pow) -> _Rat:
-    base, exp = e.args
-    if not isinstance(exp, sp.Integer):
-        raise SMTUnsupported(f"power with non-integer exponent ({e})")
-    n = int(exp)
-    b = tr.expr(base)
-    if n < 0:
-        b, n = tr.reciprocal(b, e), -n
-    if n == 0:
-        return _Rat(tr.int_val(1), 1)
-    return tr.as_int_den(reduce(tr.mul, [b] * n))
-
-
-def _floor(tr: _Translator, e: sp.floor) -> _Rat:
-    return tr.integer(tr.floor(tr.expr(e.args[0])))
-
-
-def _ceiling(tr: _Translator, e: sp.ceiling) -> _Rat:
-    return tr.integer(-tr.floor(tr.neg(tr.expr(e.args[0]))))
-
-
-def _frac(tr: _Translator, e: sp.frac) -> _Rat:
-    x = tr.expr(e.args[0])
-    return tr.add(x, tr.neg(tr.integer(tr.floor(x))))
-
-
-def _mod(tr: _Translator, e: sp.Mod) -> _Rat:
-    """SymPy's ``Mod(a, b) = a - b*floor(a/b)`` (the sign of ``b``)."""
-    a, b = tr.expr(e.args[0]), tr.expr(e.args[1])
-    if a.constant_den and a.den == 1 and b.constant_den and b.den == 1:
-        simple = z3.simplify(b.num)
-        if z3.is_int_value(simple) and simple.as_long() > 0:
-            return tr.integer(a.num % simple.as_long())   # Euclidean = floor mod for a positive divisor
-    quotient = tr.mul(a, tr.reciprocal(b, e))
-    return tr.as_int_den(tr.add(a, tr.neg(tr.mul(b, tr.integer(tr.floor(quotient))))))
-
-
-def _min_max(tr: _Translator, e: sp.Basic) -> _Rat:
-    op = "<=" if isinstance(e, sp.Min) else ">="
-    terms = [tr.expr(x) for x in e.args]
-    return reduce(lambda x, y: tr.ite(tr.compare(op, x, y), x, y), terms)
-
-
-def _abs(tr: _Translator, e: sp.Abs) -> _Rat:
-    x = tr.expr(e.args[0])
-    zero = _Rat(tr.int_val(0), 1)
-    return tr.ite(tr.compare(">=", x, zero), x, tr.neg(x))
-
-
-def _sign(tr: _Translator, e: sp.sign) -> _Rat:
-    x = tr.expr(e.args[0])
-    zero = _Rat(tr.int_val(0), 1)
-    one, minus, nil = tr.int_val(1), tr.int_val(-1), tr.int_val(0)
-    return tr.integer(z3.If(tr.compare(">", x, zero), one, z3.If(tr.compare("<", x, zero), minus, nil)))
-
-
-def _kronecker(tr: _Translator, e: sp.KroneckerDelta) -> _Rat:
-    x, y = tr.expr(e.args[0]), tr.expr(e.args[1])
-    return tr.integer(z3.If(tr.compare("==", x, y), tr.int_val(1), tr.int_val(0)))
-
-
-def _piecewise(tr: _Translator, e: sp.Piecewise) -> _Rat:
-    """Nested ``If`` s; each branch is translated under its path condition (so a guarded division
-    needs only its guard). Without a ``True`` branch, some condition must hold (an obligation)."""
-    conds = [tr.boolean(c) for _, c in e.args]
-    values, taken = [], []
-    for (value, _), cond in zip(e.args, conds):
-        branch = z3.And(cond, *[z3.Not(c) for c in taken]) if taken else cond
-        tr.path.append(branch)
-        try:
-            values.append(tr.expr(value))
-        finally:
-            tr.path.pop()
-        taken.append(cond)
-    if e.args[-1][1] is not sp.true:
-        # "division" by the indicator of "some condition holds": zero exactly when none does
-        covered = z3.If(z3.Or(*conds), tr.int_val(1), tr.int_val(0))
-        tr.require_nonzero(covered, e)
-    out = values[-1]
-    for value, cond in reversed(list(zip(values[:-1], conds[:-1]))):
-        out = tr.ite(cond, value, out)
-    return out
-
-
-_EXPR_HANDLERS = {sp.Add: _add, sp.Mul: _mul, sp.Pow: _pow, sp.floor: _floor, sp.ceiling: _ceiling,
-                  sp.frac: _frac, sp.Mod: _mod, sp.Min: _min_max, sp.Max: _min_max, sp.Abs: _abs,
-                  sp.sign: _sign, sp.KroneckerDelta: _kronecker, sp.Piecewise: _piecewise}
-
-
-def _domain(tr: _Translator) -> list:
-    """The symbols' own SymPy assumptions (positive, nonnegative, even ...) as Z3 constraints."""
-    out = []
-    for sym, var in tr.symbols.items():
-        facts = [(sym.is_positive, var >= 1), (sym.is_nonnegative, var >= 0), (sym.is_negative, var <= -1),
-                 (sym.is_nonpositive, var <= 0), (sym.is_zero, var == 0), (sym.is_nonzero, var != 0),
-                 (sym.is_even, var % 2 == 0), (sym.is_odd, var % 2 == 1)]
-        out += [constraint for known, constraint in facts if known]
-    return out
 
 
 def _is_boolean(x: Any) -> bool:
@@ -398,7 +121,7 @@ def to_z3(expr: Any, ctx: z3.Context | None = None) -> Any:
     >>> sp.Mod(7, -3)
     -2
     """
-    tr = _Translator(ctx or z3.main_ctx())
+    tr = Translator(ctx or z3.main_ctx())
     expr = sp.sympify(expr)
     if _is_boolean(expr):
         return tr.boolean(expr)
@@ -426,20 +149,13 @@ def _solve(ctx: z3.Context, constraints: list, timeout_ms: int) -> tuple[Any, An
     return result, None, solver.reason_unknown() if result == z3.unknown else ""
 
 
-def _model_values(tr: _Translator, model: Any) -> dict:
+def _model_values(tr: Translator, model: Any) -> dict:
     return {sym: int(model.eval(var, model_completion=True).as_long()) for sym, var in tr.symbols.items()}
-
-
-def _own_assumptions_hold(sym: sp.Symbol, value: int) -> bool:
-    checks = [(sym.is_positive, value >= 1), (sym.is_nonnegative, value >= 0), (sym.is_negative, value <= -1),
-              (sym.is_nonpositive, value <= 0), (sym.is_zero, value == 0), (sym.is_nonzero, value != 0),
-              (sym.is_even, value % 2 == 0), (sym.is_odd, value % 2 == 1)]
-    return all(ok for known, ok in checks if known)
 
 
 def _confirm(statement: sp.Basic, assumptions: list, values: dict) -> str:
     """Why SymPy does not confirm ``values`` as a counterexample ('' when it does)."""
-    if not all(_own_assumptions_hold(sym, v) for sym, v in values.items()):
+    if not all(all(own_facts(sym, v)) for sym, v in values.items()):
         return "the model violates a symbol's own assumptions"
     mapping = {sym: sp.Integer(v) for sym, v in values.items()}
     for fact in assumptions:
@@ -461,9 +177,9 @@ class _Budget:
         return int(min(self.timeout_ms, (self.deadline - time.perf_counter()) * 1000))
 
 
-def _refutation(tr: _Translator, model: Any, statement: sp.Basic, assumptions: list, t0: float,
+def _refutation(tr: Translator, values: dict, statement: sp.Basic, assumptions: list, t0: float,
                 reason: str = "") -> SMTVerdict:
-    values = _model_values(tr, model)
+    """``refuted`` when SymPy confirms the model, else ``unknown`` (never a wrong refutation)."""
     why = _confirm(statement, assumptions, values)
     if why:
         return SMTVerdict("unknown", None, f"Z3 model {_named(tr, values)} not confirmed: {why}",
@@ -471,25 +187,52 @@ def _refutation(tr: _Translator, model: Any, statement: sp.Basic, assumptions: l
     return SMTVerdict("refuted", _named(tr, values), reason, time.perf_counter() - t0)
 
 
-def _named(tr: _Translator, values: dict) -> dict:
+def _named(tr: Translator, values: dict) -> dict:
     return {str(tr.symbols[sym]): v for sym, v in values.items()}
 
 
-def _box(tr: _Translator, ctx: z3.Context, base: list, bits: int, budget: _Budget) -> tuple[list, str]:
-    """Bounds for the bounded search: ``[0, 2**bits)`` for symbols the assumptions make nonnegative,
-    ``[-2**(bits-1), 2**(bits-1))`` for the others."""
-    box, signed = [], []
-    for sym, var in tr.symbols.items():
-        status, _, _ = _solve(ctx, base + [var < 0], max(1, min(200, budget.next_ms())))
+def _box(tr: Translator, ctx: z3.Context, base: list, bits: int, budget: _Budget) -> tuple[dict, str]:
+    """Bounds (name -> (lo, hi)) for the bounded search: ``[0, 2**bits)`` for symbols the
+    assumptions make nonnegative (sizes), ``[-2**(bits-1), 2**(bits-1))`` for the others."""
+    bounds, sizes, signed = {}, [], []
+    for var in tr.symbols.values():
+        status, _, _ = _solve(ctx, base + [var < 0], max(1, min(100, budget.next_ms())))
         if status == z3.unsat:
-            box += [var >= 0, var < 2 ** bits]
+            bounds[str(var)] = (0, 2 ** bits - 1)
+            sizes.append(str(var))
         else:
-            box += [var >= -(2 ** (bits - 1)), var < 2 ** (bits - 1)]
+            bounds[str(var)] = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
             signed.append(str(var))
-    where = f"sizes in [0, 2^{bits})"
-    if signed:
-        where += f", {', '.join(signed)} in [-2^{bits - 1}, 2^{bits - 1})"
-    return box, where
+    where = [f"{', '.join(sizes)} in [0, 2^{bits})"] if sizes else []
+    where += [f"{', '.join(signed)} in [-2^{bits - 1}, 2^{bits - 1})"] if signed else []
+    return bounds, " and ".join(where)
+
+
+def _bounded_search(tr: Translator, ctx: z3.Context, query: list, bounds: dict,
+                    budget: _Budget) -> tuple[Any, dict | None, str]:
+    """Look for a model of ``query`` in the box: over bit-vectors wide enough that nothing overflows
+    (bit-blasting decides nonlinear queries Z3's integer solver gives up on), then over integers
+    with explicit bounds. Returns (z3 result, values or None, what was tried)."""
+    tried = []
+    try:
+        lowered, width = lower(query, bounds)
+    except BitVecTooWide as exc:
+        tried.append(f"no bit-vector form ({exc})")
+    else:
+        status, model, why = _solve(ctx, lowered, budget.next_ms())
+        tried.append(f"{width}-bit vectors: {why or status}")
+        if status == z3.sat:
+            return status, {sym: model.eval(z3.BitVec(str(var), width, ctx), model_completion=True).as_signed_long()
+                            for sym, var in tr.symbols.items()}, "; ".join(tried)
+        if status == z3.unsat:
+            return status, None, "; ".join(tried)
+    if budget.next_ms() <= 0:
+        return z3.unknown, None, "; ".join(tried + ["no time left for bounded integers"])
+    box = [c for name, (lo, hi) in bounds.items() for var in [z3.Int(name, ctx)] for c in (var >= lo, var <= hi)]
+    status, model, why = _solve(ctx, query + box, budget.next_ms())
+    tried.append(f"bounded integers: {why or status}")
+    values = _model_values(tr, model) if status == z3.sat else None
+    return status, values, "; ".join(tried)
 
 
 def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int = 2000,
@@ -501,8 +244,8 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
     statement : sympy Boolean
         ``Eq``, ``Ne``, ``Lt``, ``Le``, ``Gt``, ``Ge``, ``And``, ``Or``, ``Not``, ``Implies`` over
         integer symbols, with ``+``, ``*``, integer powers, rational constants, division, ``floor``,
-        ``ceiling``, ``frac``, ``Mod``, ``Min``, ``Max``, ``Abs``, ``sign``, ``KroneckerDelta`` and
-        ``Piecewise``. A symbol's own assumptions (``positive`` ...) apply.
+        ``ceiling``, ``frac``, ``Mod``, ``Min``, ``Max``, ``Abs``, ``sign``, ``KroneckerDelta``,
+        ``Piecewise`` and sums with numeric limits. A symbol's own assumptions (``positive`` ...) apply.
     assumptions : iterable of sympy Boolean
         Facts assumed (``s >= 1``, ``Eq(Mod(k, 2), 1)``).
     timeout_ms : int
@@ -542,7 +285,7 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
         if not _is_boolean(what):
             return verdict("n/a", f"not a relation: {what}")
     ctx = z3.Context()
-    tr = _Translator(ctx)
+    tr = Translator(ctx)
     try:
         goal = tr.boolean(statement)
         base = [tr.boolean(f) for f in facts]
@@ -550,26 +293,24 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
         return verdict("n/a", str(exc))
     except (z3.Z3Exception, RecursionError, TypeError) as exc:
         return verdict("n/a", f"translation failed: {type(exc).__name__}: {exc}")
-    base = _domain(tr) + base
+    base = domain_constraints(tr) + base
     budget = _Budget(timeout_ms)
     for path, den, source in tr.obligations:
         status, model, _ = _solve(ctx, base + [path, den == 0], budget.next_ms())
         if status != z3.unsat:
             where = f" (e.g. at {_named(tr, _model_values(tr, model))})" if status == z3.sat else ""
             return verdict("n/a", f"division by possibly-zero {source}{where}")
-    status, model, why = _solve(ctx, base + [z3.Not(goal)], budget.next_ms())
+    query = base + [z3.Not(goal)]
+    status, model, why = _solve(ctx, query, budget.next_ms())
     if status == z3.unsat:
         return verdict("certified")
     if status == z3.sat:
-        return _refutation(tr, model, statement, facts, t0)
-    box, where = _box(tr, ctx, base, bounded_bits, budget)
-    remaining = budget.next_ms()
-    if remaining <= 0:
-        return verdict("unknown", f"Z3: {why or 'unknown'}; no time left for the bounded search")
-    status, model, why_bounded = _solve(ctx, base + box + [z3.Not(goal)], remaining)
-    fallback = f"Z3 over unbounded integers: {why or 'unknown'}; fell back to {where}"
+        return _refutation(tr, _model_values(tr, model), statement, facts, t0)
+    bounds, where = _box(tr, ctx, base, bounded_bits, budget)
+    status, values, tried = _bounded_search(tr, ctx, query, bounds, budget)
+    fallback = f"Z3 over unbounded integers: {why or 'unknown'}; fell back to {where} ({tried})"
     if status == z3.unsat:
         return verdict("bounded", f"{fallback}: no counterexample there")
     if status == z3.sat:
-        return _refutation(tr, model, statement, facts, t0, fallback)
-    return verdict("unknown", f"{fallback}: {why_bounded or 'unknown'} too")
+        return _refutation(tr, values, statement, facts, t0, fallback)
+    return verdict("unknown", fallback)
