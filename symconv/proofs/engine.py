@@ -636,8 +636,14 @@ def smt_check(thm: Theorem) -> SMTVerdict:
     return check_relation(evaluate_library(thm.statement), thm.assumption_relations(), timeout_ms=SMT_TIMEOUT_MS)
 
 
+#: Results proved elsewhere (by :func:`~symconv.proofs.parallel.prove_all_parallel`'s workers), by (name, level).
+_PROVED_ELSEWHERE: dict[tuple[str, str], Result] = {}
+
+
 @lru_cache(maxsize=None)
 def _prove_registered(name: str, level: str = "full") -> Result:
+    if (name, level) in _PROVED_ELSEWHERE:
+        return _PROVED_ELSEWHERE[(name, level)]
     thm = theorem(name)
     lemma_status = {u: _prove_registered(u, level).status for u in thm.uses}
     return _prove_one(thm, lemma_status, level)
@@ -661,14 +667,22 @@ def prove(name: Any, grid: str = "full") -> Result:
     return _prove_registered(name, grid)
 
 
-def prove_all(names: Iterable[str] | None = None, grid: str = "full") -> list[Result]:
-    """Results for ``names`` (default: every theorem), in topological order."""
+def prove_all(names: Iterable[str] | None = None, grid: str = "full", workers: int | None = None) -> list[Result]:
+    """Results for ``names`` (default: every theorem), in topological order.
+
+    ``workers`` processes prove independent theorems at once (default: the usable cores; ``1``: in
+    this process); results are remembered for later :func:`prove` calls."""
     order = theorems()
     if names is not None:
         names = list(names)
         for n in names:
             theorem(n)
     wanted = order if names is None else [n for n in order if n in set(names)]
+    pending = [n for n in wanted if (n, grid) not in _PROVED_ELSEWHERE]
+    if workers != 1 and len(pending) > 2:
+        from .parallel import prove_all_parallel
+        for result in prove_all_parallel(pending, grid=grid, workers=workers):
+            _PROVED_ELSEWHERE[(result.name, grid)] = result
     return [prove(n, grid) for n in wanted]
 
 

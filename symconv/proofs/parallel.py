@@ -103,7 +103,7 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
     """
     wanted, workers = _validate(names, grid, workers)
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return engine.prove_all(wanted, grid)
+        return engine.prove_all(wanted, grid, workers=1)
     graph = engine.dependency_graph()
     needed = _needed(graph, wanted)
     with _Workers(min(workers, len(needed)), grid) as pool:
