@@ -394,7 +394,7 @@ def _pool_common(self: Any, owner: str) -> int:
         shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j))
         if self.input_size is not None:
             shapes.require_kernel_fits(self.input_size[j], self.kernel_size[j], *self.padding[j],
-                                       self.dilation[j], owner, _axis(ndim, j))
+                                       self.dilation[j], owner, _axis(ndim, j), self.stride[j], self.ceil_mode)
     return ndim
 
 
@@ -477,7 +477,9 @@ class AvgPoolSpec(_Spec):
 class MaxUnpoolSpec(_Spec):
     r"""N-dimensional max-unpooling: scatter each value back to its switch position.
 
-    ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``.
+    ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``
+    and nothing of the default itself, which may then be 0 or negative. Without it the default
+    ``s(i-1) + k - p_b - p_a`` must be >= 1.
 
     Examples
     --------
@@ -485,6 +487,12 @@ class MaxUnpoolSpec(_Spec):
     (4, 4)
     >>> MaxUnpoolSpec(2, input_size=(2, 2), pinned_output_size=(5, 5)).output_size
     (5, 5)
+    >>> MaxUnpoolSpec((2, 3), padding=1, input_size=(1, 1), pinned_output_size=(1, 2)).output_size
+    (1, 2)
+    >>> MaxUnpoolSpec((2, 3), padding=1, input_size=(1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: max_unpool: padding=(1, 1) on axis 0 gives a non-positive output size 0
     """
 
     kernel_size: Any
@@ -507,13 +515,15 @@ class MaxUnpoolSpec(_Spec):
         if self.input_size is None:
             return
         for j, default in enumerate(self.default_output_size):
-            shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
-            if hint is not None:
-                s = self.stride[j]
-                low, high = sp.Gt(hint[j], default - s), sp.Lt(hint[j], default + s)
-                if is_false(low) or is_false(high):
-                    raise ValueError(f"{self.op}: output_size{_axis(ndim, j)}={hint[j]} must be strictly between "
-                                     f"{default - s} and {default + s} (default {default} +- stride)")
+            if hint is None:
+                shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
+                continue
+            # PyTorch's _unpool_output_size checks only the window around the default, which may be <= 0
+            s = self.stride[j]
+            low, high = sp.Gt(hint[j], default - s), sp.Lt(hint[j], default + s)
+            if is_false(low) or is_false(high):
+                raise ValueError(f"{self.op}: output_size{_axis(ndim, j)}={hint[j]} must be strictly between "
+                                 f"{default - s} and {default + s} (default {default} +- stride)")
 
     @property
     def default_output_size(self) -> tuple:
