@@ -221,6 +221,22 @@ def require_output_padding(a: Size, s: Size, d: Size, owner: str, axis: str = ""
         )
 
 
+def require_unpool_output_size(o: Size, default: Size, s: Size, owner: str, axis: str = "") -> None:
+    """PyTorch's ``_unpool_output_size``: an explicit size lies strictly within ``s`` of the default.
+
+    Nothing else is asked of the default, which may be 0 or negative (e.g. pool k=2, p=1 on
+    one element, unpooled to ``output_size=1``).
+    """
+    low, high = default - s, default + s
+    if all(isinstance(v, int) for v in (o, low, high)):
+        ok = low < o < high
+    else:
+        ok = not (is_false(sp.Gt(o, low)) or is_false(sp.Lt(o, high)))
+    if not ok:
+        raise ValueError(f"{owner}: output_size{axis}={o} must be strictly between {low} and {high} "
+                         f"(default {default} +- stride)")
+
+
 def require_positive_output(o: Size, owner: str, what: str) -> None:
     """Raise when a derived output size is decided to be < 1."""
     ok = o >= 1 if isinstance(o, int) else sp.Ge(o, 1)

@@ -358,7 +358,11 @@ class ConvTransposeSpec(_Spec):
                                                             self.stride, self.padding, self.dilation)):
             smallest = shapes.transpose_size_axis(i, k, s, pb, pa, d, 0)
             extra = want - smallest
-            if is_false(sp.Ge(extra, 0)) or is_false(sp.Lt(extra, s)):
+            if isinstance(extra, int) and isinstance(s, int):
+                fits = 0 <= extra < s
+            else:
+                fits = not (is_false(sp.Ge(extra, 0)) or is_false(sp.Lt(extra, s)))
+            if not fits:
                 raise ValueError(f"{self.op}: output_size{_axis(len(hint), j)}={want} must lie between "
                                  f"{smallest} and {smallest} + stride - 1 for input_size={i}")
             out.append(extra if not isinstance(extra, sp.Integer) else int(extra))
@@ -517,13 +521,8 @@ class MaxUnpoolSpec(_Spec):
         for j, default in enumerate(self.default_output_size):
             if hint is None:
                 shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
-                continue
-            # PyTorch's _unpool_output_size checks only the window around the default, which may be <= 0
-            s = self.stride[j]
-            low, high = sp.Gt(hint[j], default - s), sp.Lt(hint[j], default + s)
-            if is_false(low) or is_false(high):
-                raise ValueError(f"{self.op}: output_size{_axis(ndim, j)}={hint[j]} must be strictly between "
-                                 f"{default - s} and {default + s} (default {default} +- stride)")
+            else:                       # PyTorch checks only the window around the default here
+                shapes.require_unpool_output_size(hint[j], default, self.stride[j], self.op, _axis(ndim, j))
 
     @property
     def default_output_size(self) -> tuple:
