@@ -183,6 +183,31 @@ def test_ceil_mode_refusal_names_the_rule_and_the_values():
     assert torch_result(lambda: F.max_pool1d(zeros(1, 1, 3), 5, 2, ceil_mode=True)) is None
 
 
+@pytest.mark.parametrize("include", [True, False])
+def test_avg_pool_divides_a_window_outrunning_the_padded_input_by_its_clipped_length(include):
+    # i=2, k=3, s=2, ceil: the one window [0, 3) is clipped to [0, 2) -> mean of both elements;
+    # p=1 on [1, 2, 3], k=3, s=3: the second window [2, 5) is clipped to the padded end 4 -> (3 + 0)/2
+    # with count_include_pad, 3/1 without
+    x = np.array([[[1.0, 2.0]]])
+    assert sn.avg_pool(x, 3, 2, 0, True, include)[0, 0].tolist() == [1.5]
+    assert F.avg_pool1d(torch.from_numpy(x), 3, 2, 0, True, include)[0, 0].tolist() == [1.5]
+    x = np.array([[[1.0, 2.0, 3.0]]])
+    want = F.avg_pool1d(torch.from_numpy(x), 3, 3, 1, True, include)[0, 0].tolist()
+    assert want == ([1.0, 1.5] if include else [1.5, 3.0])
+    assert sn.avg_pool(x, 3, 3, 1, True, include)[0, 0].tolist() == want
+
+
+def test_analyze_accepts_a_ceil_mode_pool_larger_than_its_input(tmp_path, capsys):
+    stack = tmp_path / "stack.json"
+    stack.write_text('[{"op": "max_pool", "kernel_size": 3, "stride": 2, "ceil_mode": true}]')
+    assert cli.main(["analyze", str(stack), "--i", "2", "--dims", "2", "--json"]) == 0
+    assert '"output_size": [1, 1]' in capsys.readouterr().out
+    assert tuple(F.max_pool2d(zeros(1, 1, 2, 2), 3, 2, ceil_mode=True).shape[2:]) == (1, 1)
+    assert cli.main(["analyze", str(stack), "--i", "1", "--dims", "2"]) == 2
+    assert "more than the padded input plus stride - 1 allows in ceil_mode" in capsys.readouterr().err
+    assert torch_result(lambda: F.max_pool2d(zeros(1, 1, 1, 1), 3, 2, ceil_mode=True)) is None
+
+
 def test_ceil_mode_symbolic_size_is_torch_formula_on_the_new_domain():
     """The Piecewise size (floor, then drop a window starting in the right padding) evaluates
     to torch's size also where the window is larger than the padded input."""
