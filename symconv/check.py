@@ -123,7 +123,14 @@ def _fits(env: Env) -> bool:
 
 
 def _pool_valid(env: Env) -> bool:
-    return _fits(env) and max(_pads(env)) <= env["k"] // 2
+    """PyTorch's pooling domain (padding <= k//2; in ceil mode a window may outrun the padded input),
+    decided by :func:`symconv.shapes.pool_output_size` so the rule lives in one place."""
+    try:
+        shapes.pool_output_size(env["i"], env["k"], env["s"], _pads(env), env.get("d", 1),
+                                bool(env.get("ceil_mode", 0)))
+    except ValueError:
+        return False
+    return True
 
 
 def _integer_m() -> sp.Symbol:

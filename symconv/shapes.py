@@ -156,15 +156,40 @@ def padding_pair(p: Any, name: str = "p", owner: str = "") -> tuple[Size, Size]:
     return (value, value)
 
 
-def require_kernel_fits(i: Size, k: Size, p_b: Size, p_a: Size, d: Size, owner: str, axis: str = "") -> None:
-    """Raise ``ValueError`` when the dilated kernel is larger than the padded input (if decidable)."""
-    span = i + p_b + p_a - effective_kernel(k, d)
-    if is_false(span >= 0 if isinstance(span, int) else sp.Ge(span, 0)):
+def window_fits(i: Size, k: Size, p_b: Size, p_a: Size, d: Size = 1, s: Size = 1,
+                ceil_mode: bool = False) -> Any:
+    r"""Whether at least one window is placed, i.e. the output size is >= 1 (PyTorch's rule).
+
+    Floor mode: the dilated kernel fits the padded input, :math:`d(k-1)+1 \le i + p_b + p_a`.
+    Ceil mode (pooling) also keeps a first window that runs past the padded end:
+    :math:`d(k-1)+1 \le i + p_b + p_a + s - 1` (``pooling_output_shape_pad_lr`` gives
+    :math:`o \ge 1` exactly then; the first window starts at :math:`-p_b`, inside the input
+    or the left padding, so it is never dropped). A ``bool`` for ints, a SymPy relation otherwise.
+
+    Examples
+    --------
+    >>> window_fits(2, 3, 0, 0), window_fits(2, 3, 0, 0, s=2, ceil_mode=True)
+    (False, True)
+    """
+    slack = i + p_b + p_a - effective_kernel(k, d) + (s - 1 if ceil_mode else 0)
+    return slack >= 0 if isinstance(slack, int) else sp.Ge(slack, 0)
+
+
+def require_kernel_fits(i: Size, k: Size, p_b: Size, p_a: Size, d: Size, owner: str, axis: str = "",
+                        s: Size = 1, ceil_mode: bool = False) -> None:
+    """Raise ``ValueError`` when :func:`window_fits` is decided false (no window at all)."""
+    if not is_false(window_fits(i, k, p_b, p_a, d, s, ceil_mode)):
+        return
+    spans = f"{owner}: kernel_size{axis} with dilation spans d*(k-1)+1={effective_kernel(k, d)}, "
+    where = f"(input_size={i}, padding=({p_b}, {p_a})"
+    if ceil_mode:
         raise ValueError(
-            f"{owner}: kernel_size{axis} with dilation spans d*(k-1)+1={effective_kernel(k, d)}, "
-            f"larger than the padded input i+p_before+p_after={i + p_b + p_a} "
-            f"(input_size={i}, padding=({p_b}, {p_a}))"
+            spans + f"more than the padded input plus stride - 1 allows in ceil_mode "
+            f"(i+p_before+p_after+s-1={i + p_b + p_a + s - 1}) " + where + f", stride={s})"
         )
+    raise ValueError(
+        spans + f"larger than the padded input i+p_before+p_after={i + p_b + p_a} " + where + ")"
+    )
 
 
 def require_pool_padding(k: Size, p_b: Size, p_a: Size, owner: str, axis: str = "") -> None:
@@ -194,6 +219,22 @@ def require_output_padding(a: Size, s: Size, d: Size, owner: str, axis: str = ""
             f"{owner}: output_padding{axis} must be smaller than either stride or dilation "
             f"(output_padding < max(stride, dilation) = {limit}), got output_padding={a}"
         )
+
+
+def require_unpool_output_size(o: Size, default: Size, s: Size, owner: str, axis: str = "") -> None:
+    """PyTorch's ``_unpool_output_size``: an explicit size lies strictly within ``s`` of the default.
+
+    Nothing else is asked of the default, which may be 0 or negative (e.g. pool k=2, p=1 on
+    one element, unpooled to ``output_size=1``).
+    """
+    low, high = default - s, default + s
+    if all(isinstance(v, int) for v in (o, low, high)):
+        ok = low < o < high
+    else:
+        ok = not (is_false(sp.Gt(o, low)) or is_false(sp.Lt(o, high)))
+    if not ok:
+        raise ValueError(f"{owner}: output_size{axis}={o} must be strictly between {low} and {high} "
+                         f"(default {default} +- stride)")
 
 
 def require_positive_output(o: Size, owner: str, what: str) -> None:
@@ -280,8 +321,10 @@ def conv_transpose_output_size(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 
 def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil_mode: bool = False) -> Size:
     r"""Length of a pooling output along one axis (max or average pooling).
 
-    ``s`` defaults to ``k``. With ``ceil_mode`` the last window must start inside the
-    input or the left padding.
+    ``s`` defaults to ``k``; padding is at most ``k // 2``. With ``ceil_mode`` the last
+    window must start inside the input or the left padding, and may run past the padded
+    end: a window larger than the padded input is accepted when
+    :math:`d(k-1)+1 \le i + p_b + p_a + s - 1` (PyTorch; see :func:`window_fits`).
 
     Examples
     --------
@@ -291,6 +334,12 @@ def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil
     3
     >>> pool_output_size(5, 2, s=2, p=1, ceil_mode=True)  # a 4th window would start in the padding
     3
+    >>> pool_output_size(2, 3, s=2, ceil_mode=True)        # one window, clipped (GoogLeNet's pool)
+    1
+    >>> pool_output_size(2, 3, s=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: pool_output_size: kernel_size with dilation spans d*(k-1)+1=3, larger than the padded input i+p_before+p_after=2 (input_size=2, padding=(0, 0))
     """
     owner = "pool_output_size"
     i, k, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (d, "d")))
@@ -299,7 +348,7 @@ def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil
         raise TypeError(f"{owner}: ceil_mode must be a bool, got {ceil_mode!r}")
     p_b, p_a = padding_pair(p, "p", owner)
     require_pool_padding(k, p_b, p_a, owner)
-    require_kernel_fits(i, k, p_b, p_a, d, owner)
+    require_kernel_fits(i, k, p_b, p_a, d, owner, "", s, ceil_mode)
     return window_count_axis(i, k, s, p_b, p_a, d, ceil_mode)
 
 

@@ -358,7 +358,11 @@ class ConvTransposeSpec(_Spec):
                                                             self.stride, self.padding, self.dilation)):
             smallest = shapes.transpose_size_axis(i, k, s, pb, pa, d, 0)
             extra = want - smallest
-            if is_false(sp.Ge(extra, 0)) or is_false(sp.Lt(extra, s)):
+            if isinstance(extra, int) and isinstance(s, int):
+                fits = 0 <= extra < s
+            else:
+                fits = not (is_false(sp.Ge(extra, 0)) or is_false(sp.Lt(extra, s)))
+            if not fits:
                 raise ValueError(f"{self.op}: output_size{_axis(len(hint), j)}={want} must lie between "
                                  f"{smallest} and {smallest} + stride - 1 for input_size={i}")
             out.append(extra if not isinstance(extra, sp.Integer) else int(extra))
@@ -394,7 +398,7 @@ def _pool_common(self: Any, owner: str) -> int:
         shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j))
         if self.input_size is not None:
             shapes.require_kernel_fits(self.input_size[j], self.kernel_size[j], *self.padding[j],
-                                       self.dilation[j], owner, _axis(ndim, j))
+                                       self.dilation[j], owner, _axis(ndim, j), self.stride[j], self.ceil_mode)
     return ndim
 
 
@@ -477,7 +481,9 @@ class AvgPoolSpec(_Spec):
 class MaxUnpoolSpec(_Spec):
     r"""N-dimensional max-unpooling: scatter each value back to its switch position.
 
-    ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``.
+    ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``
+    and nothing of the default itself, which may then be 0 or negative. Without it the default
+    ``s(i-1) + k - p_b - p_a`` must be >= 1.
 
     Examples
     --------
@@ -485,6 +491,12 @@ class MaxUnpoolSpec(_Spec):
     (4, 4)
     >>> MaxUnpoolSpec(2, input_size=(2, 2), pinned_output_size=(5, 5)).output_size
     (5, 5)
+    >>> MaxUnpoolSpec((2, 3), padding=1, input_size=(1, 1), pinned_output_size=(1, 2)).output_size
+    (1, 2)
+    >>> MaxUnpoolSpec((2, 3), padding=1, input_size=(1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: max_unpool: padding=(1, 1) on axis 0 gives a non-positive output size 0
     """
 
     kernel_size: Any
@@ -507,13 +519,10 @@ class MaxUnpoolSpec(_Spec):
         if self.input_size is None:
             return
         for j, default in enumerate(self.default_output_size):
-            shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
-            if hint is not None:
-                s = self.stride[j]
-                low, high = sp.Gt(hint[j], default - s), sp.Lt(hint[j], default + s)
-                if is_false(low) or is_false(high):
-                    raise ValueError(f"{self.op}: output_size{_axis(ndim, j)}={hint[j]} must be strictly between "
-                                     f"{default - s} and {default + s} (default {default} +- stride)")
+            if hint is None:
+                shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
+            else:                       # PyTorch checks only the window around the default here
+                shapes.require_unpool_output_size(hint[j], default, self.stride[j], self.op, _axis(ndim, j))
 
     @property
     def default_output_size(self) -> tuple:

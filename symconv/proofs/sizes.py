@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import sympy as sp
@@ -375,8 +376,18 @@ def _ceil_proof() -> list:
     ]
 
 
+#: Ceil mode places a first window (clipped) while the kernel outruns the padded input by < s.
+CEIL_FITS = Range(i, lo=d * (k - 1) + 1 - p_b - p_a - s + 1)
+
+
 def _pool_cfgs() -> list:
-    return [c for c in G.conv_configs() if max(c["p_b"], c["p_a"]) <= c["k"] // 2]
+    """The 1-D grid with p <= k//2, plus the configurations only ceil mode accepts."""
+    fitting = [c for c in G.conv_configs() if max(c["p_b"], c["p_a"]) <= c["k"] // 2]
+    outrun = [dict(i=i_, k=k_, s=s_, d=d_, p_b=pb, p_a=pa)
+              for i_, k_, s_, d_ in itertools.product(range(1, 13), range(1, 6), range(2, 5), range(1, 4))
+              for pb, pa in itertools.product(range(k_ // 2 + 1), repeat=2)
+              if 1 - s_ <= i_ + pb + pa - shapes.effective_kernel(k_, d_) < 0]
+    return fitting + outrun
 
 
 def _ceil_count(c: dict) -> int:
@@ -393,8 +404,9 @@ register(Theorem(
     title="Pooling with ceil_mode: o = ceil(L/s) + 1, dropping at most one last window (the one starting in "
           "the right padding)",
     statement=sp.And(sp.Eq(R0, sp.ceiling(L / s)), sp.Lt(s * (R0 - 1), i + p_b)),
-    assumptions=(FITS, Range(p_a, hi=d * (k - 1))), proof=_ceil_proof, uses=("conv_output_size",), family=9,
-    grid=Grid(G.GRID_1D + " with PyTorch's pooling padding p <= k//2; lhs brute-force window count",
+    assumptions=(CEIL_FITS, Range(p_a, hi=d * (k - 1))), proof=_ceil_proof, uses=("conv_output_size",), family=9,
+    grid=Grid(G.GRID_1D + " with PyTorch's pooling padding p <= k//2, plus the kernels that outrun the padded "
+              "input by less than s; lhs brute-force window count",
               _pool_cfgs, _ceil_count, _ceil_model),
     reference="PyTorch pooling_output_shape_pad_lr",
 ))
