@@ -19,7 +19,7 @@ ValueError: conv: stride must be >= 1, got stride=0
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from numbers import Real
 from typing import Any, ClassVar
 
@@ -36,8 +36,11 @@ __all__ = [
     "MaxUnpoolSpec",
     "UpsampleSpec",
     "UPSAMPLE_MODES",
+    "CONVENTIONS",
 ]
 
+#: Validity rules a pooling spec follows: PyTorch's (the default) or ONNX's (onnxruntime's checks).
+CONVENTIONS = ("torch", "onnx")
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic")
 _MODE_NDIM = {"bilinear": 2, "trilinear": 3}
 _INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic")
@@ -387,11 +390,18 @@ class ConvTransposeSpec(_Spec):
 # --------------------------------------------------------------------------- pooling
 
 
+def _convention(owner: str, convention: Any) -> str:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"{owner}: convention must be one of {', '.join(CONVENTIONS)}, got convention={convention!r}")
+    return convention
+
+
 def _pool_common(self: Any, owner: str) -> int:
     ndim = _window_common(self, owner, {})
     self._set(ceil_mode=_bool(owner, "ceil_mode", self.ceil_mode))
+    convention = _convention(owner, self.convention)
     for j in range(ndim):
-        shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j))
+        shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j), convention)
         if self.input_size is not None:
             shapes.require_kernel_fits(self.input_size[j], self.kernel_size[j], *self.padding[j],
                                        self.dilation[j], owner, _axis(ndim, j))
@@ -407,7 +417,8 @@ def _pool_output(self: Any) -> tuple:
 class MaxPoolSpec(_Spec):
     r"""N-dimensional max pooling; its switches (argmax positions) define the unpooling.
 
-    ``stride`` defaults to ``kernel_size``; padding is at most half the kernel.
+    ``stride`` defaults to ``kernel_size``; padding is at most half the kernel, or with
+    ``convention="onnx"`` at most ``k - 1`` on each side (ONNX MaxPool).
 
     Examples
     --------
@@ -419,6 +430,8 @@ class MaxPoolSpec(_Spec):
     Traceback (most recent call last):
     ...
     ValueError: max_pool: padding must be at most half the kernel size (p <= k//2 = 1), got padding before=2 with kernel_size=2
+    >>> MaxPoolSpec(3, stride=1, padding=2, input_size=(4,), convention="onnx").output_size
+    (6,)
     """
 
     kernel_size: Any
@@ -428,6 +441,7 @@ class MaxPoolSpec(_Spec):
     ceil_mode: bool = False
     input_size: Any = None
     ndim: Any = None
+    convention: str = field(default="torch", repr=False)
     op: ClassVar[str] = "max_pool"
 
     def __post_init__(self) -> None:
@@ -456,6 +470,7 @@ class AvgPoolSpec(_Spec):
     count_include_pad: bool = True
     input_size: Any = None
     ndim: Any = None
+    convention: str = field(default="torch", repr=False)
     op: ClassVar[str] = "avg_pool"
 
     @property
@@ -477,7 +492,8 @@ class AvgPoolSpec(_Spec):
 class MaxUnpoolSpec(_Spec):
     r"""N-dimensional max-unpooling: scatter each value back to its switch position.
 
-    ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``.
+    ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``,
+    ONNX (``convention="onnx"``, MaxUnpool's ``output_shape`` input) any positive size.
 
     Examples
     --------
@@ -493,6 +509,7 @@ class MaxUnpoolSpec(_Spec):
     input_size: Any = None
     pinned_output_size: Any = None
     ndim: Any = None
+    convention: str = field(default="torch", repr=False)
     op: ClassVar[str] = "max_unpool"
 
     @property
@@ -502,13 +519,14 @@ class MaxUnpoolSpec(_Spec):
 
     def __post_init__(self) -> None:
         ndim = _window_common(self, self.op, {"pinned_output_size": self.pinned_output_size})
+        _convention(self.op, self.convention)
         hint = _optional_sizes(self.op, self.pinned_output_size, ndim, "output_size")
         self._set(pinned_output_size=hint)
         if self.input_size is None:
             return
         for j, default in enumerate(self.default_output_size):
             shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
-            if hint is not None:
+            if hint is not None and self.convention == "torch":
                 s = self.stride[j]
                 low, high = sp.Gt(hint[j], default - s), sp.Lt(hint[j], default + s)
                 if is_false(low) or is_false(high):
