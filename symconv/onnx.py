@@ -91,8 +91,11 @@ def _pad_pairs(pads: Any, n: int, owner: str) -> tuple:
 
 
 def _window_attributes(owner: str, x: np.ndarray, kernel_shape: Any, strides: Any, dilations: Any,
-                       pads: Any, auto_pad: str) -> tuple:
-    """Kernel, strides, dilations and resolved (begin, end) pads of a Conv or pool node."""
+                       pads: Any, auto_pad: str, clip: bool = True) -> tuple:
+    """Kernel, strides, dilations and resolved (begin, end) pads of a Conv or pool node.
+
+    ``clip=False`` (pools) lets SAME pads be negative (cropping), as the pools' text.
+    """
     n = _spatial_rank(x, owner)
     kernel = _ints(kernel_shape, n, "kernel_shape", 0, owner)
     stride = _ints(strides, n, "strides", 1, owner)
@@ -104,7 +107,7 @@ def _window_attributes(owner: str, x: np.ndarray, kernel_shape: Any, strides: An
     if auto_pad == "NOTSET":
         pairs = _pad_pairs(pads, n, owner)
     else:
-        pairs = tuple(shapes.auto_pad_axis(i, k, s, d, auto_pad, owner)
+        pairs = tuple(shapes.auto_pad_axis(i, k, s, d, auto_pad, owner, clip)
                       for i, k, s, d in zip(x.shape[2:], kernel, stride, dilation))
     return kernel, stride, dilation, pairs
 
@@ -139,8 +142,7 @@ def ConvTranspose(X: Any, W: Any, B: Any = None, *, auto_pad: str = "NOTSET", di
     r"""ONNX ConvTranspose: :math:`o = s(i-1) + a + d(k-1) + 1 - p_b - p_e` per axis.
 
     ``output_shape`` (spatial, or with N and C) and SAME_* generate the pads
-    (:func:`symconv.shapes.conv_transpose_pads_axis`); an ``output_shape`` beyond the full
-    result is reached with zeros at the end. The weight is ``(C, M/group, k1, ...)``.
+    (:func:`symconv.shapes.conv_transpose_pads_axis`). The weight is ``(C, M/group, k1, ...)``.
 
     Examples
     --------
@@ -167,37 +169,41 @@ def ConvTranspose(X: Any, W: Any, B: Any = None, *, auto_pad: str = "NOTSET", di
         pairs = tuple(shapes.conv_transpose_pads_axis(i, k, s, d, a, None if target is None else target[j],
                                                       auto_pad, owner)
                       for j, (i, k, s, d, a) in enumerate(zip(X.shape[2:], W.shape[2:], stride, dilation, extra)))
-    grow = tuple(max(0, -(pb + pe)) for pb, pe in pairs)
-    pairs = tuple((0, 0) if g else pair for pair, g in zip(pairs, grow))
-    out = numeric.conv_transpose(X, W, _optional(B), stride, pairs, extra, dilation, group)
-    if any(grow):
-        out = np.pad(out, ((0, 0), (0, 0)) + tuple((0, g) for g in grow))
-    return out
+    return numeric.conv_transpose(X, W, _optional(B), stride, pairs, extra, dilation, group)
 
 
 # --------------------------------------------------------------------------- pooling
 
 
 def _pool_spec(cls: type, owner: str, x: np.ndarray, kernel_shape: Any, strides: Any, dilations: Any, pads: Any,
-               auto_pad: str, ceil_mode: Any, **extra: Any) -> Any:
-    """The pooling spec of an ONNX pool node, ONNX convention (pads up to ``k - 1``).
+               auto_pad: str, ceil_mode: Any, **extra: Any) -> tuple[Any, np.ndarray, tuple]:
+    """The pooling spec of an ONNX pool node (ONNX convention: pads up to ``k - 1``), the input
+    it reads and the crop per axis.
 
     With ``auto_pad`` the documented sizes (ceil or not) equal the floor-mode window count
-    over the generated pads, so ``ceil_mode`` only applies to explicit pads.
+    over the generated pads, so ``ceil_mode`` only applies to explicit pads. Negative SAME
+    pads crop the input (returned cropped, with the per-axis crop at the beginning).
     """
     if kernel_shape is None:
         raise ValueError(f"{owner}: kernel_shape is required")
-    kernel, stride, dilation, pairs = _window_attributes(owner, x, kernel_shape, strides, dilations, pads, auto_pad)
+    kernel, stride, dilation, pairs = _window_attributes(owner, x, kernel_shape, strides, dilations, pads, auto_pad,
+                                                         clip=False)
     ceil = _flag(ceil_mode, "ceil_mode", owner) and auto_pad == "NOTSET"
+    crop = tuple(max(0, -pb) for pb, _ in pairs)
+    x = x[(slice(None), slice(None)) + tuple(slice(max(0, -pb), n + min(0, pe)) for (pb, pe), n in
+                                             zip(pairs, x.shape[2:]))]
+    pairs = tuple((max(0, pb), max(0, pe)) for pb, pe in pairs)
     if cls is not MaxPoolSpec:
         extra["dilation"] = dilation
     try:
         if cls is MaxPoolSpec:
-            return MaxPoolSpec(kernel, stride, pairs, dilation, ceil, input_size=x.shape[2:], ndim=len(kernel),
+            spec = MaxPoolSpec(kernel, stride, pairs, dilation, ceil, input_size=x.shape[2:], ndim=len(kernel),
                                convention="onnx")
-        return _Window(kernel, stride, pairs, ceil, x.shape[2:], owner, **extra)
+        else:
+            spec = _Window(kernel, stride, pairs, ceil, x.shape[2:], owner, **extra)
     except ValueError as exc:
         raise ValueError(f"{exc} (input shape {x.shape})") from None
+    return spec, x, crop
 
 
 class _Window:
@@ -263,12 +269,14 @@ def MaxPool(X: Any, *, auto_pad: str = "NOTSET", ceil_mode: int = 0, dilations: 
     X = _array(X, "X", owner)
     if storage_order not in (0, 1):
         raise ValueError(f"{owner}: storage_order must be 0 or 1, got storage_order={storage_order!r}")
-    spec = _pool_spec(MaxPoolSpec, owner, X, kernel_shape, strides, dilations, pads, auto_pad, ceil_mode)
+    spec, read, crop = _pool_spec(MaxPoolSpec, owner, X, kernel_shape, strides, dilations, pads, auto_pad, ceil_mode)
     out = (np.empty(X.shape[:2] + spec.output_size, X.dtype), np.empty(X.shape[:2] + spec.output_size, np.int64))
-    values, switches = parallel.run(lower(spec), (X,), (), out, planewise=True, return_indices=True)
+    values, switches = parallel.run(lower(spec), (read,), (), out, planewise=True, return_indices=True)
     plane = int(np.prod(X.shape[2:]))
-    if storage_order == 1:
-        switches = np.ravel_multi_index(np.unravel_index(switches, X.shape[2:]), X.shape[2:], order="F")
+    if storage_order == 1 or any(crop):
+        position = np.unravel_index(switches, read.shape[2:])
+        position = tuple(c + offset for c, offset in zip(position, crop))
+        switches = np.ravel_multi_index(position, X.shape[2:], order="F" if storage_order == 1 else "C")
     offsets = np.arange(X.shape[0] * X.shape[1], dtype=np.int64).reshape(X.shape[:2] + (1,) * spec.ndim) * plane
     return values, switches + offsets
 
@@ -288,14 +296,15 @@ def AveragePool(X: Any, *, auto_pad: str = "NOTSET", ceil_mode: int = 0, count_i
     owner = "AveragePool"
     X = _float(_array(X, "X", owner))
     include = _flag(count_include_pad, "count_include_pad", owner)
-    window = _pool_spec(_Window, owner, X, kernel_shape, strides, dilations, pads, auto_pad, ceil_mode,
-                        count_include_pad=include)
+    window, read, _ = _pool_spec(_Window, owner, X, kernel_shape, strides, dilations, pads, auto_pad, ceil_mode,
+                                 count_include_pad=include)
     geometry = window.spec
     if all(d == 1 for d in geometry.dilation):
         spec = AvgPoolSpec(geometry.kernel_size, geometry.stride, geometry.padding, geometry.ceil_mode, include,
                            input_size=geometry.input_size, ndim=geometry.ndim, convention="onnx")
-        return parallel.run(lower(spec), (X,), (), np.empty(X.shape[:2] + spec.output_size, X.dtype), planewise=True)
-    values, mask, divisor = window.gather(X)
+        return parallel.run(lower(spec), (read,), (), np.empty(X.shape[:2] + spec.output_size, X.dtype),
+                            planewise=True)
+    values, mask, divisor = window.gather(read)
     axes = tuple(range(2 + geometry.ndim, 2 + 2 * geometry.ndim))
     sums = np.where(mask, values, 0).sum(axis=axes, dtype=_accumulator(X))
     return (sums / divisor).astype(X.dtype)
@@ -314,8 +323,8 @@ def LpPool(X: Any, *, auto_pad: str = "NOTSET", ceil_mode: int = 0, dilations: A
     X = _float(_array(X, "X", owner))
     if isinstance(p, bool) or not isinstance(p, Integral) or p < 1:
         raise ValueError(f"{owner}: p must be an int >= 1, got p={p!r}")
-    window = _pool_spec(_Window, owner, X, kernel_shape, strides, dilations, pads, auto_pad, ceil_mode)
-    values, mask, _ = window.gather(X)
+    window, read, _ = _pool_spec(_Window, owner, X, kernel_shape, strides, dilations, pads, auto_pad, ceil_mode)
+    values, mask, _ = window.gather(read)
     axes = tuple(range(2 + window.spec.ndim, 2 + 2 * window.spec.ndim))
     powers = np.where(mask, np.abs(values.astype(_accumulator(X))) ** p, 0).sum(axis=axes)
     return (powers ** (1.0 / p)).astype(X.dtype)

@@ -293,11 +293,12 @@ def conv_transpose_output_size(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 
     return o
 
 
-def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil_mode: bool = False) -> Size:
+def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil_mode: bool = False,
+                     convention: str = "torch") -> Size:
     r"""Length of a pooling output along one axis (max or average pooling).
 
     ``s`` defaults to ``k``. With ``ceil_mode`` the last window must start inside the
-    input or the left padding.
+    input or the left padding. ``convention="onnx"`` allows padding up to ``k - 1`` per side.
 
     Examples
     --------
@@ -307,6 +308,8 @@ def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil
     3
     >>> pool_output_size(5, 2, s=2, p=1, ceil_mode=True)  # a 4th window would start in the padding
     3
+    >>> pool_output_size(4, 3, s=1, p=2, convention="onnx")
+    6
     """
     owner = "pool_output_size"
     i, k, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (d, "d")))
@@ -314,7 +317,9 @@ def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"{owner}: ceil_mode must be a bool, got {ceil_mode!r}")
     p_b, p_a = padding_pair(p, "p", owner)
-    require_pool_padding(k, p_b, p_a, owner)
+    if convention not in ("torch", "onnx"):
+        raise ValueError(f"{owner}: convention must be 'torch' or 'onnx', got convention={convention!r}")
+    require_pool_padding(k, p_b, p_a, owner, "", convention)
     require_kernel_fits(i, k, p_b, p_a, d, owner)
     return window_count_axis(i, k, s, p_b, p_a, d, ceil_mode)
 
@@ -406,7 +411,14 @@ def _check_auto_pad(auto_pad: Any, owner: str) -> None:
 
 
 def _split(total: Size, odd_unit_first: bool) -> tuple[Size, Size]:
-    """Split ``total`` padding in two; the odd unit goes first (SAME_LOWER) or last (SAME_UPPER)."""
+    """Split ``total`` padding in two; the odd unit goes first (SAME_LOWER) or last (SAME_UPPER).
+
+    A negative total (cropping) splits as onnxruntime's C++ integer division does: the
+    beginning gets :math:`\operatorname{trunc}(t/2)` (UPPER) or :math:`\operatorname{trunc}((t+1)/2)` (LOWER).
+    """
+    if isinstance(total, int) and total < 0:
+        begin = -((-(total + 1)) // 2) if odd_unit_first else -((-total) // 2)
+        return (begin, total - begin)
     half = floordiv(total, 2)
     return (total - half, half) if odd_unit_first else (half, total - half)
 
@@ -416,12 +428,14 @@ def _non_negative(value: Size) -> Size:
 
 
 def auto_pad_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, auto_pad: str = "SAME_UPPER",
-                  owner: str = "auto_pad") -> tuple[Size, Size]:
+                  owner: str = "auto_pad", clip: bool = True) -> tuple[Size, Size]:
     r"""The (begin, end) padding ONNX's ``auto_pad`` gives Conv and the pools on one axis.
 
     SAME_UPPER / SAME_LOWER target :math:`o = \lceil i/s \rceil`: the total is
-    :math:`\max(0, (o-1)s + d(k-1) + 1 - i)`, its odd unit at the end (UPPER) or the beginning
-    (LOWER). VALID (and NOTSET) pad nothing. With these pads the window count
+    :math:`(o-1)s + d(k-1) + 1 - i`, its odd unit at the end (UPPER) or the beginning
+    (LOWER). Conv clips the total at 0 (``clip``); the pools' text does not, so when the
+    stride exceeds the window a negative total crops the input (``clip=False``, halved toward
+    zero as onnxruntime). VALID (and NOTSET) pad nothing. With these pads the window count
     :func:`window_count_axis` is :math:`\lceil i/s \rceil` (SAME) or
     :math:`\lceil (i - d(k-1))/s \rceil` (VALID), the operators' documented sizes.
 
@@ -431,6 +445,10 @@ def auto_pad_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, auto_pad: str = "S
     ((0, 1), (1, 0))
     >>> auto_pad_axis(4, 3, 1, 2, "SAME_LOWER")
     (2, 2)
+    >>> auto_pad_axis(6, 1, 3, clip=False)  # windows at 1 and 4: the input is cropped by one on each side
+    (-1, -1)
+    >>> auto_pad_axis(6, 1, 3, auto_pad="SAME_LOWER", clip=False)  # windows at 0 and 3
+    (0, -2)
     >>> from symconv.symbols import i, k
     >>> auto_pad_axis(i, k, 1)
     (floor(k/2 - 1/2), k - floor(k/2 - 1/2) - 1)
@@ -439,8 +457,8 @@ def auto_pad_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, auto_pad: str = "S
     if auto_pad in ("NOTSET", "VALID"):
         return (0, 0)
     o = ceildiv(i, s)
-    total = _non_negative((o - 1) * s + effective_kernel(k, d) - i)
-    return _split(total, auto_pad == "SAME_LOWER")
+    total = (o - 1) * s + effective_kernel(k, d) - i
+    return _split(_non_negative(total) if clip else total, auto_pad == "SAME_LOWER")
 
 
 def conv_transpose_pads_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, output_padding: Size = 0,
@@ -451,7 +469,7 @@ def conv_transpose_pads_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, output_
     With ``output_shape`` (or SAME_* without it, which targets :math:`o = i s`) the total is
     :math:`s(i-1) + a + d(k-1) + 1 - o`; SAME_UPPER crops :math:`\lfloor total/2 \rfloor` at the
     beginning, SAME_LOWER and NOTSET put the odd unit at the beginning (the operator's text).
-    The total may be negative (an output larger than the full result): callers append zeros.
+    A negative total (an output larger than the full result) is refused, as onnxruntime does.
 
     Examples
     --------
@@ -468,6 +486,9 @@ def conv_transpose_pads_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, output_
             return (0, 0)
         output_shape = i * s
     total = transpose_size_axis(i, k, s, 0, 0, d, output_padding) - output_shape
+    if is_false(total >= 0 if isinstance(total, int) else sp.Ge(total, 0)):
+        raise ValueError(f"{owner}: output_shape {output_shape} is larger than the full transposed result "
+                         f"s(i-1) + output_padding + d(k-1) + 1 = {output_shape + total} (input size {i})")
     return _split(total, auto_pad != "SAME_UPPER")
 
 
@@ -506,9 +527,10 @@ def resize_output_sizes(input_sizes: tuple, scales: tuple | None = None, sizes: 
     if keep_aspect_ratio_policy not in ("not_larger", "not_smaller"):
         raise ValueError(f"{owner}: keep_aspect_ratio_policy must be one of stretch, not_larger, not_smaller, "
                          f"got keep_aspect_ratio_policy={keep_aspect_ratio_policy!r}")
-    pick = (min if keep_aspect_ratio_policy == "not_larger" else max) if not symbolic else \
-        (sp.Min if keep_aspect_ratio_policy == "not_larger" else sp.Max)
-    f = pick(*ratios)
+    if symbolic:
+        f = (sp.Min if keep_aspect_ratio_policy == "not_larger" else sp.Max)(*ratios)
+    else:
+        f = (min if keep_aspect_ratio_policy == "not_larger" else max)(ratios)
     return tuple(floordiv_exact(f * i + exact(1) / 2) for i in input_sizes), (f,) * len(input_sizes)
 
 
