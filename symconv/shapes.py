@@ -411,7 +411,7 @@ def _check_auto_pad(auto_pad: Any, owner: str) -> None:
 
 
 def _split(total: Size, odd_unit_first: bool) -> tuple[Size, Size]:
-    """Split ``total`` padding in two; the odd unit goes first (SAME_LOWER) or last (SAME_UPPER).
+    r"""Split ``total`` padding in two; the odd unit goes first (SAME_LOWER) or last (SAME_UPPER).
 
     A negative total (cropping) splits as onnxruntime's C++ integer division does: the
     beginning gets :math:`\operatorname{trunc}(t/2)` (UPPER) or :math:`\operatorname{trunc}((t+1)/2)` (LOWER).
