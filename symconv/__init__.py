@@ -17,8 +17,8 @@ from .derive import (as_direct_conv, bilinear_as_transpose, bilinear_kernel, dil
                      nearest_as_transpose, transpose_of, unpool_of, zero_insert)
 from .graphs import ReceptiveHull, graph, overlap_count, overlap_counts, overlap_map, overlap_pattern, transpose_graph
 from .index import AxisRelation, entry_delta_sum, entry_formula, relations
-from .matrix import (conv_matrix, conv_transpose_matrix, pool_switch_matrix, pool_switches, unpool_matrix,
-                     upsample_matrix)
+from .matrix import (conv_matrix, conv_transpose_matrix, pool_switch_matrix, pool_switches, resize_matrix,
+                     unpool_matrix, upsample_matrix)
 from .numeric import avg_pool, conv, conv_transpose, conv_transpose_vjp, conv_vjp, max_pool, max_unpool, upsample
 from .proofs import Result, Theorem, check_claim, prove, theorems
 from .shapes import (conv_output_size, conv_transpose_output_size, lost_remainder, pool_output_size,
@@ -79,6 +79,7 @@ __all__ = [
     "prove",
     "relations",
     "repeated_layers",
+    "resize_matrix",
     "stack_graph",
     "theorems",
     "transpose_graph",

@@ -32,6 +32,7 @@ from .index import relations, tap_progressions
 from .spec import ConvSpec, ConvTransposeSpec, MaxPoolSpec, UpsampleSpec
 
 __all__ = [
+    "resize_matrix",
     "conv_matrix",
     "conv_transpose_matrix",
     "pool_switches",
@@ -507,16 +508,59 @@ def upsample_matrix(input_size: Any, size: Any = None, scale_factor: Any = None,
     taps = 4 if spec.mode == "bicubic" else 2 if spec.mode in ("linear", "bilinear", "trilinear") else 1
     _require_small(_prod(spec.output_size) * taps ** spec.ndim + sum(int(o) for o in spec.output_size), owner,
                    f"the interpolation matrix for output size {spec.output_size}")
+    maps = [resample_axis(spec.input_size[j], spec.output_size[j], spec.mode, spec.align_corners,
+                          spec.scale_factor[j] if spec.scale_factor is not None else None)
+            for j in range(spec.ndim)]
+    return _separable(maps, spec.input_size, spec.output_size, format, owner)
+
+
+def _separable(maps: list, input_size: tuple, output_size: tuple, fmt: str, owner: str) -> Any:
+    """The Kronecker product of per-axis (rows, cols, values) maps, row-major over the axes."""
     rows, cols, values = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([sp.Integer(1)], dtype=object)
     n_in, n_out = 1, 1
-    for j in range(spec.ndim):
-        scale = spec.scale_factor[j] if spec.scale_factor is not None else None
-        a_rows, a_cols, a_vals = resample_axis(spec.input_size[j], spec.output_size[j], spec.mode,
-                                               spec.align_corners, scale)
-        i_j, o_j = spec.input_size[j], spec.output_size[j]
+    for (a_rows, a_cols, a_vals), i_j, o_j in zip(maps, input_size, output_size):
         rows = (rows[:, None] * o_j + a_rows[None, :]).ravel()
         cols = (cols[:, None] * i_j + a_cols[None, :]).ravel()
         values = (values[:, None] * a_vals[None, :]).ravel()
-        n_in, n_out = n_in * i_j, n_out * o_j
+        n_in, n_out = n_in * int(i_j), n_out * int(o_j)
     keep = np.array([v != 0 for v in values], dtype=bool)
-    return _emit(rows[keep], cols[keep], values[keep], (n_out, n_in), format, owner)
+    return _emit(rows[keep], cols[keep], values[keep], (n_out, n_in), fmt, owner)
+
+
+def resize_matrix(input_size: Any, scales: Any = None, sizes: Any = None, mode: str = "nearest",
+                  coordinate_transformation_mode: str = "half_pixel", nearest_mode: str = "round_prefer_floor",
+                  cubic_coeff_a: Any = -0.75, exclude_outside: bool = False, antialias: bool = False,
+                  roi: Any = None, keep_aspect_ratio_policy: str = "stretch", format: str = "sympy") -> Any:
+    r"""The matrix of ONNX Resize over the given axes, with exact rational weights.
+
+    Separable: the Kronecker product of the per-axis maps of
+    :func:`symconv.index.resize_axis` (every ``coordinate_transformation_mode``, ``nearest_mode``,
+    ``cubic_coeff_a``, ``exclude_outside``, ``antialias``; scales as their exact binary value).
+    With tf_crop_and_resize the rows of extrapolated outputs are zero: the operator is then
+    affine, :math:`y = Mx + e\,m` with ``extrapolation_value`` :math:`e` on those rows (:math:`m`).
+
+    Examples
+    --------
+    >>> resize_matrix((4,), scales=(0.5,), mode="linear")
+    Matrix([
+    [1/2, 1/2,   0,   0],
+    [  0,   0, 1/2, 1/2]])
+    >>> resize_matrix((3,), sizes=(2,), mode="cubic", coordinate_transformation_mode="align_corners")
+    Matrix([
+    [1, 0, 0],
+    [0, 0, 1]])
+    """
+    from .index import resize_axes
+    owner = "resize_matrix"
+    input_size = tuple(input_size) if isinstance(input_size, (tuple, list)) else (input_size,)
+    scales = None if scales is None else tuple(scales) if isinstance(scales, (tuple, list)) else (scales,)
+    sizes = None if sizes is None else tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,)
+    roi = None if roi is None else tuple(roi)
+    out, maps = resize_axes(input_size, scales, sizes, keep_aspect_ratio_policy, roi, mode=mode,
+                            coordinate_transformation_mode=coordinate_transformation_mode, nearest_mode=nearest_mode,
+                            cubic_coeff_a=cubic_coeff_a, exclude_outside=bool(exclude_outside),
+                            antialias=bool(antialias))
+    _require_small(_prod(len(m[0]) for m in maps), owner, f"the resize matrix for output size {out}")
+    rational = [(r, c, np.array([sp.Rational(v.numerator, v.denominator) for v in w], dtype=object))
+                for r, c, w, _ in maps]
+    return _separable(rational, input_size, out, format, owner)

@@ -31,6 +31,10 @@ __all__ = [
     "unpool_output_size",
     "upsample_output_size",
     "lost_remainder",
+    "AUTO_PADS",
+    "auto_pad_axis",
+    "conv_transpose_pads_axis",
+    "resize_output_sizes",
 ]
 
 
@@ -192,8 +196,20 @@ def require_kernel_fits(i: Size, k: Size, p_b: Size, p_a: Size, d: Size, owner: 
     )
 
 
-def require_pool_padding(k: Size, p_b: Size, p_a: Size, owner: str, axis: str = "") -> None:
-    """PyTorch's pooling rule: padding at most half the kernel size, on each side."""
+def require_pool_padding(k: Size, p_b: Size, p_a: Size, owner: str, axis: str = "",
+                         convention: str = "torch") -> None:
+    r"""Pooling padding rule: at most half the kernel (PyTorch), or below the kernel (ONNX), per side.
+
+    ONNX's text allows any padding; onnxruntime refuses ``pads >= kernel_shape``
+    ("Pad should be smaller than kernel"), so ``convention="onnx"`` means :math:`p \le k - 1`.
+    """
+    if convention == "onnx":
+        for side, value in (("before", p_b), ("after", p_a)):
+            ok = value < k if isinstance(value, int) and isinstance(k, int) else sp.Lt(value, k)
+            if is_false(ok):
+                raise ValueError(f"{owner}: pads{axis} must be smaller than the kernel (p <= k - 1 = {k - 1}, "
+                                 f"ONNX convention), got pads {side}={value} with kernel_shape={k}")
+        return
     for side, value in (("before", p_b), ("after", p_a)):
         half = floordiv(k, 2)
         ok = value <= half if isinstance(value, int) and isinstance(half, int) else sp.Le(value, half)
@@ -318,12 +334,13 @@ def conv_transpose_output_size(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 
     return o
 
 
-def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil_mode: bool = False) -> Size:
+def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil_mode: bool = False,
+                     convention: str = "torch") -> Size:
     r"""Length of a pooling output along one axis (max or average pooling).
 
-    ``s`` defaults to ``k``; padding is at most ``k // 2``. With ``ceil_mode`` the last
-    window must start inside the input or the left padding, and may run past the padded
-    end: a window larger than the padded input is accepted when
+    ``s`` defaults to ``k``; padding is at most ``k // 2`` (``convention="onnx"``: up to ``k - 1`` per
+    side). With ``ceil_mode`` the last window must start inside the input or the left padding, and may
+    run past the padded end: a window larger than the padded input is accepted when
     :math:`d(k-1)+1 \le i + p_b + p_a + s - 1` (PyTorch; see :func:`window_fits`).
 
     Examples
@@ -340,6 +357,8 @@ def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil
     Traceback (most recent call last):
     ...
     ValueError: pool_output_size: kernel_size with dilation spans d*(k-1)+1=3, larger than the padded input i+p_before+p_after=2 (input_size=2, padding=(0, 0))
+    >>> pool_output_size(4, 3, s=1, p=2, convention="onnx")
+    6
     """
     owner = "pool_output_size"
     i, k, d = (as_size(v, n, 1, owner) for v, n in ((i, "i"), (k, "k"), (d, "d")))
@@ -347,7 +366,9 @@ def pool_output_size(i: Any, k: Any, s: Any = None, p: Any = 0, d: Any = 1, ceil
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"{owner}: ceil_mode must be a bool, got {ceil_mode!r}")
     p_b, p_a = padding_pair(p, "p", owner)
-    require_pool_padding(k, p_b, p_a, owner)
+    if convention not in ("torch", "onnx"):
+        raise ValueError(f"{owner}: convention must be 'torch' or 'onnx', got convention={convention!r}")
+    require_pool_padding(k, p_b, p_a, owner, "", convention)
     require_kernel_fits(i, k, p_b, p_a, d, owner, "", s, ceil_mode)
     return window_count_axis(i, k, s, p_b, p_a, d, ceil_mode)
 
@@ -425,3 +446,153 @@ def lost_remainder(i: Any, k: Any, s: Any = 1, p: Any = 0, d: Any = 1) -> Size:
     p_b, p_a = padding_pair(p, "p", owner)
     require_kernel_fits(i, k, p_b, p_a, d, owner)
     return lost_remainder_axis(i, k, s, p_b, p_a, d)
+
+
+# --------------------------------------------------------------------------- ONNX conventions
+
+#: ONNX's ``auto_pad`` values.
+AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
+
+
+def _check_auto_pad(auto_pad: Any, owner: str) -> None:
+    if auto_pad not in AUTO_PADS:
+        raise ValueError(f"{owner}: auto_pad must be one of {', '.join(AUTO_PADS)}, got auto_pad={auto_pad!r}")
+
+
+def _split(total: Size, odd_unit_first: bool) -> tuple[Size, Size]:
+    r"""Split ``total`` padding in two; the odd unit goes first (SAME_LOWER) or last (SAME_UPPER).
+
+    A negative total (cropping) splits as onnxruntime's C++ integer division does: the
+    beginning gets :math:`\operatorname{trunc}(t/2)` (UPPER) or :math:`\operatorname{trunc}((t+1)/2)` (LOWER).
+    """
+    if isinstance(total, int) and total < 0:
+        begin = -((-(total + 1)) // 2) if odd_unit_first else -((-total) // 2)
+        return (begin, total - begin)
+    half = floordiv(total, 2)
+    return (total - half, half) if odd_unit_first else (half, total - half)
+
+
+def _non_negative(value: Size) -> Size:
+    return max(value, 0) if isinstance(value, int) else sp.Max(value, 0)
+
+
+def auto_pad_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, auto_pad: str = "SAME_UPPER",
+                  owner: str = "auto_pad", clip: bool = True) -> tuple[Size, Size]:
+    r"""The (begin, end) padding ONNX's ``auto_pad`` gives Conv and the pools on one axis.
+
+    SAME_UPPER / SAME_LOWER target :math:`o = \lceil i/s \rceil`: the total is
+    :math:`(o-1)s + d(k-1) + 1 - i`, its odd unit at the end (UPPER) or the beginning
+    (LOWER). Conv clips the total at 0 (``clip``); the pools' text does not, so when the
+    stride exceeds the window a negative total crops the input (``clip=False``, halved toward
+    zero as onnxruntime). VALID (and NOTSET) pad nothing. With these pads the window count
+    :func:`window_count_axis` is :math:`\lceil i/s \rceil` (SAME) or
+    :math:`\lceil (i - d(k-1))/s \rceil` (VALID), the operators' documented sizes.
+
+    Examples
+    --------
+    >>> auto_pad_axis(5, 2, 2), auto_pad_axis(5, 2, 2, auto_pad="SAME_LOWER")
+    ((0, 1), (1, 0))
+    >>> auto_pad_axis(4, 3, 1, 2, "SAME_LOWER")
+    (2, 2)
+    >>> auto_pad_axis(6, 1, 3, clip=False)  # windows at 1 and 4: the input is cropped by one on each side
+    (-1, -1)
+    >>> auto_pad_axis(6, 1, 3, auto_pad="SAME_LOWER", clip=False)  # windows at 0 and 3
+    (0, -2)
+    >>> from symconv.symbols import i, k
+    >>> auto_pad_axis(i, k, 1)
+    (floor(k/2 - 1/2), k - floor(k/2 - 1/2) - 1)
+    """
+    _check_auto_pad(auto_pad, owner)
+    if auto_pad in ("NOTSET", "VALID"):
+        return (0, 0)
+    o = ceildiv(i, s)
+    total = (o - 1) * s + effective_kernel(k, d) - i
+    return _split(_non_negative(total) if clip else total, auto_pad == "SAME_LOWER")
+
+
+def conv_transpose_pads_axis(i: Size, k: Size, s: Size = 1, d: Size = 1, output_padding: Size = 0,
+                             output_shape: Size | None = None, auto_pad: str = "NOTSET",
+                             owner: str = "ConvTranspose") -> tuple[Size, Size]:
+    r"""ONNX ConvTranspose's generated (begin, end) padding on one axis.
+
+    With ``output_shape`` (or SAME_* without it, which targets :math:`o = i s`) the total is
+    :math:`s(i-1) + a + d(k-1) + 1 - o`; SAME_UPPER crops :math:`\lfloor total/2 \rfloor` at the
+    beginning, SAME_LOWER and NOTSET put the odd unit at the beginning (the operator's text).
+    A negative total (an output larger than the full result) is refused, as onnxruntime does.
+
+    Examples
+    --------
+    >>> conv_transpose_pads_axis(3, 3, 2, output_shape=6)
+    (1, 0)
+    >>> conv_transpose_pads_axis(3, 3, 2, output_shape=6, auto_pad="SAME_UPPER")
+    (0, 1)
+    >>> conv_transpose_pads_axis(3, 4, 2, auto_pad="SAME_LOWER")
+    (1, 1)
+    """
+    _check_auto_pad(auto_pad, owner)
+    if output_shape is None:
+        if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+            return (0, 0)
+        output_shape = i * s
+    total = transpose_size_axis(i, k, s, 0, 0, d, output_padding) - output_shape
+    if is_false(total >= 0 if isinstance(total, int) else sp.Ge(total, 0)):
+        raise ValueError(f"{owner}: output_shape {output_shape} is larger than the full transposed result "
+                         f"s(i-1) + output_padding + d(k-1) + 1 = {output_shape + total} (input size {i})")
+    return _split(total, auto_pad != "SAME_UPPER")
+
+
+def resize_output_sizes(input_sizes: tuple, scales: tuple | None = None, sizes: tuple | None = None,
+                        keep_aspect_ratio_policy: str = "stretch") -> tuple[tuple, tuple]:
+    r"""ONNX Resize's output sizes and per-axis scales, exactly.
+
+    With ``scales``: :math:`o = \lfloor i f \rfloor` and the scale is the given one (not
+    recomputed). With ``sizes``: ``stretch`` takes them as they are, scale :math:`o/i`;
+    ``not_larger`` / ``not_smaller`` take the common scale :math:`f = \min_j` / :math:`\max_j
+    (\mathrm{sizes}_j / i_j)` and :math:`o = \lfloor f i + 1/2 \rfloor` (round half up) on every axis.
+    Scales are exact (``Fraction`` for numbers, SymPy for symbols).
+
+    Examples
+    --------
+    >>> resize_output_sizes((4, 6), sizes=(3, 3), keep_aspect_ratio_policy="not_larger")
+    ((2, 3), (Fraction(1, 2), Fraction(1, 2)))
+    >>> resize_output_sizes((5,), scales=(0.75,))
+    ((3,), (Fraction(3, 4),))
+    >>> from symconv.symbols import i
+    >>> resize_output_sizes((i,), scales=(sp.Rational(3, 2),))[0]
+    (floor(3*i/2),)
+    """
+    owner = "Resize"
+    if (scales is None) == (sizes is None):
+        raise ValueError(f"{owner}: exactly one of scales and sizes must be given, got scales={scales!r}, "
+                         f"sizes={sizes!r}")
+    symbolic = any(isinstance(v, sp.Basic) for v in input_sizes)
+    exact = _exact_sympy if symbolic else _exact_fraction
+    if scales is not None:
+        factors = tuple(exact(f) for f in scales)
+        return tuple(floordiv_exact(i * f) for i, f in zip(input_sizes, factors)), factors
+    ratios = tuple(exact(o) / i if not symbolic else sp.sympify(o) / i for o, i in zip(sizes, input_sizes))
+    if keep_aspect_ratio_policy == "stretch":
+        return tuple(sizes), ratios
+    if keep_aspect_ratio_policy not in ("not_larger", "not_smaller"):
+        raise ValueError(f"{owner}: keep_aspect_ratio_policy must be one of stretch, not_larger, not_smaller, "
+                         f"got keep_aspect_ratio_policy={keep_aspect_ratio_policy!r}")
+    if symbolic:
+        f = (sp.Min if keep_aspect_ratio_policy == "not_larger" else sp.Max)(*ratios)
+    else:
+        f = (min if keep_aspect_ratio_policy == "not_larger" else max)(ratios)
+    return tuple(floordiv_exact(f * i + exact(1) / 2) for i in input_sizes), (f,) * len(input_sizes)
+
+
+def _exact_fraction(value: Any) -> Fraction:
+    if isinstance(value, sp.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return Fraction(value.item() if hasattr(value, "item") else value)
+
+
+def _exact_sympy(value: Any) -> sp.Expr:
+    return value if isinstance(value, sp.Basic) else sp.Rational(_exact_fraction(value))
+
+
+def floordiv_exact(value: Any) -> Size:
+    """The floor of an exact rational (``int``) or of a SymPy expression."""
+    return math.floor(value) if isinstance(value, (int, Fraction)) else sp.floor(value)

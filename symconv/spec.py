@@ -19,7 +19,7 @@ ValueError: conv: stride must be >= 1, got stride=0
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from numbers import Real
 from typing import Any, ClassVar
 
@@ -36,8 +36,11 @@ __all__ = [
     "MaxUnpoolSpec",
     "UpsampleSpec",
     "UPSAMPLE_MODES",
+    "CONVENTIONS",
 ]
 
+#: Validity rules a pooling spec follows: PyTorch's (the default) or ONNX's (onnxruntime's checks).
+CONVENTIONS = ("torch", "onnx")
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic")
 _MODE_NDIM = {"bilinear": 2, "trilinear": 3}
 _INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic")
@@ -391,11 +394,18 @@ class ConvTransposeSpec(_Spec):
 # --------------------------------------------------------------------------- pooling
 
 
+def _convention(owner: str, convention: Any) -> str:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"{owner}: convention must be one of {', '.join(CONVENTIONS)}, got convention={convention!r}")
+    return convention
+
+
 def _pool_common(self: Any, owner: str) -> int:
     ndim = _window_common(self, owner, {})
     self._set(ceil_mode=_bool(owner, "ceil_mode", self.ceil_mode))
+    convention = _convention(owner, self.convention)
     for j in range(ndim):
-        shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j))
+        shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j), convention)
         if self.input_size is not None:
             shapes.require_kernel_fits(self.input_size[j], self.kernel_size[j], *self.padding[j],
                                        self.dilation[j], owner, _axis(ndim, j), self.stride[j], self.ceil_mode)
@@ -411,7 +421,8 @@ def _pool_output(self: Any) -> tuple:
 class MaxPoolSpec(_Spec):
     r"""N-dimensional max pooling; its switches (argmax positions) define the unpooling.
 
-    ``stride`` defaults to ``kernel_size``; padding is at most half the kernel.
+    ``stride`` defaults to ``kernel_size``; padding is at most half the kernel, or with
+    ``convention="onnx"`` at most ``k - 1`` on each side (ONNX MaxPool).
 
     Examples
     --------
@@ -423,6 +434,8 @@ class MaxPoolSpec(_Spec):
     Traceback (most recent call last):
     ...
     ValueError: max_pool: padding must be at most half the kernel size (p <= k//2 = 1), got padding before=2 with kernel_size=2
+    >>> MaxPoolSpec(3, stride=1, padding=2, input_size=(4,), convention="onnx").output_size
+    (6,)
     """
 
     kernel_size: Any
@@ -432,6 +445,7 @@ class MaxPoolSpec(_Spec):
     ceil_mode: bool = False
     input_size: Any = None
     ndim: Any = None
+    convention: str = field(default="torch", repr=False)
     op: ClassVar[str] = "max_pool"
 
     def __post_init__(self) -> None:
@@ -460,6 +474,7 @@ class AvgPoolSpec(_Spec):
     count_include_pad: bool = True
     input_size: Any = None
     ndim: Any = None
+    convention: str = field(default="torch", repr=False)
     op: ClassVar[str] = "avg_pool"
 
     @property
@@ -482,7 +497,8 @@ class MaxUnpoolSpec(_Spec):
     r"""N-dimensional max-unpooling: scatter each value back to its switch position.
 
     ``output_size`` pins the output; PyTorch requires ``default - s < output_size < default + s``
-    and nothing of the default itself, which may then be 0 or negative. Without it the default
+    and nothing of the default itself, which may then be 0 or negative; ONNX (``convention="onnx"``,
+    MaxUnpool's ``output_shape`` input) any positive size. Without it the default
     ``s(i-1) + k - p_b - p_a`` must be >= 1.
 
     Examples
@@ -505,6 +521,7 @@ class MaxUnpoolSpec(_Spec):
     input_size: Any = None
     pinned_output_size: Any = None
     ndim: Any = None
+    convention: str = field(default="torch", repr=False)
     op: ClassVar[str] = "max_unpool"
 
     @property
@@ -514,6 +531,7 @@ class MaxUnpoolSpec(_Spec):
 
     def __post_init__(self) -> None:
         ndim = _window_common(self, self.op, {"pinned_output_size": self.pinned_output_size})
+        _convention(self.op, self.convention)
         hint = _optional_sizes(self.op, self.pinned_output_size, ndim, "output_size")
         self._set(pinned_output_size=hint)
         if self.input_size is None:
@@ -521,7 +539,7 @@ class MaxUnpoolSpec(_Spec):
         for j, default in enumerate(self.default_output_size):
             if hint is None:
                 shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
-            else:                       # PyTorch checks only the window around the default here
+            elif self.convention == "torch":    # PyTorch checks only the window around the default here
                 shapes.require_unpool_output_size(hint[j], default, self.stride[j], self.op, _axis(ndim, j))
 
     @property

@@ -31,6 +31,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ceil-mode", action="store_true", help="pooling: round the window count up")
     parser.add_argument("--size", type=integer, help="upsample: output size")
     parser.add_argument("--scale-factor", type=positive_number, help="upsample: scale factor")
+    parser.add_argument("--convention", choices=("torch", "onnx"), default="torch",
+                        help="pooling rules: PyTorch's (pads <= k//2, stride defaults to k) or ONNX's "
+                             "(pads <= k-1, stride defaults to 1)")
+    parser.add_argument("--auto-pad", choices=shapes.AUTO_PADS[1:],
+                        help="ONNX auto_pad (conv, pools): padding generated from i, k, s, d")
     parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
 
 
@@ -43,20 +48,26 @@ def formula(args: argparse.Namespace) -> sp.Expr | int:
         return shapes.upsample_output_size(i, args.size, args.scale_factor)
     k = symbols.k if args.k is None else args.k
     s = args.s
-    if s is None and args.op not in ("max-pool", "avg-pool", "max-unpool"):
-        s = symbols.s
-    p = symbols.p if args.p is None else args.p
+    if s is None and (args.op not in ("max-pool", "avg-pool", "max-unpool") or args.convention == "onnx"):
+        s = symbols.s if args.convention == "torch" else 1
+    p = symbols.p if args.p is None or args.auto_pad else args.p
     all_numbers = all(isinstance(v, (int, tuple)) for v in (i, k, p)) and (s is None or isinstance(s, int))
-    d = args.d if args.d is not None else (1 if all_numbers else symbols.d)
+    d = args.d if args.d is not None else (1 if all_numbers or args.auto_pad else symbols.d)
+    if args.auto_pad:
+        if args.p is not None or args.op not in ("conv", "max-pool", "avg-pool"):
+            raise ValueError(f"shape: --auto-pad applies to conv, max-pool and avg-pool without --p, "
+                             f"got {args.op} with p={args.p}")
+        p = shapes.auto_pad_axis(i, k, k if s is None else s, d, args.auto_pad)
     a = args.output_padding if args.output_padding is not None else (0 if all_numbers else symbols.a)
     if args.op == "conv":
         return shapes.conv_output_size(i, k, s, p, d)
     if args.op == "conv-transpose":
         return shapes.conv_transpose_output_size(i, k, s, p, d, a)
     if args.op == "max-pool":
-        return shapes.pool_output_size(i, k, s, p, d, args.ceil_mode)
+        return shapes.pool_output_size(i, k, s, p, d, args.ceil_mode, args.convention)
     if args.op == "avg-pool":
-        return shapes.pool_output_size(i, k, s, p, 1, args.ceil_mode)
+        return shapes.pool_output_size(i, k, s, p, d if args.convention == "onnx" else 1, args.ceil_mode,
+                                       args.convention)
     return shapes.unpool_output_size(i, k, s, p)
 
 

@@ -390,7 +390,7 @@ def register(thm: Theorem) -> Theorem:
 
 
 def _load() -> None:
-    from . import matrices, pooling, sizes  # noqa: F401 - registration side effect
+    from . import matrices, onnx_sizes, pooling, sizes  # noqa: F401 - registration side effect
 
 
 def theorem(name: str) -> Theorem:
