@@ -83,6 +83,7 @@ def build(figures: bool = True) -> dict[str, bytes]:
     figures : bool
         Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
     """
+    from .intro import bibliography, introduction_section, notation_section
     from .theorems import theorem_order, theorem_section, theorems_intro
     files: dict[str, str | bytes] = {
         "sections/seed.tex": seed_section(_figure_env("seed_matrix") + "\n" + _figure_env("zero_insertion")),
@@ -99,7 +100,9 @@ def build(figures: bool = True) -> dict[str, bytes]:
         files[f"theorems/{stem}.tex"] = theorem_section(name)
         inputs.append(f"\\input{{theorems/{stem}}}")
     files["main.tex"] = render("main", {"preamble": render("preamble", {}), "version": text(__version__),
-                                        "inputs": "\n".join(inputs)})
+                                        "introduction": introduction_section(theorem_order()),
+                                        "notation": notation_section(), "inputs": "\n".join(inputs),
+                                        "bibliography": bibliography()})
     out = {path: (value.encode("utf-8") if isinstance(value, str) else value) for path, value in files.items()}
     if figures:
         out.update(_figures())
