@@ -86,7 +86,7 @@ class _DocumentPrinter(LatexPrinter):
                 current = []
             current.append(part)
         lines.append(r" \wedge ".join(current))
-        return r"\begin{aligned}[t] &" + r" \wedge \\ &\wedge ".join(lines) + r" \end{aligned}"
+        return r"\begin{aligned}[t] &" + r" \\ &\wedge ".join(lines) + r" \end{aligned}"
 
 
 def tex(obj: Any, **settings: Any) -> str:
@@ -598,8 +598,8 @@ def display_lines(lhs: str, relation: str, rhs: str, max_width: float = LINE_UNI
     'o = i - k + 1'
     >>> print(display_lines("o", "=", "i + k + s + p + d + a", max_width=15))
     \begin{aligned}
-    o &= i + k + s + p \\
-      &\quad + d + a
+    o &= i + k + s \\
+      &\quad + p + d + a
     \end{aligned}
     """
     one = f"{lhs} {relation} {rhs}"

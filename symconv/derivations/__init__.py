@@ -26,13 +26,16 @@ from .seed import seed_section
 from .sizes import sizes_section
 
 __all__ = ["build", "write", "stale", "layer_document", "layer_fragment", "FIGURE_DIR", "README_FIGURES",
-           "GENERATED_SUFFIXES"]
+           "GENERATED_SUFFIXES", "RENDERED_PAGE"]
 
 #: Where figures live inside ``derivations/``.
 FIGURE_DIR = "figures"
 
 #: The README's figures (1 and 3), relative to ``derivations/``.
 README_FIGURES = ("figures/seed_matrix.png", "figures/unpool_vs_nearest.png")
+
+#: A page of the compiled PDF rendered for the README (by the tests, with ``pdftoppm``; not by ``derive``).
+RENDERED_PAGE = "figures/rendered-page.png"
 
 #: File kinds ``symconv derive`` owns inside ``derivations/`` (others are left alone).
 GENERATED_SUFFIXES = (".tex", ".pdf", ".png")
@@ -112,14 +115,15 @@ def build(figures: bool = True) -> dict[str, bytes]:
 def _owned(root: Path) -> set[str]:
     """Files under ``root`` that ``symconv derive`` owns: ``.tex`` anywhere, ``.pdf``/``.png`` in figures/.
 
-    A ``main.pdf`` compiled in place (and LaTeX's auxiliary files) are left alone.
+    A ``main.pdf`` compiled in place (and LaTeX's auxiliary files) and the README's rendered page
+    (:data:`RENDERED_PAGE`) are left alone.
     """
     if not root.is_dir():
         return set()
     out = set()
     for p in root.rglob("*"):
         rel = p.relative_to(root).as_posix()
-        if p.is_file() and not p.name.startswith(".") and (
+        if p.is_file() and not p.name.startswith(".") and rel != RENDERED_PAGE and (
                 p.suffix == ".tex" or (rel.startswith(FIGURE_DIR + "/") and p.suffix in GENERATED_SUFFIXES)):
             out.add(rel)
     return out

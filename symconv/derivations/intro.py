@@ -78,6 +78,21 @@ def notation_section() -> str:
     })
 
 
-def bibliography() -> str:
-    """The references (template ``bibliography``, a ``thebibliography``: no BibTeX step)."""
-    return render("bibliography", {})
+def bibliography(keys: tuple[str, ...] | None = None) -> str:
+    r"""The references (template ``bibliography``, a ``thebibliography``: no BibTeX step).
+
+    ``keys`` keeps only those entries (a single-layer document lists only what it cites).
+
+    Examples
+    --------
+    >>> bibliography(("odena2016",)).count("\\bibitem")
+    1
+    """
+    source = render("bibliography", {})
+    if keys is None:
+        return source
+    head, *items = source.split("\\bibitem{")
+    kept = [item for item in items if item.split("}", 1)[0] in keys]
+    tail = "\\end{thebibliography}"
+    body = "\\bibitem{".join([head] + [item.replace(tail, "").rstrip() + "\n\n" for item in kept])
+    return body.rstrip() + "\n" + tail + "\n"

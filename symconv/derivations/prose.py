@@ -18,7 +18,7 @@ Examples
 >>> prose_tex("1-D: i<=12, k<=5")
 '1-D: $i\\le 12$, $k\\le 5$'
 >>> prose_tex("upsample_matrix vs floor(f/2)")
-'\\texttt{upsample\\_matrix} vs $\\left\\lfloor f/2\\right\\rfloor$'
+'\\texttt{upsample\\_\\allowbreak{}matrix} vs $\\left\\lfloor f/2\\right\\rfloor$'
 """
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ _TOKEN = re.compile(r"""
   | (?P<ident>[A-Za-z]+\d*(?:_(?:\{[^}]*\}|[A-Za-z0-9]+))?'*)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<dots>\.\.\.?)
-  | (?P<op><=|>=|!=|==|//|->|\+-|(?<=\s)\(x\)(?=\s)|[<>=+\-*/|^_#%&]|[≥≤≠−×·→∘⊗∑∣≡∈≈∞½²∂⟨⟩⌊⌋⌈⌉ᵀ′αβδλσμτκΔ])
-  | (?P<open>[(\[{])
-  | (?P<close>[)\]}])
+  | (?P<op><=|>=|!=|==|//|->|\+-|(?<=\s)\(x\)(?=\s)|[<>=+\-*/|^_#%&]|[≥≤≠−×·→∘⊗∑∣≡∈≈∞½²∂⌊⌋⌈⌉ᵀ′αβδλσμτκΔ])
+  | (?P<open>[(\[{⟨])
+  | (?P<close>[)\]}⟩])
   | (?P<space>\s+)
   | (?P<other>.)
 """, re.VERBOSE)
@@ -68,6 +68,7 @@ _APPLIED = {"floor", "ceil", "max", "min", "gcd", "sum"}
 
 def _tokens(value: str) -> list[tuple[str, str]]:
     value = re.sub(r"(?<![A-Za-z0-9_])'(?=[A-Za-z])", "`", value)       # an opening quote, not a prime
+    value = re.sub(r"<(?=\S)([^<>=]*,[^<>=]*?)(?<=\S)>", "⟨\\1⟩", value)    # <C x, y>: an inner product
     out = []
     for m in _TOKEN.finditer(value):
         kind, word = m.lastgroup, m.group()
@@ -249,10 +250,11 @@ def _math_tex(group: list) -> str:
             continue
         if kind == "open":
             stack.append(value)
-            out.append(r"\{" if value == "{" else value)
+            out.append({"{": r"\{", "⟨": r"\langle "}.get(value, value))
         elif kind == "close":
             opener = stack.pop() if stack else ""
-            out.append({"floor": r"\right\rfloor", "ceil": r"\right\rceil"}.get(opener, r"\}" if value == "}" else value))
+            out.append({"floor": r"\right\rfloor", "ceil": r"\right\rceil"}.get(
+                opener, {"}": r"\}", "⟩": r"\rangle "}.get(value, value)))
         elif kind == "ident":
             out.append(r"\times" if value == "x" and _is_times(items, j) else math_name(value))
         elif kind == "dots":
@@ -305,6 +307,8 @@ def prose_tex(value: Any) -> str:
     '$d x_c / d x_j = \\delta(c, j)$'
     >>> prose_tex("output padding a = (i + p_b) mod s restores i")
     'output padding $a = (i + p_b) \\bmod s$ restores $i$'
+    >>> prose_tex("Adjointness <C x, y> = <x, C^T y>")
+    'Adjointness $\\langle C x, y\\rangle = \\langle x, C^T y\\rangle$'
     >>> prose_tex("the tap's source; C_in'")
     "the tap's source; $C_{\\mathrm{in}}'$"
     """

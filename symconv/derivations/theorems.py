@@ -83,8 +83,9 @@ def statement_tex(statement: Any) -> str:
     Examples
     --------
     >>> from symconv.symbols import i, k, s
-    >>> statement_tex(sp.And(sp.Eq(i, k), sp.Le(s, i), evaluate=False))
-    'i = k \\\\\\\\\\ns \\\\le i'
+    >>> print(statement_tex(sp.And(sp.Eq(i, k), sp.Le(s, i), evaluate=False)))
+    i = k \\
+    s \le i
     """
     statement = sp.sympify(statement)
     parts = list(statement.args) if isinstance(statement, sp.And) else [statement]
