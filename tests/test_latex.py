@@ -1,8 +1,13 @@
-"""LaTeX: the committed derivations/ compile with a real pdflatex, are current, and say what SymPy says.
+r"""LaTeX: the committed derivations/ compile with a real pdflatex, are current, and say what SymPy says.
 
-* ``derivations/main.tex`` and a specialised layer document compile with
-  ``pdflatex -interaction=nonstopmode -halt-on-error``; any ``! `` line or an overfull hbox wider
-  than 10 pt fails. Skipped (with the reason) only when no ``pdflatex`` is installed.
+* ``derivations/main.tex`` (compiled once per session, twice only when LaTeX asks for a rerun) and
+  specialised layer documents compile with ``pdflatex -interaction=nonstopmode -halt-on-error``;
+  any ``! `` line, any ``Missing character`` (a glyph the font lacks), any undefined reference and
+  any overfull hbox wider than 1 pt fails. Skipped (with the reason) only when no ``pdflatex`` is
+  installed; pages 1--3 render to PNG with ``pdftoppm`` (skipped without it).
+* No generator writes ASCII mathematics in text mode (``<``, ``>``, ``|``, ``^``, ``_`` outside
+  math, after escapes and command arguments such as labels are removed) and no box is shrunk
+  (``\resizebox``, ``\scalebox``).
 * ``symconv derive --check`` (through the CLI's ``main``) passes on the committed folder and fails
   on a stale copy.
 * Golden files under ``tests/golden/`` are regenerated only with ``SYMCONV_REGEN_GOLDEN=1``; each is
@@ -26,24 +31,32 @@ from symconv import ConvSpec, ConvTransposeSpec, MaxPoolSpec, UpsampleSpec, conv
 from symconv.cli import main
 from symconv.derivations import build, layer_fragment, stale, write
 from symconv.derivations.sizes import relationships, same_size
-from symconv.latex import break_terms, elide, render, repr_latex, spec_tex, tex, text
+from symconv.latex import break_terms, display_lines, elide, math_width, render, repr_latex, spec_tex, tex, text
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVATIONS = ROOT / "derivations"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("SYMCONV_REGEN_GOLDEN") == "1"
 PDFLATEX = shutil.which("pdflatex")
+PDFTOPPM = shutil.which("pdftoppm")
 needs_pdflatex = pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (Debian: "
-                                    "texlive-latex-base texlive-latex-recommended); CI always has it")
+                                    "texlive-latex-base texlive-latex-recommended texlive-latex-extra "
+                                    "lmodern); CI always has it")
+needs_pdftoppm = pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm is not installed (Debian: poppler-utils)")
 
 _OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
+_RERUN = ("Rerun to get", "Label(s) may have changed", "There were undefined references")
+#: The README's page of the PDF (regenerated with SYMCONV_REGEN_GOLDEN=1).
+README_PAGE = 17
 
 
-def latex_problems(log: str, limit_pt: float = 10.0) -> list[str]:
-    """Lines of a pdflatex log that fail the build: errors (``! ``) and overfull boxes wider than the limit."""
+def latex_problems(log: str, limit_pt: float = 1.0) -> list[str]:
+    """Lines of a pdflatex log that fail the build: errors (``! ``), glyphs missing from the font,
+    undefined references and overfull boxes wider than the limit."""
     problems = []
     for line in log.splitlines():
-        if line.startswith("! "):
+        if line.startswith("! ") or line.startswith("Missing character") or \
+                re.search(r"LaTeX Warning: (Reference|Citation) .* undefined", line):
             problems.append(line)
         match = _OVERFULL.match(line)
         if match and float(match.group(1)) > limit_pt:
@@ -51,15 +64,64 @@ def latex_problems(log: str, limit_pt: float = 10.0) -> list[str]:
     return problems
 
 
-def compile_tex(folder: Path, name: str) -> str:
-    """Run pdflatex once in ``folder``; return the log (errors reported by the caller)."""
-    proc = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", name], cwd=folder,
-                          capture_output=True, timeout=120, check=False)
-    log_path = folder / (Path(name).stem + ".log")
-    log = log_path.read_text(encoding="latin-1") if log_path.exists() else proc.stdout.decode("latin-1")
+def compile_tex(folder: Path, name: str, runs: int = 2) -> str:
+    """Run pdflatex in ``folder`` (again, up to ``runs`` times, only while LaTeX asks for a rerun); return the log."""
+    for _ in range(runs):
+        proc = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", name], cwd=folder,
+                              capture_output=True, timeout=180, check=False)
+        log_path = folder / (Path(name).stem + ".log")
+        log = log_path.read_text(encoding="latin-1") if log_path.exists() else proc.stdout.decode("latin-1")
+        if proc.returncode != 0 or not any(marker in log for marker in _RERUN):
+            break
     if proc.returncode != 0 and not latex_problems(log):
         return log + "\n! pdflatex exited with status " + str(proc.returncode)
     return log
+
+
+_MATH_ENVS = ("equation", "align", "gather", "multline", "displaymath")
+#: Commands whose arguments are names, paths or specifications, not text (labels hold ``_`` and ``>``).
+_ARGUMENT_COMMANDS = {"label", "ref", "cref", "Cref", "eqref", "cite", "input", "includegraphics", "hyperref",
+                      "url", "begin", "end", "bibitem", "numberline"}
+
+
+def _skip_arguments(src: str, j: int) -> int:
+    """Index after the bracketed and braced arguments starting at ``j``."""
+    while j < len(src) and src[j] in " [{":
+        if src[j] == " ":
+            j += 1
+            continue
+        opener, closer, depth = src[j], "]" if src[j] == "[" else "}", 0
+        while j < len(src):
+            if src[j] == "\\":
+                j += 2
+                continue
+            depth += (src[j] == opener) - (src[j] == closer)
+            j += 1
+            if depth == 0:
+                break
+    return j
+
+
+def text_mode_ascii_math(source: str) -> list[str]:
+    """Places where ``<``, ``>``, ``|``, ``^`` or ``_`` would be typeset in text mode (with some context)."""
+    src = re.sub(r"(?<!\\)%.*", "", source)
+    src = src.split("\\begin{document}", 1)[-1]
+    for env in _MATH_ENVS:
+        src = re.sub(r"\\begin\{" + env + r"\*?\}.*?\\end\{" + env + r"\*?\}", " ", src, flags=re.S)
+    src = re.sub(r"\\\[.*?\\\]|\\\(.*?\\\)|(?<!\\)\$.*?(?<!\\)\$", " ", src, flags=re.S)
+    out, j = [], 0
+    while j < len(src):
+        if src[j] == "\\":
+            command = re.match(r"\\([A-Za-z]+|.)", src[j:])
+            j += len(command.group())
+            if command.group(1) in _ARGUMENT_COMMANDS:
+                j = _skip_arguments(src, j)
+            continue
+        out.append(src[j])
+        j += 1
+    text_only = "".join(out)
+    return [text_only[max(0, m.start() - 30):m.end() + 30].replace("\n", " ")
+            for m in re.finditer(r"[<>|^_]", text_only)]
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +131,51 @@ def generated() -> dict:
 
 
 def test_latex_problems_parser():
-    log = "Overfull \\hbox (3.5pt too wide) in paragraph\nOverfull \\hbox (12.0pt too wide) detected\n! Undefined"
-    assert latex_problems(log) == ["Overfull \\hbox (12.0pt too wide) detected", "! Undefined"]
+    log = ("Overfull \\hbox (0.5pt too wide) in paragraph\nOverfull \\hbox (1.2pt too wide) detected\n! Undefined\n"
+           "Missing character: There is no < in font cmr10!\n"
+           "LaTeX Warning: Reference `thm:x' on page 3 undefined on input line 7.")
+    assert latex_problems(log) == ["Overfull \\hbox (1.2pt too wide) detected", "! Undefined",
+                                   "Missing character: There is no < in font cmr10!",
+                                   "LaTeX Warning: Reference `thm:x' on page 3 undefined on input line 7."]
+
+
+def test_text_mode_scanner_finds_ascii_math_only_outside_math():
+    source = ("\\begin{document} ok $a<b$ \\[x_1\\] \\begin{gather*}a^b\\end{gather*} \\label{eq:a_b} x\\_y "
+              "\\begin{longtable}{@{}r>{\\raggedright}l@{}} C^T and p_b < 1 \\end{document}")
+    found = text_mode_ascii_math(source)
+    assert [hit.strip()[-8:] for hit in found] == [hit.strip()[-8:] for hit in found]
+    assert len(found) == 3 and "C^T" in found[0] and "p_b" in found[1]
+
+
+def test_generators_write_no_ascii_math_in_text_mode_and_shrink_nothing(generated):
+    sources = {path: data.decode() for path, data in generated.items() if path.endswith(".tex")}
+    sources["layer.tex"] = main_layer_document = _layer_sources()[0]
+    sources["fragment.tex"] = _layer_sources()[1]
+    for path, source in sources.items():
+        assert text_mode_ascii_math(source) == [], path
+        assert "\\resizebox" not in source and "\\scalebox" not in source, path
+    assert "\\begin{document}" in main_layer_document
+
+
+def _layer_sources() -> tuple[str, str]:
+    from symconv.derivations import layer_document
+    return (layer_document(3, 2, (0, 1), i=4, output_padding=1, dims=2),
+            layer_fragment(4, 2, 1, i=3))
+
+
+def test_theorems_are_named_numbered_and_stated_in_display_math(generated):
+    from symconv.proofs import theorem, theorems
+    from symconv.derivations.names import short_name
+    for name in theorems():
+        source = generated[f"theorems/{name}.tex"].decode()
+        env = "lemma" if theorem(name).kind == "lemma" else "theorem"
+        assert source.startswith(f"\\begin{{{env}}}[{text(short_name(name))}]"), name
+        assert "\\begin{gather*}" in source and "\\addcontentsline{toc}" in source, name
+    main_tex = generated["main.tex"].decode()
+    for key in ("dumoulin2016", "zeiler2014", "zeiler2011", "long2015", "odena2016", "noh2015", "pytorch", "onnx"):
+        assert f"\\bibitem{{{key}}}" in main_tex
+        assert any(re.search(r"\\cite(\[[^]]*\])?\{[^}]*" + key, data.decode()) for path, data in generated.items()
+                   if path.endswith(".tex")), key
 
 
 # --------------------------------------------------------------------------- the committed folder
@@ -133,13 +238,48 @@ def test_same_size_refutes_a_wrong_reduction():
     assert not same_size(sp.floor((i + 2 * p - k) / s) + 1, sp.floor((i + p - k) / s) + 1)
 
 
-@needs_pdflatex
-def test_main_tex_compiles(tmp_path):
-    folder = tmp_path / "derivations"
+@pytest.fixture(scope="module")
+def compiled_main(tmp_path_factory) -> tuple[Path, str]:
+    """The committed derivations/main.tex compiled once for the module: (folder, log)."""
+    if PDFLATEX is None:
+        pytest.skip("pdflatex is not installed")
+    folder = tmp_path_factory.mktemp("compiled") / "derivations"
     shutil.copytree(DERIVATIONS, folder)
-    log = compile_tex(folder, "main.tex")
+    return folder, compile_tex(folder, "main.tex")
+
+
+@needs_pdflatex
+def test_main_tex_compiles_with_complete_fonts_and_no_overfull_box(compiled_main):
+    folder, log = compiled_main
     assert latex_problems(log) == []
+    assert "T1/lmr" in log                                    # Latin Modern in T1 encoding, not OT1
     assert (folder / "main.pdf").stat().st_size > 10_000
+
+
+@needs_pdflatex
+@needs_pdftoppm
+def test_pages_render_to_png(compiled_main, tmp_path):
+    folder, _log = compiled_main
+    subprocess.run([PDFTOPPM, "-r", "60", "-f", "1", "-l", "3", "-png", str(folder / "main.pdf"), str(tmp_path / "page")],
+                   check=True, capture_output=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert [p.name for p in pages] == ["page-01.png", "page-02.png", "page-03.png"] or \
+        [p.name for p in pages] == ["page-1.png", "page-2.png", "page-3.png"]
+    for page in pages:
+        data = page.read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 5_000      # a page with content, not blank
+    if REGENERATE:
+        from symconv.derivations import RENDERED_PAGE
+        subprocess.run([PDFTOPPM, "-r", "60", "-f", str(README_PAGE), "-l", str(README_PAGE), "-png", "-singlefile",
+                        str(folder / "main.pdf"), str(DERIVATIONS / Path(RENDERED_PAGE).with_suffix(""))],
+                       check=True, capture_output=True, timeout=120)
+
+
+def test_readme_shows_a_rendered_page():
+    from symconv.derivations import RENDERED_PAGE
+    page = DERIVATIONS / RENDERED_PAGE
+    assert page.read_bytes().startswith(b"\x89PNG")
+    assert f"derivations/{RENDERED_PAGE}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- a specialised layer
@@ -154,7 +294,8 @@ def test_layer_document_and_fragment_compile(tmp_path, capsys):
     assert main(["derive", "conv-transpose", "--k", "3", "--s", "2", "--p", "0,1", "--i", "4", "--a", "1",
                  "--dims", "2", "--fragment", "--out", str(frag)]) == 0
     host = tmp_path / "host.tex"
-    host.write_text(render("layer", {"preamble": render("preamble", {}), "body": "\\input{fragment}"}))
+    host.write_text(render("layer", {"preamble": render("preamble", {}), "body": "\\input{fragment}",
+                                     "bibliography": ""}))
     for name in ("layer.tex", "host.tex"):
         assert latex_problems(compile_tex(tmp_path, name)) == [], name
     capsys.readouterr()
@@ -242,3 +383,17 @@ def test_break_terms_only_cuts_at_top_level():
     pieces = break_terms(tex(sp.floor((i + k) / s) + i + k + s), 20)
     assert "".join(pieces).replace(" ", "") == tex(sp.floor((i + k) / s) + i + k + s).replace(" ", "")
     assert all(p.count("{") == p.count("}") for p in pieces)
+
+
+def test_long_relations_break_at_operators_into_balanced_lines():
+    from symconv.symbols import a, d, i, k, p_a, p_b, s
+    rhs = sum((sym * (i + n) for n, sym in enumerate((a, d, k, p_a, p_b, s), 1)), sp.Integer(0))
+    printed = display_lines(tex(sp.Symbol("o")), "=", tex(rhs), max_width=26)
+    lines = printed.split("\\\\")
+    assert printed.startswith("\\begin{aligned}") and len(lines) >= 3
+    widths = [math_width(line.replace("&", "").replace("\\quad", "")) for line in lines]
+    assert max(widths) <= 26 + 4                                # the aligned prefix aside, within the budget
+    assert min(widths[1:-1] or widths) > 10                     # no near-empty line (no "+1" alone)
+    joined = "".join(line.split("&", 1)[-1] for line in printed.splitlines()[1:-1])
+    assert joined.replace("\\quad", "").replace("=", "", 1).replace(" ", "").replace("\\", "") == \
+        tex(rhs).replace(" ", "")

@@ -26,13 +26,16 @@ from .seed import seed_section
 from .sizes import sizes_section
 
 __all__ = ["build", "write", "stale", "layer_document", "layer_fragment", "FIGURE_DIR", "README_FIGURES",
-           "GENERATED_SUFFIXES"]
+           "GENERATED_SUFFIXES", "RENDERED_PAGE"]
 
 #: Where figures live inside ``derivations/``.
 FIGURE_DIR = "figures"
 
 #: The README's figures (1 and 3), relative to ``derivations/``.
 README_FIGURES = ("figures/seed_matrix.png", "figures/unpool_vs_nearest.png")
+
+#: A page of the compiled PDF rendered for the README (by the tests, with ``pdftoppm``; not by ``derive``).
+RENDERED_PAGE = "figures/rendered-page.png"
 
 #: File kinds ``symconv derive`` owns inside ``derivations/`` (others are left alone).
 GENERATED_SUFFIXES = (".tex", ".pdf", ".png")
@@ -83,6 +86,7 @@ def build(figures: bool = True) -> dict[str, bytes]:
     figures : bool
         Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
     """
+    from .intro import bibliography, introduction_section, notation_section
     from .theorems import theorem_order, theorem_section, theorems_intro
     files: dict[str, str | bytes] = {
         "sections/seed.tex": seed_section(_figure_env("seed_matrix") + "\n" + _figure_env("zero_insertion")),
@@ -99,7 +103,9 @@ def build(figures: bool = True) -> dict[str, bytes]:
         files[f"theorems/{stem}.tex"] = theorem_section(name)
         inputs.append(f"\\input{{theorems/{stem}}}")
     files["main.tex"] = render("main", {"preamble": render("preamble", {}), "version": text(__version__),
-                                        "inputs": "\n".join(inputs)})
+                                        "introduction": introduction_section(theorem_order()),
+                                        "notation": notation_section(), "inputs": "\n".join(inputs),
+                                        "bibliography": bibliography()})
     out = {path: (value.encode("utf-8") if isinstance(value, str) else value) for path, value in files.items()}
     if figures:
         out.update(_figures())
@@ -109,14 +115,15 @@ def build(figures: bool = True) -> dict[str, bytes]:
 def _owned(root: Path) -> set[str]:
     """Files under ``root`` that ``symconv derive`` owns: ``.tex`` anywhere, ``.pdf``/``.png`` in figures/.
 
-    A ``main.pdf`` compiled in place (and LaTeX's auxiliary files) are left alone.
+    A ``main.pdf`` compiled in place (and LaTeX's auxiliary files) and the README's rendered page
+    (:data:`RENDERED_PAGE`) are left alone.
     """
     if not root.is_dir():
         return set()
     out = set()
     for p in root.rglob("*"):
         rel = p.relative_to(root).as_posix()
-        if p.is_file() and not p.name.startswith(".") and (
+        if p.is_file() and not p.name.startswith(".") and rel != RENDERED_PAGE and (
                 p.suffix == ".tex" or (rel.startswith(FIGURE_DIR + "/") and p.suffix in GENERATED_SUFFIXES)):
             out.add(rel)
     return out

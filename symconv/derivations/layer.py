@@ -98,9 +98,18 @@ def _kernel_tex(kernel_size: tuple) -> str:
     return tex(sp.Tuple(*kernel_size))
 
 
+def _citations(cite: bool) -> dict:
+    """``\\cite`` commands for a standalone document; none in a fragment (its host has its own bibliography)."""
+    keys = {"cite_guide": "dumoulin2016", "cite_frameworks": "pytorch,onnx", "cite_checkerboard": "odena2016"}
+    return {name: (f"~\\cite{{{key}}}" if cite else "") for name, key in keys.items()}
+
+
 def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_padding: int = 0,
-                   dims: int = 1) -> str:
-    """The body (a ``\\section``) of the layer derivation (template ``layer_body``)."""
+                   dims: int = 1, cite: bool = False) -> str:
+    """The body (a ``\\section``) of the layer derivation (template ``layer_body``).
+
+    ``cite`` adds ``\\cite`` commands (the standalone document carries the bibliography).
+    """
     spec = layer_spec(k, s, p, i, d, output_padding, dims)
     (pb, pa), a_val = spec.padding[0], spec.output_padding[0]
     general = shapes.transpose_size_axis(_i_t, k_sym, s_sym, p_b, p_a, d_sym, a_sym)
@@ -158,6 +167,7 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
         "block": tex(block),
         "evenness": "uniform: $k$ is divisible by $s$" if even else
         "uneven: some phases receive more contributions than others, the checkerboard",
+        **_citations(cite),
     }
     return render("layer_body", values)
 
@@ -165,5 +175,7 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
 def layer_document(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_padding: int = 0,
                    dims: int = 1) -> str:
     """A standalone LaTeX document of the layer derivation (template ``layer``)."""
-    body = layer_fragment(k, s, p, i, d, output_padding, dims)
-    return render("layer", {"preamble": render("preamble", {}), "body": body})
+    from .intro import bibliography
+    body = layer_fragment(k, s, p, i, d, output_padding, dims, cite=True)
+    return render("layer", {"preamble": render("preamble", {}), "body": body,
+                            "bibliography": bibliography(("dumoulin2016", "odena2016", "onnx", "pytorch"))})

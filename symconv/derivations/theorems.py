@@ -3,91 +3,42 @@ r"""Sections written from the proof engine's objects (:mod:`symconv.proofs`): on
 This is the only module that reads the proof engine, so an API change there is adapted here.
 It uses: ``proofs.dependency_graph()`` (networkx DiGraph lemma -> theorem, node attributes
 ``kind``, ``family``, ``title``), ``proofs.theorem(name)`` (``title``, ``statement``,
-``assumption_relations()``, ``uses``, ``grid.description``, ``kind``, ``family``,
-``reference``, ``reason``) and ``proofs.prove(name)`` (``status``, ``steps`` of
-``StepResult(step, ok, reason)`` with ``step.relation()``, ``step.rule``, ``step.why``,
-``grid_count``, ``counterexample``, ``reason``). Timings are never written (they would make
-the documents non-deterministic).
+``assumptions`` (ranges ``symbol, lo, hi``) and ``equalities`` or ``assumption_relations()``,
+``uses``, ``grid.description``, ``kind``, ``reference``, ``reason``) and ``proofs.prove(name)``
+(``status``, ``steps`` of ``StepResult(step, ok, reason)`` with ``step.before``, ``step.after``,
+``step.rel``, ``step.rule``, ``step.why``, ``grid_count``, ``counterexample``, ``reason``, and
+when present ``smt`` and ``grid_note``). Timings are never written (they would make the documents
+non-deterministic). Each theorem is an ``amsthm`` theorem or lemma with a short name
+(:mod:`.names`), its statement in display math printed by SymPy (long relations broken at
+relation and operator symbols, never scaled), its assumptions as math, the proof's verified steps,
+and the checks (grid, SMT) as math too.
 
 Examples
 --------
 >>> order = theorem_order()
 >>> order.index("conv_output_size") < order.index("dv_rel_06")
 True
->>> "\\section" in theorem_section(order[0])
+>>> "\\begin{lemma}" in theorem_section("conv_output_size")
 True
 """
 from __future__ import annotations
 
-import json
-import unicodedata
 from typing import Any
 
 import networkx as nx
 import sympy as sp
 
-from ..latex import break_terms, render, tex, text
+from ..latex import break_terms, display_lines, render, tex, text
+from .names import citations, short_name
+from .prose import plain_pdf, prose_tex
 
-__all__ = ["theorem_order", "theorem_graph", "theorem_section", "theorems_intro", "plain_text", "label_of"]
-
-#: Unicode in layout text (titles, justifications) and its LaTeX text-mode spelling.
-_UNICODE = {
-    "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "−": "-", "×": r"$\times$", "·": r"$\cdot$",
-    "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "→": r"$\to$",
-    "←": r"$\leftarrow$", "↔": r"$\leftrightarrow$", "⇒": r"$\Rightarrow$", "∘": r"$\circ$",
-    "ᵀ": r"$^T$", "′": "'", "⊗": r"$\otimes$", "∑": r"$\sum$", "∣": r"$\mid$", "≡": r"$\equiv$",
-    "…": r"\dots{}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "⟨": r"$\langle$",
-    "⟩": r"$\rangle$", "∈": r"$\in$", "∀": r"$\forall$", "≈": r"$\approx$", "∞": r"$\infty$",
-    "α": r"$\alpha$", "β": r"$\beta$", "δ": r"$\delta$", "λ": r"$\lambda$", "σ": r"$\sigma$",
-    "ĩ": r"\~{\i}", "é": r"\'e", "ü": r"\"u", "½": r"$\frac12$", "²": r"$^2$", "∂": r"$\partial$",
-}
+__all__ = ["theorem_order", "theorem_graph", "theorem_section", "theorems_intro", "label_of", "statement_tex",
+           "assumptions_tex", "smt_of"]
 
 
 def _proofs() -> Any:
     from .. import proofs
     return proofs
-
-
-def plain_text(value: Any) -> str:
-    """Layout text for LaTeX: special characters escaped, known Unicode spelled in LaTeX, others transliterated.
-
-    Examples
-    --------
-    >>> plain_text("i ≥ d(k−1)+1 and x_b")
-    'i $\\\\geq$ d(k-1)+1 and x\\\\_b'
-    """
-    out = []
-    for ch in str(value):
-        if ch in _UNICODE:
-            out.append(_UNICODE[ch])
-        elif ord(ch) < 128:
-            out.append(text(ch))
-        else:
-            ascii_form = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(text(ascii_form) if ascii_form else "?")
-    return "".join(out)
-
-
-_ASCII = {"≥": ">=", "≤": "<=", "≠": "!=", "−": "-", "×": "x", "·": "*", "→": "->", "ᵀ": "^T", "′": "'",
-          "–": "-", "—": "-", "…": "..."}
-
-
-def pdf_text(value: Any) -> str:
-    r"""ASCII layout text for PDF bookmarks (``\texorpdfstring``): escaped, Unicode approximated.
-
-    Examples
-    --------
-    >>> pdf_text("o ≥ 1 & x_b")
-    'o >= 1 \\& x\\_b'
-    """
-    out = []
-    for ch in str(value):
-        ch = _ASCII.get(ch, ch)
-        if all(ord(c) < 128 for c in ch):
-            out.append(text(ch))
-        else:
-            out.append(text(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()))
-    return "".join(out)
 
 
 def label_of(name: str) -> str:
@@ -114,121 +65,206 @@ def theorem_order() -> list[str]:
 
 
 #: LaTeX for the relation symbols a step may use (layout between two printed sides).
-_REL_TEX = {"=": "=", "<=": r"\leq", "<": "<", ">=": r"\geq", ">": ">", "!=": r"\neq"}
+_REL_TEX = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "!=": r"\ne"}
 _REL_OF = {sp.Eq: "=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">", sp.Ne: "!="}
 
-#: Longest printed piece kept on one line; longer sides are cut at top-level signs.
-ONE_LINE = 90
 
-
-def _fit(piece: str) -> str:
-    return "\\fitline{" + piece + "}"
-
-
-def _relation_lines(before: Any, rel: str, after: Any) -> list[str]:
-    """Display lines of ``before rel after``: one line if short, else each side cut at top-level signs.
-
-    Every line is wrapped in ``\\fitline`` (shrunk only if still wider than the line).
-    """
-    left, right = tex(before), tex(after)
-    if len(left) + len(right) <= ONE_LINE:
-        return [_fit(f"{left} {_REL_TEX[rel]} {right}")]
-    lines = [_fit(piece) for piece in break_terms(left, ONE_LINE)]
-    pieces = break_terms(right, ONE_LINE)
-    lines.append(_fit(f"{_REL_TEX[rel]} {pieces[0]}"))
-    lines += [_fit(piece) for piece in pieces[1:]]
-    return lines
-
-
-def _expr_lines(expr: Any) -> list[str]:
-    """Display lines of a relation or expression (conjunctions give one group per conjunct)."""
+def _relation_tex(expr: Any) -> str:
+    """One relation (or expression) for a display: SymPy prints each side, :func:`display_lines` breaks."""
     rel = _REL_OF.get(type(expr))
-    if rel is not None:
-        return _relation_lines(expr.lhs, rel, expr.rhs)
-    return [_fit(piece) for piece in break_terms(tex(expr), ONE_LINE)]
+    if rel is None:
+        return " \\\\\n".join(break_terms(tex(expr)))
+    return display_lines(tex(expr.lhs), _REL_TEX[rel], tex(expr.rhs))
 
 
-def _relations_tex(statement: Any) -> list[str]:
-    """Each conjunct of a statement as display lines (one equation number, on the last line)."""
-    statement = sp.sympify(statement)
-    parts = list(statement.args) if isinstance(statement, sp.And) else [statement]
-    return [" \\notag \\\\\n".join(_expr_lines(part)) for part in parts]
-
-
-def _step_tex(st: Any) -> str:
-    """A step's display lines for a ``gather*``."""
-    rel = getattr(st, "rel", "=")
-    if rel not in _REL_TEX:
-        return " \\\\\n".join(_expr_lines(st.relation()))
-    return " \\\\\n".join(_relation_lines(st.before, rel, st.after))
-
-
-def breakable(value: Any) -> str:
-    r""":func:`plain_text` with line-break opportunities after ``( , * =`` (long machine-made strings).
+def statement_tex(statement: Any) -> str:
+    r"""A statement as the body of a ``gather*``: one line per conjunct, long ones broken (never scaled).
 
     Examples
     --------
-    >>> breakable("f(a,b)")
-    'f(\\allowbreak{}a,\\allowbreak{}b)'
+    >>> from symconv.symbols import i, k, s
+    >>> print(statement_tex(sp.And(sp.Eq(i, k), sp.Le(s, i), evaluate=False)))
+    i = k \\
+    s \le i
     """
-    out = plain_text(value)
-    for ch in "(,*=":
-        out = out.replace(ch, ch + "\\allowbreak{}")
+    statement = sp.sympify(statement)
+    parts = list(statement.args) if isinstance(statement, sp.And) else [statement]
+    return " \\\\\n".join(_relation_tex(part) for part in parts)
+
+
+def assumptions_tex(thm: Any) -> list[str]:
+    r"""Each assumption as inline math: ranges as chains ``0 \le p_b \le d (k - 1)``, then equalities.
+
+    Falls back on ``thm.assumption_relations()`` when the theorem has no ranges.
+    """
+    out = []
+    ranges = getattr(thm, "assumptions", ()) or ()
+    for rg in ranges:
+        symbol, lo, hi = getattr(rg, "symbol", None), getattr(rg, "lo", None), getattr(rg, "hi", None)
+        if symbol is None:
+            continue
+        chain = ([tex(lo), r"\le"] if lo is not None else []) + [tex(symbol)] + ([r"\le", tex(hi)] if hi is not None else [])
+        if lo is not None or hi is not None:
+            out.append(" ".join(chain))
+    out += [f"{tex(sym)} = {tex(value)}" for sym, value in getattr(thm, "equalities", ()) or ()]
+    if not out and hasattr(thm, "assumption_relations"):
+        out = [_relation_tex(rel) for rel in thm.assumption_relations()]
+    return [f"${item}$" for item in out]
+
+
+def smt_of(result: Any) -> tuple[str, str] | None:
+    """The result's SMT verdict as ``(status, detail)`` when the engine provides one (``result.smt``)."""
+    smt = getattr(result, "smt", None)
+    if smt is None:
+        return None
+    if isinstance(smt, str):
+        return smt, ""
+    if isinstance(smt, dict):
+        return str(smt.get("status", "")), str(smt.get("detail", "") or smt.get("reason", "") or "")
+    status = getattr(smt, "status", None) or str(smt)
+    detail = getattr(smt, "detail", None) or getattr(smt, "reason", None) or ""
+    return str(status), str(detail)
+
+
+def _value_tex(value: Any) -> str:
+    """A counterexample value (int, list, nested lists, string) as math."""
+    if isinstance(value, (list, tuple)):
+        return r"\left(" + ", ".join(_value_tex(v) for v in value) + r"\right)"
+    if isinstance(value, bool) or value is None:
+        return r"\text{" + text(value) + "}"
+    if isinstance(value, (int, float)):
+        return tex(sp.nsimplify(value))
+    printed = prose_tex(value)
+    if printed.count("$") == 2 and printed.startswith("$") and printed.endswith("$"):
+        return printed.strip("$")
+    return r"\text{" + text(value) + "}"
+
+
+def _counterexample_tex(counterexample: dict) -> str:
+    """``{'config': {...}, 'lhs': ..., 'rhs': ...}`` as inline math."""
+    config = counterexample.get("config", {}) if isinstance(counterexample, dict) else {}
+    pairs = ", ".join(f"{prose_tex(key).strip('$')} = {_value_tex(value)}" for key, value in sorted(config.items()))
+    out = f"${pairs}$" if pairs else ""
+    if isinstance(counterexample, dict) and "lhs" in counterexample:
+        out += (", where the left side is " + f"${_value_tex(counterexample['lhs'])}$"
+                + " and the right side " + f"${_value_tex(counterexample['rhs'])}$")
     return out
 
 
-def _counterexample_text(counterexample: Any) -> str:
-    return breakable(json.dumps(counterexample, sort_keys=True, default=str))
+def _grid_tex(thm: Any, result: Any) -> str:
+    grid = getattr(thm, "grid", None)
+    if grid is None:
+        return "No grid cross-check."
+    count = tex(getattr(result, "grid_count", 0))
+    out = f"Grid: ${count}$ configurations ({prose_tex(grid.description)})"
+    if getattr(result, "counterexample", None) is not None:
+        out += "; counterexample " + _counterexample_tex(result.counterexample) + "."
+    else:
+        out += ", all agree."
+    note = getattr(result, "grid_note", None) or getattr(thm, "grid_note", None)
+    if note:
+        out += " " + prose_tex(note).rstrip(".") + "."
+    return out
 
 
-def _proof_tex(thm: Any, result: Any, steps: list[str]) -> str:
-    """The proof paragraph: the verified steps, or why there is no symbolic proof."""
+def _smt_tex(result: Any) -> str:
+    smt = smt_of(result)
+    if smt is None:
+        return ""
+    status, detail = smt
+    return r" SMT (Z3): \status{" + text(status) + "}" + (f" --- {prose_tex(detail)}" if detail else "") + "."
+
+
+def _gloss(title: str, name: str) -> str:
+    """The engine's title as the theorem's opening sentence: its name prefix dropped when it is only a name."""
+    if not title:
+        return ""
+    head, sep, rest = title.partition(":")
+    if sep and rest.strip() and not any(ch in head for ch in "=<>|"):
+        title = rest.strip()                                  # "D&V Rel. 7: pooling, ..." -> "pooling, ..."
+    if title.strip().lower() in (short_name(name).lower(), short_name(name).split(": ")[-1].lower()):
+        return ""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first.isalpha() and first.islower():
+        title = title[:1].upper() + title[1:]                 # capitalise a word, never a variable
+    sentence = prose_tex(title)
+    return sentence.rstrip(".") + "."
+
+
+def _hypothesis(thm: Any) -> str:
+    items = assumptions_tex(thm)
+    if not items:
+        return "Then"
+    listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return f"Let {listed}. Then"
+
+
+def _step_tex(sr: Any, number: int) -> str:
+    st = sr.step
+    why = f": {prose_tex(st.why)}" if getattr(st, "why", "") else ""
+    mark = "" if sr.ok else r" \textbf{(not verified: " + prose_tex(sr.reason or "") + ")}"
+    rel = getattr(st, "rel", "=")
+    if rel in _REL_TEX:
+        relation = display_lines(tex(st.before), _REL_TEX[rel], tex(st.after))
+    else:
+        relation = _relation_tex(st.relation())
+    return render("theorem_step", {"rule": text(st.rule), "why": why + mark, "relation": relation})
+
+
+def _proof_tex(thm: Any, result: Any) -> str:
+    """The proof environment with the verified steps, or why there is no symbolic proof."""
+    steps = [_step_tex(sr, n) for n, sr in enumerate(result.steps, 1)]
     if not steps:
-        reason = thm.reason or result.reason
-        return r"\emph{No symbolic proof}" + (f" ({plain_text(reason)})." if reason else ".")
+        reason = getattr(thm, "reason", "") or getattr(result, "reason", "")
+        return (r"\noindent\emph{No symbolic proof}" + (f": {prose_tex(reason).rstrip('.')}." if reason else ".")
+                + " The statement rests on the grid check below.")
     ok = all(sr.ok for sr in result.steps)
-    verdict = ("Every step was verified by SymPy under the assumptions." if ok else
+    verdict = ("SymPy verified every step under the assumptions." if ok else
                "SymPy could not verify the steps marked below, so the symbolic proof does not stand.")
     return render("theorem_proof", {"verdict": verdict, "steps": "\n".join(steps)})
 
 
+def _uses_tex(thm: Any) -> str:
+    uses = list(getattr(thm, "uses", ()) or ())
+    if not uses:
+        return ""
+    refs = [f"\\cref{{{label_of(u)}}} ({text(short_name(u))})" for u in uses]
+    listed = refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " and " + refs[-1]
+    return f" The proof uses {listed}."
+
+
+def _source_tex(thm: Any) -> str:
+    reference = getattr(thm, "reference", "") or ""
+    if not reference:
+        return ""
+    keys = citations(reference)
+    cite = f"~\\cite{{{','.join(keys)}}}" if keys else ""
+    return f" Source: {prose_tex(reference).rstrip('.')}{cite}."
+
+
 def theorem_section(name: str) -> str:
-    """The LaTeX section of one theorem (template ``theorem``), with its proof result."""
+    """The LaTeX of one theorem or lemma (template ``theorem``), with its proof and checks."""
     proofs = _proofs()
     thm = proofs.theorem(name)
     result = proofs.prove(name)
-    statement = "\n".join(render("statement", {"lines": part}) for part in _relations_tex(thm.statement))
-    assumptions = [tex(rel) for rel in thm.assumption_relations()]
-    steps = []
-    for sr in result.steps:
-        st = sr.step
-        why = f": {plain_text(st.why)}" if st.why else ""
-        mark = "" if sr.ok else r" \textbf{(not verified: " + breakable(sr.reason or "") + ")}"
-        steps.append(render("theorem_step", {
-            "rule": plain_text(st.rule), "why": why + mark, "relation": _step_tex(st)}))
-    uses = ", ".join(f"\\hyperref[{label_of(u)}]{{\\texttt{{{text(u)}}}}}" for u in thm.uses) or "none"
-    grid = getattr(thm, "grid", None)
-    if grid is None:
-        grid_text = "No grid cross-check."
-    else:
-        grid_text = f"{breakable(grid.description)}: {result.grid_count} configurations"
-        grid_text += (", counterexample " + _counterexample_text(result.counterexample)
-                      if result.counterexample is not None else ", all agree.")
+    env = "lemma" if getattr(thm, "kind", "theorem") == "lemma" else "theorem"
+    short = short_name(name)
     values = {
-        "title": plain_text(thm.title or name),
-        "title_pdf": pdf_text(thm.title or name),
+        "env": env,
+        "short": text(short),
+        "short_pdf": plain_pdf(short),
         "label": label_of(name),
+        "gloss": _gloss(getattr(thm, "title", "") or "", name),
+        "hypothesis": _hypothesis(thm),
+        "statement": statement_tex(thm.statement),
         "name": text(name),
-        "kind": text(thm.kind),
-        "family": text(thm.family),
-        "reference": plain_text(thm.reference) if thm.reference else "---",
-        "statement": statement,
-        "assumptions": (",\\quad ".join(assumptions) if assumptions else r"\text{none beyond the symbols' types}"),
-        "uses": uses,
-        "proof": _proof_tex(thm, result, steps),
-        "grid": grid_text,
+        "source": _source_tex(thm),
+        "uses": _uses_tex(thm),
+        "proof": _proof_tex(thm, result),
+        "grid": _grid_tex(thm, result),
+        "smt": _smt_tex(result),
         "status": text(result.status),
-        "status_reason": f" --- {breakable(result.reason)}" if result.reason else "",
+        "status_reason": f" ({prose_tex(result.reason).rstrip('.')})" if result.reason else "",
     }
     return render("theorem", values)
 
@@ -237,11 +273,20 @@ def theorems_intro(figure: str) -> tuple[str, dict]:
     """The section introducing the theorems: summary table and the graph figure; and the status counts."""
     proofs = _proofs()
     rows, counts = [], {}
-    for name in theorem_order():
+    order = theorem_order()
+    with_smt = any(smt_of(proofs.prove(n)) is not None for n in order)
+    for name in order:
         thm, result = proofs.theorem(name), proofs.prove(name)
         counts[result.status] = counts.get(result.status, 0) + 1
-        rows.append(f"\\ref{{{label_of(name)}}} & \\texttt{{{text(name)}}} & {text(thm.kind)} & "
-                    f"{result.grid_count} & \\status{{{text(result.status)}}} \\\\")
+        smt = smt_of(result)
+        cells = [f"\\ref{{{label_of(name)}}}", f"\\hyperref[{label_of(name)}]{{{text(short_name(name))}}}",
+                 text(thm.kind), f"${tex(result.grid_count)}$", f"\\status{{{text(result.status)}}}"]
+        if with_smt:
+            cells.append(f"\\status{{{text(smt[0])}}}" if smt else "---")
+        rows.append(" & ".join(cells) + r" \\")
     summary = ", ".join(f"{counts[s]} {text(s)}" for s in sorted(counts))
-    body = render("theorems_intro", {"rows": "\n".join(rows), "figure": figure, "summary": summary})
+    columns = "@{}r>{\\raggedright\\arraybackslash}p{0.5\\linewidth}lrl" + ("l" if with_smt else "") + "@{}"
+    header = "No. & Name & Kind & Grid & Status" + (" & SMT" if with_smt else "") + r" \\"
+    body = render("theorems_intro", {"rows": "\n".join(rows), "figure": figure, "summary": summary,
+                                     "columns": columns, "header": header})
     return body, counts
