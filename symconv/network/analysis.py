@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .decide import simplify_on
 from .model import Network
 from .shape_eval import Constraint, Evaluation, evaluate
 from .valid_set import ValidSet, valid_set
@@ -48,6 +49,7 @@ class NetworkAnalysis:
     valid: ValidSet
     constraints: list
     fixes: dict = field(default_factory=dict)
+    shapes: dict = field(default_factory=dict)
 
     @property
     def symbols(self) -> dict:
@@ -77,9 +79,9 @@ class NetworkAnalysis:
         x = self.symbols[dim]
         start = self.smallest(dim) or 1
         own = self.valid.dims.get(x)
-        condition = own.condition if own is not None else self.valid.condition
-        if condition is sp.true or x not in getattr(condition, "free_symbols", {x}):
+        if own is None or own.condition is sp.true:
             return []
+        condition = own.condition
         values = np.arange(start, start + SCAN, dtype=np.int64)
         ok = evaluate_many(condition, {x: values})
         out = []
@@ -140,6 +142,26 @@ def binding_constraints(constraints: list, symbols: dict) -> list:
     return kept
 
 
+def _shapes_on_valid(result: Evaluation, valid: ValidSet) -> dict:
+    """Every data tensor's shape, its ``Max``/``Min``/``Piecewise`` resolved on the valid sizes.
+
+    Exact for every valid input (the only inputs where shapes exist); the raw expressions,
+    exact for every input, stay in ``evaluation.tensors``.
+    """
+    out = {}
+    for name, info in result.tensors.items():
+        if info.value is not None:
+            continue
+        dims = []
+        for d in info.shape:
+            if isinstance(d, sp.Basic) and d.has(sp.Max, sp.Min, sp.Piecewise):
+                parts = [valid.dims[x].condition for x in d.free_symbols if x in valid.dims]
+                d = simplify_on(d, sp.And(*parts))
+            dims.append(d)
+        out[name] = tuple(dims)
+    return out
+
+
 def analyze_network(net: Network, fixes: bool = True, prove: bool = True) -> NetworkAnalysis:
     """Shapes, the valid-set condition, binding constraints and verified fixes of ``net``.
 
@@ -161,7 +183,7 @@ def analyze_network(net: Network, fixes: bool = True, prove: bool = True) -> Net
     conditions = [c.condition for c in result.constraints]
     valid = valid_set(conditions, symbols, prove=prove)
     constraints = binding_constraints(result.constraints, result.symbols)
-    analysis = NetworkAnalysis(net, result, valid, constraints)
+    analysis = NetworkAnalysis(net, result, valid, constraints, shapes=_shapes_on_valid(result, valid))
     if fixes:
         from .fixes import find_fixes
         analysis.fixes = find_fixes(analysis)

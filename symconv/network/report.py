@@ -41,8 +41,7 @@ def as_json(analysis: Any) -> dict:
                             "fix_details": fix})
     return {
         "inputs": {name: _dims(tensors[name].shape) for name in net.inputs},
-        "tensors": {name: _dims(tensors[name].shape) for name in produced
-                    if name in tensors and tensors[name].value is None},
+        "tensors": {name: _dims(analysis.shapes[name]) for name in produced if name in analysis.shapes},
         "valid": str(analysis.valid.condition),
         "proof": analysis.valid.proof,
         "smallest": {name: analysis.smallest(name) for name in analysis.symbols},
@@ -69,8 +68,8 @@ def text_report(analysis: Any, examples: int = 4) -> str:
     for name in net.inputs:
         lines.append(f"  input {name}: {' x '.join(_dims(tensors[name].shape))}")
     for name in net.outputs:
-        if name in tensors:
-            lines.append(f"  output {name}: {' x '.join(_dims(tensors[name].shape))}")
+        if name in analysis.shapes:
+            lines.append(f"  output {name}: {' x '.join(_dims(analysis.shapes[name]))}")
     condition = analysis.valid.condition
     lines.append("")
     if condition is sp.true:

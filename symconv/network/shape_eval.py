@@ -32,6 +32,7 @@ import sympy as sp
 
 from .. import shapes
 from .model import SPEC_OPS, Network, Node
+from .decide import always
 from .spec_ops import spec_output
 
 __all__ = ["TensorInfo", "Constraint", "Evaluation", "evaluate", "SUPPORTED_OPS"]
@@ -89,18 +90,20 @@ def _trunc(x: Any) -> Any:
     if x.is_integer:
         return _int(x)
     nonneg = sp.Ge(x, 0)
-    if nonneg is sp.true:
+    sign = always(nonneg)
+    if sign is True:
         return _int(sp.floor(x))
-    if nonneg is sp.false:
+    if sign is False:
         return _int(sp.ceiling(x))
     return sp.Piecewise((sp.floor(x), nonneg), (sp.ceiling(x), True))
 
 
 def _same(a: Any, b: Any) -> bool:
+    """Equal for every positive size (decided by SymPy, else proved by Z3)."""
     if a == b:
         return True
     diff = sp.expand(sp.sympify(a) - sp.sympify(b))
-    return diff == 0
+    return diff == 0 or always(sp.Eq(diff, 0)) is True
 
 
 def _prod(values: Any) -> Any:
@@ -303,17 +306,28 @@ def _clamp_index(x: Any, dim: Any) -> Any:
         if x < 0:
             x = x + dim
     else:
-        negative = sp.Lt(x, 0)
-        if negative is not sp.false:
-            x = sp.Piecewise((x + dim, negative), (x, True))
-    return _int(sp.Max(0, sp.Min(x, dim)))
+        negative = always(sp.Lt(x, 0))
+        if negative is True:
+            x = x + dim
+        elif negative is None:
+            x = sp.Piecewise((x + dim, sp.Lt(x, 0)), (x, True))
+    return _int(_at_least(0, _at_most(x, dim)))
+
+
+def _at_least(lo: Any, x: Any) -> Any:
+    """``Max(lo, x)``, without the ``Max`` when ``x >= lo`` always holds."""
+    return x if always(sp.Ge(x, lo)) is True else sp.Max(lo, x)
+
+
+def _at_most(x: Any, hi: Any) -> Any:
+    return x if always(sp.Le(x, hi)) is True else sp.Min(x, hi)
 
 
 def _slice_length(dim: Any, start: Any, end: Any, step: int) -> Any:
     if step < 1:
         raise _Unsupported("Slice with a negative step on a symbolic axis")
     lo, hi = _clamp_index(start, dim), _clamp_index(end, dim)
-    return _int(sp.Max(0, shapes.ceildiv(hi - lo, step)))
+    return _int(_at_least(0, shapes.ceildiv(hi - lo, step)))
 
 
 def _slice(node: Node, ins: list) -> tuple[list, list]:
@@ -528,7 +542,7 @@ def _positivity(node: Node, name: str, info: TensorInfo) -> list:
                                       "positive"))
             continue
         cond = sp.Ge(d, 1)
-        if cond is not sp.true:
+        if always(cond) is not True:
             out.append(Constraint(node.name, node.op, cond,
                                   f"tensor {name!r} must have size >= 1 on axis {axis} (size {d})", "positive"))
     return out

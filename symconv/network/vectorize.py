@@ -134,6 +134,9 @@ def _truth(cond: Any, env: dict, shape: tuple) -> np.ndarray:
         return np.logical_or.reduce([_truth(a, env, shape) for a in cond.args])
     if isinstance(cond, sp.Not):
         return ~_truth(cond.args[0], env, shape)
+    if isinstance(cond, sp.ITE):
+        return np.where(_truth(cond.args[0], env, shape), _truth(cond.args[1], env, shape),
+                        _truth(cond.args[2], env, shape))
     raise NotVectorizable(f"cannot evaluate condition {cond}")
 
 
@@ -225,7 +228,7 @@ def _slope_period(e: Any, x: sp.Symbol) -> tuple | None:
 def _children(e: Any) -> list:
     if isinstance(e, sp.Piecewise):
         return [part for pair in e.args for part in pair if not isinstance(part, (bool,)) and part is not sp.true]
-    if isinstance(e, (sp.And, sp.Or, sp.Not)):
+    if isinstance(e, (sp.And, sp.Or, sp.Not, sp.ITE)):
         return list(e.args)
     if isinstance(e, sp.core.relational.Relational):
         return [e.lhs - e.rhs]
