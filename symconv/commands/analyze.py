@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..network.command import network_source, parse_dim_names, run_network
 from ..stack import analyze, load_stack
 from ._args import integer
 
@@ -27,6 +28,16 @@ def _sizes(text: str) -> tuple[int, ...]:
     return values
 
 
+def _dims(text: str) -> int | tuple:
+    """A number of spatial dimensions (stacks) or spatial axis names 'H,W' (networks)."""
+    if text.strip().lstrip("-").isdigit():
+        return integer(text)
+    try:
+        return parse_dim_names(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``analyze`` arguments."""
     parser.add_argument("stack", help="JSON file: a list of layers {\"op\": ..., PyTorch argument names}, "
@@ -34,15 +45,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--i", type=_sizes, default=None,
                         help=f"input size, one value or one per dimension 'H,W' (default: the file's "
                              f"input_size, else {DEFAULT_INPUT})")
-    parser.add_argument("--dims", type=integer, default=None,
-                        help="number of spatial dimensions (default: from the file, else 2)")
+    parser.add_argument("--dims", type=_dims, default=None,
+                        help="number of spatial dimensions (default: from the file, else 2); for a network "
+                             "(.onnx or DAG JSON), the names of its spatial axes 'H,W' (or 'H,W=64' to fix one)")
     parser.add_argument("--json", action="store_true", help="print a JSON list with one object per layer")
     parser.add_argument("--plot", metavar="OUT.png", default=None,
                         help="write a heat map of the transposed layers' overlap maps")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse the stack and print the table (or JSON)."""
+    """Analyse the stack and print the table (or JSON); a network file goes to symconv.network."""
+    network = network_source(args.stack)
+    if network is not None:
+        return run_network(args, network)
+    if isinstance(args.dims, tuple):
+        raise ValueError(f"--dims for a stack is the number of spatial dimensions, got axis names {args.dims}")
     if args.dims is not None and not 1 <= args.dims <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
     size = None
