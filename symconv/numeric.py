@@ -57,12 +57,12 @@ class _Uncached(Exception):
 
 
 def _typed(value: Any) -> Any:
-    """``value`` as a cache key that also tells its type (``2``, ``2.0`` and ``True`` differ)."""
+    """The types in ``value`` (nested like it): with the values, a key where ``2``, ``2.0`` and ``True`` differ."""
     kind = type(value)
-    if kind is tuple or kind is list:
-        return (kind,) + tuple(_typed(v) for v in value)
     if kind in _SCALARS:
-        return kind, value
+        return kind
+    if kind is tuple or kind is list:
+        return (kind,) + tuple([_typed(v) for v in value])
     raise _Uncached
 
 
@@ -70,13 +70,14 @@ def _plan(owner: str, arrays: tuple, params: tuple, build: Any) -> Any:
     """The plan cached for these array shapes/dtypes and parameters, else ``build()``.
 
     ``build`` validates (raising on bad input) and returns the plan; only a plan that was built,
-    hence validated, is stored, under a key holding every argument the validation read.
+    hence validated, is stored, under a key holding every argument the validation read: the
+    shapes and dtypes, the parameters' values and their types, and :data:`MEMORY_LIMIT`.
     """
     try:
-        full = (owner, MEMORY_LIMIT, arrays, _typed(params))
-    except _Uncached:
+        full = (owner, MEMORY_LIMIT, arrays, params, _typed(params))
+        plan = _plans.get(full)
+    except (_Uncached, TypeError):              # a type the key does not cover, or unhashable (a list)
         return build()
-    plan = _plans.get(full)
     if plan is None:
         plan = build()
         if len(_plans) >= PLAN_LIMIT:
@@ -224,7 +225,7 @@ def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, s
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec), (x.shape[0], spec.out_channels) + tuple(spec.output_size)
+        return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape), (stride, padding, dilation, groups, ndim), build)
     return parallel.run(kernel, (x,), (weight, bias), np.empty(shape, x.dtype), blas=True)
@@ -304,7 +305,7 @@ def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec), (x.shape[0], spec.out_channels) + tuple(spec.output_size)
+        return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape),
                           (stride, padding, output_padding, dilation, groups, output_size, ndim), build)
@@ -354,7 +355,7 @@ def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec), x.shape[:2] + tuple(spec.output_size)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, dilation, ceil_mode, ndim),
                           build)
@@ -398,7 +399,7 @@ def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
             raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
                              f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
         _require_memory(owner, spec, x)
-        return lower(spec), x.shape[:2] + tuple(spec.output_size)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, ceil_mode, count_include_pad,
                                                       ndim), build)
@@ -441,7 +442,7 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec), x.shape[:2] + tuple(spec.output_size)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, output_size, ndim), build)
     return parallel.run(kernel, (x, indices), (), np.empty(shape, x.dtype), planewise=True)
@@ -476,7 +477,7 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec), x.shape[:2] + tuple(spec.output_size)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (size, scale_factor, mode, align_corners), build)
     return parallel.run(kernel, (x,), (), np.empty(shape, x.dtype), planewise=True)
@@ -499,15 +500,20 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
     owner = "conv_vjp"
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
-    ndim = weight.ndim - 2
-    spec = ConvSpec(weight.shape[2:], stride, padding, dilation, weight.shape[1] * groups, weight.shape[0], groups,
-                    input_size=input_size, ndim=ndim)
-    remainder = tuple(shapes.lost_remainder_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
-                      zip(spec.input_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))
-    if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
-        raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
-                         f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
-    return conv_transpose(grad_output, weight, None, spec.stride, spec.padding, remainder, spec.dilation, groups)
+
+    def build() -> tuple:
+        spec = ConvSpec(weight.shape[2:], stride, padding, dilation, weight.shape[1] * groups, weight.shape[0],
+                        groups, input_size=input_size, ndim=weight.ndim - 2)
+        remainder = tuple(shapes.lost_remainder_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
+                          zip(spec.input_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))
+        if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
+            raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
+                             f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
+        return spec.stride, spec.padding, remainder, spec.dilation
+
+    s, p, a, d = _plan(owner, (grad_output.shape, weight.shape), (input_size, stride, padding, dilation, groups),
+                       build)
+    return conv_transpose(grad_output, weight, None, s, p, a, d, groups)
 
 
 def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -526,15 +532,19 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
     owner = "conv_transpose_vjp"
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
-    ndim = weight.ndim - 2
-    spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, weight.shape[0],
-                             weight.shape[1] * groups, groups, input_size=input_size, ndim=ndim)
-    if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
-        raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
-                         f"got grad_output.shape={grad_output.shape}")
-    out = conv(grad_output, weight, None, spec.stride, spec.padding, spec.dilation, groups)
-    crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
-    return out[crop]
+
+    def build() -> tuple:
+        spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, weight.shape[0],
+                                 weight.shape[1] * groups, groups, input_size=input_size, ndim=weight.ndim - 2)
+        if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
+            raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
+                             f"got grad_output.shape={grad_output.shape}")
+        crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
+        return spec.stride, spec.padding, spec.dilation, crop
+
+    s, p, d, crop = _plan(owner, (grad_output.shape, weight.shape),
+                          (input_size, stride, padding, output_padding, dilation, groups), build)
+    return conv(grad_output, weight, None, s, p, d, groups)[crop]
 
 
 # --------------------------------------------------------------------------- dimension-explicit names

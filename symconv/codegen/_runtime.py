@@ -101,14 +101,17 @@ def _gather_gemm(x, w3, table, out, bias):
     """
     index, misses = table
     n_batch, channels = x.shape[0], x.shape[1]
-    flat = x.reshape(n_batch, channels, -1)
+    flat = x.reshape(n_batch * channels, -1)
     if misses:
-        padded = np.zeros((n_batch, channels, flat.shape[2] + 1), x.dtype)
-        padded[:, :, :-1] = flat
+        padded = np.zeros((flat.shape[0], flat.shape[1] + 1), x.dtype)
+        padded[:, :-1] = flat
         flat = padded
-    groups, c_out_g, _ = w3.shape
-    columns = flat[:, :, index].reshape(n_batch, groups, -1, index.shape[1])
-    np.matmul(w3, columns, out=out.reshape(n_batch, groups, c_out_g, -1))
+    groups, c_out_g, k_g = w3.shape
+    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
+        np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
+    else:
+        np.matmul(w3, columns.reshape(n_batch, groups, k_g, -1), out=out.reshape(n_batch, groups, c_out_g, -1))
     if bias is not None:
         out += bias.reshape((-1,) + (1,) * (out.ndim - 2))
     return out
@@ -130,10 +133,10 @@ def _gather_max(x, table, fill, first, out_size, out, return_indices):
         padded[:, :-1] = flat
         padded[:, -1] = fill
         flat = padded
-    windows = flat[:, index]
+    windows = np.take(flat, index, axis=1)                         # (planes, taps, outputs)
     values_out, indices_out = out if isinstance(out, tuple) else (out, None)
     values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
-    np.max(windows, axis=1, out=values.reshape(planes, -1))
+    np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
     if not return_indices:
         return values
     indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
