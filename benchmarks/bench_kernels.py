@@ -41,8 +41,12 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")   # must precede the NumPy
 import argparse  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
+
+# time the checkout this script is in, not whichever symconv is installed
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
@@ -53,6 +57,10 @@ try:
     import torch.nn.functional as F  # noqa: E402
 except ImportError:  # pragma: no cover
     raise SystemExit("bench_kernels.py compares against PyTorch; install torch (CPU) to run it")
+
+
+#: The tiny cases take microseconds: time this many times more calls.
+TINY_REPEAT = 30
 
 
 def _rand(*shape: int) -> np.ndarray:
@@ -73,22 +81,83 @@ def settle_allocator() -> None:
     del block
 
 
+def tiny_cases() -> list[dict]:
+    """Every API function on a (1, 1, 8, 8) input: what a call costs when there is no work (fixed overhead)."""
+    x, w, b = _rand(1, 1, 8, 8), _rand(1, 1, 3, 3), _rand(1)
+    tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+    vals, idx = sn.max_pool(x, 2, return_indices=True)
+    tv, ti = torch.from_numpy(vals), torch.from_numpy(idx)
+    g = _rand(1, 1, 4, 4)
+    tg = torch.from_numpy(g)
+    calls = [
+        ("conv", lambda: sn.conv(x, w, b, padding=1), lambda: F.conv2d(tx, tw, tb, padding=1)),
+        ("conv_transpose", lambda: sn.conv_transpose(x, w, b, stride=2, padding=1),
+         lambda: F.conv_transpose2d(tx, tw, tb, stride=2, padding=1)),
+        ("max_pool", lambda: sn.max_pool(x, 2), lambda: F.max_pool2d(tx, 2)),
+        ("max_pool+indices", lambda: sn.max_pool(x, 2, return_indices=True),
+         lambda: F.max_pool2d(tx, 2, return_indices=True)),
+        ("avg_pool", lambda: sn.avg_pool(x, 2), lambda: F.avg_pool2d(tx, 2)),
+        ("max_unpool", lambda: sn.max_unpool(vals, idx, 2), lambda: F.max_unpool2d(tv, ti, 2)),
+        ("upsample nearest", lambda: sn.upsample(x, scale_factor=2), lambda: F.interpolate(tx, scale_factor=2)),
+        ("upsample bilinear", lambda: sn.upsample(x, scale_factor=2, mode="bilinear"),
+         lambda: F.interpolate(tx, scale_factor=2, mode="bilinear")),
+        ("upsample bicubic", lambda: sn.upsample(x, scale_factor=2, mode="bicubic"),
+         lambda: F.interpolate(tx, scale_factor=2, mode="bicubic")),
+        ("conv_vjp", lambda: sn.conv_vjp(g, w, (8, 8), stride=2, padding=1),
+         lambda: torch.nn.grad.conv2d_input((1, 1, 8, 8), tw, tg, stride=2, padding=1)),
+        ("conv_transpose_vjp", lambda: sn.conv_transpose_vjp(x, w, (4, 4), stride=2, padding=1, output_padding=1),
+         lambda: F.conv2d(tx, tw, stride=2, padding=1)),
+    ]
+    return [dict(name=f"tiny {name} (1,1,8,8)", api=name.split()[0].split("+")[0], inputs=(x,), ours=ours,
+                 theirs=theirs, flops=None) for name, ours, theirs in calls]
+
+
+def small_cases() -> list[dict]:
+    """The small problems of issue 17, where fixed costs and per-call set-up dominate."""
+    out = []
+
+    def conv_case(name, xs, ws, groups=1, transpose=False, **kw):
+        x, w = _rand(*xs), _rand(*ws)
+        c_out = ws[1] * groups if transpose else ws[0]
+        b = _rand(c_out)
+        tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+        if transpose:
+            tf = {3: F.conv_transpose1d, 4: F.conv_transpose2d, 5: F.conv_transpose3d}[x.ndim]
+            ours, flops = (lambda: sn.conv_transpose(x, w, b, groups=groups, **kw)), _convt_flops
+        else:
+            tf = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[x.ndim]
+            ours, flops = (lambda: sn.conv(x, w, b, groups=groups, **kw)), _conv_flops
+        out.append(dict(name=name, api="conv_transpose" if transpose else "conv", inputs=(x, w, b), ours=ours,
+                        theirs=lambda: tf(tx, tw, tb, groups=groups, **kw), flops=lambda y: flops(x, w, y)))
+
+    conv_case("small conv 3->16 k3 s2 p1 (1,3,224,224)", (1, 3, 224, 224), (16, 3, 3, 3), stride=2, padding=1)
+    conv_case("small conv3d 16->16 k3 s2 p1 (2,16,16,32,32)", (2, 16, 16, 32, 32), (16, 16, 3, 3, 3),
+              stride=2, padding=1)
+    conv_case("small conv_transpose3d 16->16 k3 s2 p1 (2,16,8,16,16)", (2, 16, 8, 16, 16), (16, 16, 3, 3, 3),
+              transpose=True, stride=2, padding=1, output_padding=1)
+    conv_case("small RGB conv_transpose 16->3 k4 s2 p1 (1,16,112,112)", (1, 16, 112, 112), (16, 3, 4, 4),
+              transpose=True, stride=2, padding=1)
+    conv_case("small depthwise k3 p1 (1,32,56,56) groups=32", (1, 32, 56, 56), (32, 1, 3, 3), groups=32, padding=1)
+    return out
+
+
 def cases() -> list[dict]:
     """(name, symconv call, torch call, flops or None) on the issue's shapes (float32)."""
-    out = []
+    out = tiny_cases() + small_cases()
 
     def conv_case(name, xs, ws, groups=1, **kw):
         x, w, b = _rand(*xs), _rand(*ws), _rand(ws[0])
         tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
         tf = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[x.ndim]
-        out.append(dict(name=name, inputs=(x, w, b),
+        out.append(dict(name=name, api="conv", dense=groups == 1, inputs=(x, w, b),
                         ours=lambda: sn.conv(x, w, b, groups=groups, **kw),
                         theirs=lambda: tf(tx, tw, tb, groups=groups, **kw), flops=lambda y: _conv_flops(x, w, y)))
 
     conv_case("conv 64->64 k3 s1 p1 (8,64,56,56)", (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
     x, w, b = _rand(8, 128, 28, 28), _rand(128, 64, 4, 4), _rand(64)
     tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
-    out.append(dict(name="conv_transpose 128->64 k4 s2 p1 (8,128,28,28)", inputs=(x, w, b),
+    out.append(dict(name="conv_transpose 128->64 k4 s2 p1 (8,128,28,28)", api="conv_transpose", dense=True,
+                    inputs=(x, w, b),
                     ours=lambda: sn.conv_transpose(x, w, b, stride=2, padding=1),
                     theirs=lambda: F.conv_transpose2d(tx, tw, tb, stride=2, padding=1),
                     flops=lambda y: _convt_flops(x, w, y)))
@@ -103,23 +172,24 @@ def cases() -> list[dict]:
     for k, s, p in ((2, 2, 0), (3, 2, 1)):
         vals, idx = sn.max_pool(xp, k, s, p, return_indices=True)
         tv, ti = torch.from_numpy(vals), torch.from_numpy(idx)
-        out.append(dict(name=f"max_pool k{k} s{s} p{p} +indices (8,64,112,112)", inputs=(xp,),
+        out.append(dict(name=f"max_pool k{k} s{s} p{p} +indices (8,64,112,112)", api="max_pool", inputs=(xp,),
                         ours=lambda k=k, s=s, p=p: sn.max_pool(xp, k, s, p, return_indices=True),
                         theirs=lambda k=k, s=s, p=p: F.max_pool2d(txp, k, s, p, return_indices=True), flops=None))
-        out.append(dict(name=f"max_unpool k{k} s{s} p{p} -> (8,64,112,112)", inputs=(vals, idx),
+        out.append(dict(name=f"max_unpool k{k} s{s} p{p} -> (8,64,112,112)", api="max_unpool",
+                        inputs=(vals, idx),
                         ours=lambda vals=vals, idx=idx, k=k, s=s, p=p: sn.max_unpool(vals, idx, k, s, p,
                                                                                      output_size=(112, 112)),
                         theirs=lambda tv=tv, ti=ti, k=k, s=s, p=p: F.max_unpool2d(tv, ti, k, s, p,
                                                                                    output_size=(112, 112)),
                         flops=None))
-    out.append(dict(name="avg_pool k3 s2 p1 (8,64,112,112)", inputs=(xp,),
+    out.append(dict(name="avg_pool k3 s2 p1 (8,64,112,112)", api="avg_pool", inputs=(xp,),
                     ours=lambda: sn.avg_pool(xp, 3, 2, 1), theirs=lambda: F.avg_pool2d(txp, 3, 2, 1), flops=None))
     xu = _rand(8, 64, 56, 56)
     txu = torch.from_numpy(xu)
-    out.append(dict(name="upsample nearest x2 (8,64,56,56)", inputs=(xu,),
+    out.append(dict(name="upsample nearest x2 (8,64,56,56)", api="upsample", inputs=(xu,),
                     ours=lambda: sn.upsample(xu, scale_factor=2),
                     theirs=lambda: F.interpolate(txu, scale_factor=2), flops=None))
-    out.append(dict(name="upsample bilinear x2 (8,64,56,56)", inputs=(xu,),
+    out.append(dict(name="upsample bilinear x2 (8,64,56,56)", api="upsample", inputs=(xu,),
                     ours=lambda: sn.upsample(xu, scale_factor=2, mode="bilinear"),
                     theirs=lambda: F.interpolate(txu, scale_factor=2, mode="bilinear"), flops=None))
     return out
@@ -186,22 +256,46 @@ def main() -> None:
     settle_allocator()
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')}, "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, median of {args.rounds}x{args.repeat}, "
-          f"{f'alternating, {args.gap:g} s apart' if args.alternate else f'{args.rounds} rounds'}, load average {os.getloadavg()[0]:.2f}")
-    header = f"{'case':48s} {'symconv ms':>10s} {'torch ms':>9s} {'ratio':>6s}  {'rate':30s} {'peak MB':>8s} {'budget':>7s} {'err':>8s}"
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, median of {args.rounds}x{args.repeat} "
+          f"(x{TINY_REPEAT} for tiny cases), "
+          f"{f'alternating, {args.gap:g} s apart' if args.alternate else f'{args.rounds} rounds'}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    header = (f"{'case':56s} {'symconv ms':>10s} {'torch ms':>9s} {'ratio':>6s} {'fixed us':>8s}  {'rate':30s} "
+              f"{'peak MB':>8s} {'budget':>7s} {'err':>8s}")
     print(header)
     print("-" * len(header))
-    ratios = []
+    results, fixed = [], {}
     for case in cases():
         if args.only and args.only not in case["name"]:
             continue
-        r = run(case, args.repeat, args.rounds, args.alternate, args.gap)
-        ratios.append(r["ratio"])
-        print(f"{r['name']:48s} {r['ours'] * 1e3:10.2f} {r['theirs'] * 1e3:9.2f} {r['ratio']:6.2f}  {r['rate']:30s} "
+        tiny = case["name"].startswith("tiny")
+        r = run(case, args.repeat * (TINY_REPEAT if tiny else 1), args.rounds, args.alternate, args.gap)
+        r.update(tiny=tiny, dense=case.get("dense", False))
+        if tiny:
+            fixed.setdefault(case["api"], r["ours"])
+        results.append(r)
+        overhead = fixed.get(case.get("api"))
+        print(f"{r['name']:56s} {r['ours'] * 1e3:10.3f} {r['theirs'] * 1e3:9.3f} {r['ratio']:6.2f} "
+              f"{'-' if overhead is None else f'{overhead * 1e6:.0f}':>8s}  {r['rate']:30s} "
               f"{r['peak'] / 1e6:8.1f} {r['peak'] / r['budget']:6.2f}x {r['error']:8.1e}", flush=True)
+    summarize(results)
+
+
+def summarize(results: list[dict]) -> None:
+    """The target lines of issue 17: geometric mean, worst case, worst tiny and worst dense ratio."""
+    if not results:
+        return
+    ratios = [r["ratio"] for r in results]
     geomean = math.exp(sum(math.log(v) for v in ratios) / len(ratios))
-    print(f"geometric mean symconv/torch over {len(ratios)} cases: {geomean:.2f} "
-          f"(load average now {os.getloadavg()[0]:.2f})")
+    worst = max(results, key=lambda r: r["ratio"])
+    print(f"geometric mean symconv/torch over {len(ratios)} cases: {geomean:.2f} (target <= 1.2); "
+          f"worst {worst['ratio']:.2f} ({worst['name']}; target <= 2)")
+    for label, key, target in (("tiny", "tiny", 3.0), ("dense conv", "dense", 1.3)):
+        picked = [r for r in results if r[key]]
+        if picked:
+            top = max(picked, key=lambda r: r["ratio"])
+            print(f"worst {label} ratio: {top['ratio']:.2f} ({top['name']}; target <= {target:g})")
+    print(f"load average now {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,14 @@ naming the argument in the cases where PyTorch refuses, never a silently wrong s
 Large calls run on several threads (:mod:`symconv.parallel`): slices of the batch, or of the
 channels for the plane-wise operators, each written into its part of one output.
 
+Dispatch is cached: the first call with given shapes, dtypes and parameters builds and
+validates the spec and lowers it; its *plan* (spec, kernel, output shape) is kept under a key
+of everything the spec validated (shapes, dtypes, the parameters with their types), so a
+repeated call goes straight to the kernel without building a spec.
+
+The dimension-explicit names (``conv2d``, ``max_pool2d``, ...) read ``(C, *spatial)`` as one
+unbatched sample, as PyTorch does; the rank-inferred names always read ``(N, C, *spatial)``.
+
 Examples
 --------
 >>> import numpy as np
@@ -23,6 +31,7 @@ array([[ 0.,  0.,  0.,  0.],
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -32,7 +41,49 @@ from .codegen import lower
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
 __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "upsample",
-           "conv_vjp", "conv_transpose_vjp"]
+           "conv_vjp", "conv_transpose_vjp",
+           "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+
+#: Plans kept by the dispatch cache (cleared whole when full).
+PLAN_LIMIT = 1024
+_plans: dict = {}
+_SCALARS = (int, float, str, bool, type(None))
+
+
+class _Uncached(Exception):
+    """A parameter of a type the cache key does not cover: take the uncached path."""
+
+
+def _typed(value: Any) -> Any:
+    """The types in ``value`` (nested like it): with the values, a key where ``2``, ``2.0`` and ``True`` differ."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return kind
+    if kind is tuple or kind is list:
+        return (kind,) + tuple([_typed(v) for v in value])
+    raise _Uncached
+
+
+def _plan(owner: str, arrays: tuple, params: tuple, build: Any) -> Any:
+    """The plan cached for these array shapes/dtypes and parameters, else ``build()``.
+
+    ``build`` validates (raising on bad input) and returns the plan; only a plan that was built,
+    hence validated, is stored, under a key holding every argument the validation read: the
+    shapes and dtypes, the parameters' values and their types, and :data:`MEMORY_LIMIT`.
+    """
+    try:
+        full = (owner, MEMORY_LIMIT, arrays, params, _typed(params))
+        plan = _plans.get(full)
+    except (_Uncached, TypeError):              # a type the key does not cover, or unhashable (a list)
+        return build()
+    if plan is None:
+        plan = build()
+        if len(_plans) >= PLAN_LIMIT:
+            _plans.clear()
+        _plans[full] = plan
+    return plan
 
 
 def _array(value: Any, name: str, owner: str) -> np.ndarray:
@@ -92,14 +143,26 @@ def _require_memory(owner: str, spec: Any, x: np.ndarray) -> None:
 
 def _conv_inputs(owner: str, x: Any, weight: Any, bias: Any) -> tuple:
     x = _floating(_array(x, "x", owner))
-    weight = _array(weight, "weight", owner).astype(x.dtype, copy=False)
-    ndim = _spatial(owner, x)
-    if weight.ndim != x.ndim:
-        raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
-                         f"got weight.shape={weight.shape}")
+    weight = _array(weight, "weight", owner)
+    if weight.dtype != x.dtype:
+        weight = weight.astype(x.dtype)
     if bias is not None:
         bias = _array(bias, "bias", owner).astype(x.dtype, copy=False)
-    return x, weight, bias, ndim
+    return x, weight, bias
+
+
+def _unbatched(owner: str, ndim: int | None, x: np.ndarray, rank_of: int, what: str) -> bool:
+    """Whether ``x`` is one unbatched sample ``(C, *spatial)``: only for the dimension-explicit names.
+
+    The rank-inferred names (``ndim`` None) refuse an ``x`` one axis short of ``rank_of + 2``
+    (the rank ``what`` implies), naming the explicit function that reads it as unbatched.
+    """
+    if ndim is not None:
+        return x.ndim == ndim + 1
+    if rank_of is not None and x.ndim == rank_of + 1:
+        raise ValueError(f"{owner}: x.shape={x.shape} has one axis fewer than the (N, C, *spatial) layout "
+                         f"{what} implies; for one unbatched (C, *spatial) sample call {owner}{rank_of}d")
+    return False
 
 
 def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
@@ -138,23 +201,34 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
     -----
     :math:`o = \lfloor (i + p_b + p_a - d(k-1) - 1)/s \rfloor + 1` per axis (Dumoulin & Visin, Rel. 15).
     """
-    owner = "conv"
-    x, weight, bias, ndim = _conv_inputs(owner, x, weight, bias)
-    if isinstance(groups, int) and groups >= 1 and x.shape[1] != weight.shape[1] * groups:
-        raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} with groups={groups} "
-                         f"expects {weight.shape[1] * groups} (x.shape[1] must equal weight.shape[1] * groups)")
-    try:
-        spec = ConvSpec(weight.shape[2:], stride, padding, dilation, x.shape[1], weight.shape[0], groups,
-                        input_size=x.shape[2:], ndim=ndim)
-    except ValueError as exc:
-        raise _context(exc, x) from None
-    _require_memory(owner, spec, x)
-    return _run_conv(spec, x, weight, bias)
+    return _conv("conv", None, x, weight, bias, stride, padding, dilation, groups)
 
 
-def _run_conv(spec: Any, x: np.ndarray, weight: np.ndarray, bias: Any) -> np.ndarray:
-    out = np.empty((x.shape[0], spec.out_channels) + tuple(spec.output_size), x.dtype)
-    return parallel.run(lower(spec), (x,), (weight, bias), out, blas=True)
+def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+          dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    x, weight, bias = _conv_inputs(owner, x, weight, bias)
+    if _unbatched(owner, ndim, x, weight.ndim - 2, f"weight.shape={weight.shape}"):
+        return _conv(owner, ndim, x[None], weight, bias, stride, padding, dilation, groups)[0]
+
+    def build() -> tuple:
+        spatial = _spatial(owner, x, ndim)
+        if weight.ndim != x.ndim:
+            raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
+                             f"got weight.shape={weight.shape}")
+        if isinstance(groups, int) and groups >= 1 and x.shape[1] != weight.shape[1] * groups:
+            raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} with "
+                             f"groups={groups} expects {weight.shape[1] * groups} (x.shape[1] must equal "
+                             f"weight.shape[1] * groups)")
+        try:
+            spec = ConvSpec(weight.shape[2:], stride, padding, dilation, x.shape[1], weight.shape[0], groups,
+                            input_size=x.shape[2:], ndim=spatial)
+        except ValueError as exc:
+            raise _context(exc, x) from None
+        _require_memory(owner, spec, x)
+        return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
+
+    kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape), (stride, padding, dilation, groups, ndim), build)
+    return parallel.run(kernel, (x,), (weight, bias), np.empty(shape, x.dtype), blas=True)
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -191,37 +265,55 @@ def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, paddi
     -----
     :math:`o = s(i-1) + d(k-1) + 1 - p_b - p_a + a` per axis (Rel. 14 with dilation).
     """
-    owner = "conv_transpose"
-    x, weight, bias, ndim = _conv_inputs(owner, x, weight, bias)
-    if weight.shape[0] != x.shape[1]:
-        raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} expects "
-                         f"{weight.shape[0]} (x.shape[1] must equal weight.shape[0])")
-    if isinstance(output_size, (tuple, list)) and len(output_size) == ndim + 2:
-        output_size = tuple(output_size[2:])
-    if output_size is not None:
-        output_padding = 0
-    try:
-        spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, x.shape[1],
-                                 weight.shape[1] * groups if isinstance(groups, int) else groups, groups,
-                                 input_size=x.shape[2:], pinned_output_size=output_size, ndim=ndim)
-        if spec.pinned_output_size is not None:
-            spec = ConvTransposeSpec(spec.kernel_size, spec.stride, spec.padding, spec.output_padding,
-                                     spec.dilation, spec.in_channels, spec.out_channels, groups,
-                                     input_size=spec.input_size, ndim=ndim)
-    except ValueError as exc:
-        raise _context(exc, x) from None
-    _require_memory(owner, spec, x)
-    return _run_conv(spec, x, weight, bias)
+    return _conv_transpose("conv_transpose", None, x, weight, bias, stride, padding, output_padding, dilation,
+                           groups, output_size)
 
 
-def _planes(x: np.ndarray, spec: Any, dtype: Any) -> np.ndarray:
-    """The output array of a plane-wise operator: ``(N, C, *spec.output_size)``."""
-    return np.empty(x.shape[:2] + tuple(spec.output_size), dtype)
+def _spatial_sizes(value: Any, ndim: int) -> Any:
+    """``output_size`` given as the full shape (or an unbatched one): its last ``ndim`` entries."""
+    if isinstance(value, (tuple, list)) and len(value) in (ndim + 1, ndim + 2):
+        return tuple(value[len(value) - ndim:])
+    return value
 
 
-def _pool_input(owner: str, x: Any, kernel_size: Any) -> tuple[np.ndarray, int]:
-    x = _array(x, "x", owner)
-    return x, _spatial(owner, x, _kernel_ndim(kernel_size))
+def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                    padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
+                    output_size: Any = None) -> np.ndarray:
+    x, weight, bias = _conv_inputs(owner, x, weight, bias)
+    if _unbatched(owner, ndim, x, weight.ndim - 2, f"weight.shape={weight.shape}"):
+        return _conv_transpose(owner, ndim, x[None], weight, bias, stride, padding, output_padding, dilation,
+                               groups, output_size)[0]
+
+    def build() -> tuple:
+        spatial = _spatial(owner, x, ndim)
+        if weight.ndim != x.ndim:
+            raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
+                             f"got weight.shape={weight.shape}")
+        if weight.shape[0] != x.shape[1]:
+            raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} expects "
+                             f"{weight.shape[0]} (x.shape[1] must equal weight.shape[0])")
+        pinned = _spatial_sizes(output_size, spatial)
+        try:
+            spec = ConvTransposeSpec(weight.shape[2:], stride, padding, 0 if pinned is not None else output_padding,
+                                     dilation, x.shape[1],
+                                     weight.shape[1] * groups if isinstance(groups, int) else groups, groups,
+                                     input_size=x.shape[2:], pinned_output_size=pinned, ndim=spatial)
+            if spec.pinned_output_size is not None:
+                spec = ConvTransposeSpec(spec.kernel_size, spec.stride, spec.padding, spec.output_padding,
+                                         spec.dilation, spec.in_channels, spec.out_channels, groups,
+                                         input_size=spec.input_size, ndim=spatial)
+        except ValueError as exc:
+            raise _context(exc, x) from None
+        _require_memory(owner, spec, x)
+        return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
+
+    kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape),
+                          (stride, padding, output_padding, dilation, groups, output_size, ndim), build)
+    return parallel.run(kernel, (x,), (weight, bias), np.empty(shape, x.dtype), blas=True)
+
+
+def _pool_ndim(owner: str, x: np.ndarray, kernel_size: Any, ndim: int | None) -> int:
+    return _spatial(owner, x, ndim if ndim is not None else _kernel_ndim(kernel_size))
 
 
 def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -230,7 +322,8 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
 
     ``stride`` defaults to ``kernel_size``; padding is at most half the kernel (PyTorch).
     With ``return_indices`` also returns int64 switches: row-major flat positions inside
-    each ``(n, c)`` plane of the unpadded input.
+    each ``(n, c)`` plane of the unpadded input. ``x`` is ``(N, C, *spatial)``; for one
+    unbatched sample ``(C, *spatial)`` call :func:`max_pool2d` (or 1d, 3d).
 
     Examples
     --------
@@ -240,21 +333,41 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
     Traceback (most recent call last):
     ...
     ValueError: max_pool: padding must be at most half the kernel size (p <= k//2 = 1), got padding before=2 with kernel_size=2 (input shape (1, 1, 4))
+    >>> max_pool(np.zeros((3, 8, 8)), (2, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: max_pool: x.shape=(3, 8, 8) has one axis fewer than the (N, C, *spatial) layout kernel_size=(2, 2) implies; for one unbatched (C, *spatial) sample call max_pool2d
     """
-    owner = "max_pool"
-    x, ndim = _pool_input(owner, x, kernel_size)
-    try:
-        spec = MaxPoolSpec(kernel_size, stride, padding, dilation, ceil_mode, input_size=x.shape[2:], ndim=ndim)
-    except ValueError as exc:
-        raise _context(exc, x) from None
-    _require_memory(owner, spec, x)
-    out = (_planes(x, spec, x.dtype), _planes(x, spec, np.int64)) if return_indices else _planes(x, spec, x.dtype)
-    return parallel.run(lower(spec), (x,), (), out, planewise=True, return_indices=return_indices)
+    return _max_pool("max_pool", None, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+              dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    x = _array(x, "x", owner)
+    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), f"kernel_size={kernel_size}"):
+        out = _max_pool(owner, ndim, x[None], kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+        return (out[0][0], out[1][0]) if return_indices else out[0]
+
+    def build() -> tuple:
+        try:
+            spec = MaxPoolSpec(kernel_size, stride, padding, dilation, ceil_mode, input_size=x.shape[2:],
+                               ndim=_pool_ndim(owner, x, kernel_size, ndim))
+        except ValueError as exc:
+            raise _context(exc, x) from None
+        _require_memory(owner, spec, x)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+
+    kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, dilation, ceil_mode, ndim),
+                          build)
+    out = (np.empty(shape, x.dtype), np.empty(shape, np.int64)) if return_indices else np.empty(shape, x.dtype)
+    return parallel.run(kernel, (x,), (), out, planewise=True, return_indices=bool(return_indices))
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
              count_include_pad: bool = True) -> np.ndarray:
     r"""N-D average pooling, as ``torch.nn.functional.avg_pool1d/2d/3d``.
+
+    Window sums of float16 inputs accumulate in float32, as PyTorch's.
 
     Examples
     --------
@@ -262,21 +375,35 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
     array([[[1.5, 3.5, 5. ]]])
     >>> avg_pool(np.array([[[1., 2, 3]]]), 3, stride=1, padding=1, count_include_pad=False)
     array([[[1.5, 2. , 2.5]]])
+    >>> avg_pool(np.full((1, 1, 8, 8), 10000, np.float16), 4).ravel().tolist()
+    [10000.0, 10000.0, 10000.0, 10000.0]
     """
-    owner = "avg_pool"
-    x, ndim = _pool_input(owner, x, kernel_size)
-    x = _floating(x)
-    try:
-        spec = AvgPoolSpec(kernel_size, stride, padding, ceil_mode, count_include_pad, input_size=x.shape[2:],
-                           ndim=ndim)
-    except ValueError as exc:
-        raise _context(exc, x) from None
-    if ndim == 3 and any(i < k for i, k in zip(spec.input_size, spec.kernel_size)):
-        # PyTorch's avg_pool3d (pool3d_shape_check) refuses an unpadded input smaller than the kernel
-        raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
-                         f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
-    _require_memory(owner, spec, x)
-    return parallel.run(lower(spec), (x,), (), _planes(x, spec, x.dtype), planewise=True)
+    return _avg_pool("avg_pool", None, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+              ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    x = _floating(_array(x, "x", owner))
+    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), f"kernel_size={kernel_size}"):
+        return _avg_pool(owner, ndim, x[None], kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
+
+    def build() -> tuple:
+        spatial = _pool_ndim(owner, x, kernel_size, ndim)
+        try:
+            spec = AvgPoolSpec(kernel_size, stride, padding, ceil_mode, count_include_pad, input_size=x.shape[2:],
+                               ndim=spatial)
+        except ValueError as exc:
+            raise _context(exc, x) from None
+        if spatial == 3 and any(i < k for i, k in zip(spec.input_size, spec.kernel_size)):
+            # PyTorch's avg_pool3d (pool3d_shape_check) refuses an unpadded input smaller than the kernel
+            raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
+                             f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
+        _require_memory(owner, spec, x)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+
+    kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                                      ndim), build)
+    return parallel.run(kernel, (x,), (), np.empty(shape, x.dtype), planewise=True)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -295,20 +422,30 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
     ...
     ValueError: max_unpool: indices must lie in [0, 4) for output size (4,), got values in [1, 9]
     """
-    owner = "max_unpool"
-    x, ndim = _pool_input(owner, x, kernel_size)
+    return _max_unpool("max_unpool", None, x, indices, kernel_size, stride, padding, output_size)
+
+
+def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                padding: Any = 0, output_size: Any = None) -> np.ndarray:
+    x = _array(x, "x", owner)
     indices = np.asarray(indices)
     if indices.shape != x.shape:
         raise ValueError(f"{owner}: indices must have the shape of x {x.shape}, got indices.shape={indices.shape}")
-    if isinstance(output_size, (tuple, list)) and len(output_size) == ndim + 2:
-        output_size = tuple(output_size[2:])
-    try:
-        spec = MaxUnpoolSpec(kernel_size, stride, padding, input_size=x.shape[2:], pinned_output_size=output_size,
-                             ndim=ndim)
-    except ValueError as exc:
-        raise _context(exc, x) from None
-    _require_memory(owner, spec, x)
-    return parallel.run(lower(spec), (x, indices), (), _planes(x, spec, x.dtype), planewise=True)
+    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), f"kernel_size={kernel_size}"):
+        return _max_unpool(owner, ndim, x[None], indices[None], kernel_size, stride, padding, output_size)[0]
+
+    def build() -> tuple:
+        spatial = _pool_ndim(owner, x, kernel_size, ndim)
+        try:
+            spec = MaxUnpoolSpec(kernel_size, stride, padding, input_size=x.shape[2:],
+                                 pinned_output_size=_spatial_sizes(output_size, spatial), ndim=spatial)
+        except ValueError as exc:
+            raise _context(exc, x) from None
+        _require_memory(owner, spec, x)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+
+    kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, output_size, ndim), build)
+    return parallel.run(kernel, (x, indices), (), np.empty(shape, x.dtype), planewise=True)
 
 
 def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -316,7 +453,8 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
     r"""N-D interpolation, as ``torch.nn.functional.interpolate``.
 
     Modes 'nearest', 'nearest-exact', 'linear', 'bilinear' (2-D), 'trilinear' (3-D) and
-    'bicubic'; exactly one of ``size`` and ``scale_factor``.
+    'bicubic'; exactly one of ``size`` and ``scale_factor``. Float16 inputs are weighted and
+    summed in float32, as PyTorch does.
 
     Examples
     --------
@@ -329,15 +467,20 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
     """
     owner = "upsample"
     x = _array(x, "x", owner)
-    ndim = _spatial(owner, x)
     if mode not in ("nearest", "nearest-exact"):
         x = _floating(x)
-    try:
-        spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=x.shape[2:], ndim=ndim)
-    except ValueError as exc:
-        raise _context(exc, x) from None
-    _require_memory(owner, spec, x)
-    return parallel.run(lower(spec), (x,), (), _planes(x, spec, x.dtype), planewise=True)
+
+    def build() -> tuple:
+        try:
+            spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=x.shape[2:],
+                                ndim=_spatial(owner, x))
+        except ValueError as exc:
+            raise _context(exc, x) from None
+        _require_memory(owner, spec, x)
+        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+
+    kernel, shape = _plan(owner, (x.shape, x.dtype), (size, scale_factor, mode, align_corners), build)
+    return parallel.run(kernel, (x,), (), np.empty(shape, x.dtype), planewise=True)
 
 
 def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -357,15 +500,20 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
     owner = "conv_vjp"
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
-    ndim = weight.ndim - 2
-    spec = ConvSpec(weight.shape[2:], stride, padding, dilation, weight.shape[1] * groups, weight.shape[0], groups,
-                    input_size=input_size, ndim=ndim)
-    remainder = tuple(shapes.lost_remainder_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
-                      zip(spec.input_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))
-    if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
-        raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
-                         f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
-    return conv_transpose(grad_output, weight, None, spec.stride, spec.padding, remainder, spec.dilation, groups)
+
+    def build() -> tuple:
+        spec = ConvSpec(weight.shape[2:], stride, padding, dilation, weight.shape[1] * groups, weight.shape[0],
+                        groups, input_size=input_size, ndim=weight.ndim - 2)
+        remainder = tuple(shapes.lost_remainder_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
+                          zip(spec.input_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))
+        if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
+            raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
+                             f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
+        return spec.stride, spec.padding, remainder, spec.dilation
+
+    s, p, a, d = _plan(owner, (grad_output.shape, weight.shape), (input_size, stride, padding, dilation, groups),
+                       build)
+    return conv_transpose(grad_output, weight, None, s, p, a, d, groups)
 
 
 def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -384,12 +532,63 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
     owner = "conv_transpose_vjp"
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
-    ndim = weight.ndim - 2
-    spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, weight.shape[0],
-                             weight.shape[1] * groups, groups, input_size=input_size, ndim=ndim)
-    if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
-        raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
-                         f"got grad_output.shape={grad_output.shape}")
-    out = conv(grad_output, weight, None, spec.stride, spec.padding, spec.dilation, groups)
-    crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
-    return out[crop]
+
+    def build() -> tuple:
+        spec = ConvTransposeSpec(weight.shape[2:], stride, padding, output_padding, dilation, weight.shape[0],
+                                 weight.shape[1] * groups, groups, input_size=input_size, ndim=weight.ndim - 2)
+        if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
+            raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
+                             f"got grad_output.shape={grad_output.shape}")
+        crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
+        return spec.stride, spec.padding, spec.dilation, crop
+
+    s, p, d, crop = _plan(owner, (grad_output.shape, weight.shape),
+                          (input_size, stride, padding, output_padding, dilation, groups), build)
+    return conv(grad_output, weight, None, s, p, d, groups)[crop]
+
+
+# --------------------------------------------------------------------------- dimension-explicit names
+def _explicit(name: str, run: Any, ndim: int, public: Any, torch_name: str, example: str, shape: str) -> Any:
+    """``name``: ``public`` for ``ndim`` spatial axes that also takes one unbatched ``(C, *spatial)`` sample."""
+    def function(*args: Any, **kwargs: Any) -> Any:
+        return run(name, ndim, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    function.__signature__ = inspect.signature(public)  # type: ignore[attr-defined]
+    function.__doc__ = (
+        f"{ndim}-D :func:`{public.__name__}`, as ``torch.nn.functional.{torch_name}``: ``x`` is ``(N, C, "
+        f"*spatial)`` or one unbatched sample ``(C, *spatial)`` with {ndim} spatial axes.\n\n"
+        f"    Parameters, returns and errors as :func:`{public.__name__}`; an unbatched ``x`` gives an unbatched "
+        f"result.\n\n    Examples\n    --------\n    >>> {example}\n    {shape}\n")
+    return function
+
+
+def _explicit_names() -> dict:
+    names = {}
+    for d in (1, 2, 3):
+        sample = "(3" + ", 8" * d + ")"
+        half = "(3" + ", 4" * d + ")"
+        ones = ", ".join(["3"] * d)
+        table = [
+            (f"conv{d}d", _conv, conv, f"conv{d}d(np.ones({sample}), np.ones((5, 3, {ones})), padding=1).shape",
+             "(5" + ", 8" * d + ")"),
+            (f"conv_transpose{d}d", _conv_transpose, conv_transpose,
+             f"conv_transpose{d}d(np.ones({half}), np.ones((3, 5, {ones})), stride=2, padding=1, "
+             f"output_padding=1).shape", "(5" + ", 8" * d + ")"),
+            (f"max_pool{d}d", _max_pool, max_pool, f"max_pool{d}d(np.ones({sample}), 2).shape", str(half)),
+            (f"avg_pool{d}d", _avg_pool, avg_pool, f"avg_pool{d}d(np.ones({sample}), 2).shape", str(half)),
+            (f"max_unpool{d}d", _max_unpool, max_unpool,
+             f"max_unpool{d}d(*max_pool{d}d(np.ones({sample}), 2, return_indices=True), 2).shape", str(sample)),
+        ]
+        for name, run, public, example, shape in table:
+            names[name] = _explicit(name, run, d, public, name, example, shape)
+    return names
+
+
+_NAMES = _explicit_names()
+conv1d, conv2d, conv3d = (_NAMES[f"conv{d}d"] for d in (1, 2, 3))
+conv_transpose1d, conv_transpose2d, conv_transpose3d = (_NAMES[f"conv_transpose{d}d"] for d in (1, 2, 3))
+max_pool1d, max_pool2d, max_pool3d = (_NAMES[f"max_pool{d}d"] for d in (1, 2, 3))
+avg_pool1d, avg_pool2d, avg_pool3d = (_NAMES[f"avg_pool{d}d"] for d in (1, 2, 3))
+max_unpool1d, max_unpool2d, max_unpool3d = (_NAMES[f"max_unpool{d}d"] for d in (1, 2, 3))

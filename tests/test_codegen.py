@@ -280,6 +280,8 @@ def test_golden_module_matches_and_agrees_with_the_oracle():
     rng = np.random.default_rng(4)
     x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     np.testing.assert_allclose(namespace["conv"](x, w, b), conv_loop(x, w, b, 2, 1), atol=1e-12)
+    namespace["SMALL_COLUMNS"] = -1                   # and its blocked path, which larger inputs take
+    np.testing.assert_allclose(namespace["conv"](x, w, b), conv_loop(x, w, b, 2, 1), atol=1e-12)
 
 
 # --------------------------------------------------------------------------- small-channel im2col in blocks

@@ -222,8 +222,12 @@ def test_results_match_loop_oracles_in_float32():
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: sn.conv(np.ones((2, 5)), np.ones((1, 1, 3))), "x must have 3, 4 or 5 dimensions"),
-    (lambda: sn.conv(np.ones((1, 2, 5)), np.ones((1, 1, 3, 3))), "weight must have 3 dimensions"),
+    (lambda: sn.conv(np.ones((5,)), np.ones((1, 1, 3))), "x must have 3, 4 or 5 dimensions"),
+    (lambda: sn.conv(np.ones((2, 5)), np.ones((1, 1, 3))), "one axis fewer .* call conv1d"),
+    (lambda: sn.conv(np.ones((1, 2, 5)), np.ones((1, 1, 3, 3, 3))), "weight must have 3 dimensions"),
+    (lambda: sn.conv(np.ones((1, 2, 5)), np.ones((1, 1, 3, 3))), "one axis fewer .* call conv2d"),
+    (lambda: sn.conv2d(np.ones((1, 2, 5)), np.ones((1, 1, 3))), "weight must have 4 dimensions"),
+    (lambda: sn.conv2d(np.ones((2, 5)), np.ones((1, 1, 3, 3))), "x must have 4 dimensions"),
     (lambda: sn.conv(np.ones((1, 3, 5)), np.ones((1, 2, 3))), "x has 3 channels"),
     (lambda: sn.conv(np.ones((1, 4, 5)), np.ones((3, 2, 3)), groups=2), "out_channels must be divisible by groups"),
     (lambda: sn.conv(np.ones((1, 1, 2)), np.ones((1, 1, 3))), "kernel_size"),
@@ -236,7 +240,9 @@ def test_results_match_loop_oracles_in_float32():
      "output_padding"),
     (lambda: sn.conv_transpose(np.ones((1, 1, 3)), np.ones((1, 1, 3)), stride=2, output_size=(9,)), "output_size"),
     (lambda: sn.conv_transpose(np.ones((1, 1, 1)), np.ones((1, 1, 1)), padding=1), "non-positive"),
-    (lambda: sn.max_pool(np.ones((1, 1, 4)), (2, 2)), "x must have 4 dimensions"),
+    (lambda: sn.max_pool(np.ones((1, 1, 4)), (2, 2)), "one axis fewer .* call max_pool2d"),
+    (lambda: sn.max_pool(np.ones((1, 4)), (2, 2)), "x must have 4 dimensions"),
+    (lambda: sn.max_pool2d(np.ones((4, 4)), 2), "x must have 4 dimensions"),
     (lambda: sn.max_pool(np.ones((1, 1, 4)), 2, padding=2), "padding"),
     (lambda: sn.max_pool(np.ones((1, 1, 1)), 3), "kernel_size"),
     (lambda: sn.avg_pool(np.ones((1, 1, 4)), 0), "kernel_size"),

@@ -41,6 +41,118 @@ def _output(owner, out, shape, dtype, name="out"):
     return out
 
 
+def _in_float32(function, owner, out, *arrays):
+    """``function`` on float32 copies of half-precision ``arrays``, rounded once into float16.
+
+    PyTorch accumulates float16 sums (convolutions, window sums, interpolation weights) in
+    float32; summing in float16 overflows (8 x 8 windows of 10000) and loses ~4x the precision.
+
+    >>> _in_float32(lambda x: x * 2, "f", None, np.ones(2, np.float16)).dtype
+    dtype('float16')
+    """
+    result = function(*[None if a is None else np.asarray(a, np.float32) for a in arrays])
+    out = _output(owner, out, result.shape, np.float16)
+    np.copyto(out, result, casting="same_kind")
+    return out
+
+
+def _remember(tables, key, value, limit=64):
+    """``tables[key] = value`` (a kernel's cache of small-path tables, emptied when full); returns ``value``."""
+    if len(tables) >= limit:
+        tables.clear()
+    tables[key] = value
+    return value
+
+
+def _gather_index(reads, sizes, steps):
+    """Gather table ``(taps, outputs)`` of flat positions in a plane of ``sizes``, and whether any read misses.
+
+    ``reads[j][t, r]`` is the (numerator of the) position that output ``r`` reads through tap ``t``
+    on axis ``j``: position ``reads // steps`` when divisible and inside ``[0, size)``. A read that
+    misses on any axis gets the extra slot ``prod(sizes)`` (zero, or the pooling fill).
+
+    >>> _gather_index((np.array([[-1, 1], [0, 2]]),), (2,), (1,))
+    (array([[2, 1],
+           [0, 2]]), True)
+    """
+    ndim = len(reads)
+    total, valid, stride = 0, True, 1
+    for j in range(ndim - 1, -1, -1):
+        read = np.asarray(reads[j])
+        position = read // steps[j]
+        ok = (read % steps[j] == 0) & (position >= 0) & (position < sizes[j])
+        shape = [1] * (2 * ndim)
+        shape[j], shape[ndim + j] = read.shape
+        total = total + (position * stride).reshape(shape)
+        valid = valid & ok.reshape(shape)
+        stride *= sizes[j]
+    taps = 1
+    for j in range(ndim):
+        taps *= reads[j].shape[0]
+    table = np.where(valid, total, stride).reshape(taps, -1).astype(np.intp)
+    return table, bool((table == stride).any())
+
+
+def _gather_gemm(x, w3, table, out, bias):
+    """Convolution of a small problem: ``x``'s columns gathered through ``table``, one batched GEMM.
+
+    ``table = (index, misses)`` from :func:`_gather_index`; ``w3`` is ``(groups, C_out/groups,
+    C_in/groups * taps)``, ``out`` ``(N, C_out, *o)`` (written in place).
+    """
+    index, misses = table
+    n_batch, channels = x.shape[0], x.shape[1]
+    flat = x.reshape(n_batch * channels, -1)
+    if misses:
+        padded = np.zeros((flat.shape[0], flat.shape[1] + 1), x.dtype)
+        padded[:, :-1] = flat
+        flat = padded
+    groups, c_out_g, k_g = w3.shape
+    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
+        np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
+    else:
+        np.matmul(w3, columns.reshape(n_batch, groups, k_g, -1), out=out.reshape(n_batch, groups, c_out_g, -1))
+    if bias is not None:
+        out += bias.reshape((-1,) + (1,) * (out.ndim - 2))
+    return out
+
+
+def _gather_max(x, table, fill, first, out_size, out, return_indices):
+    """Max pooling of a small problem: whole windows gathered through ``table``, one ``max``.
+
+    Ties go to the first tap; NaN wins and, as in PyTorch's loop, the last NaN's index is
+    reported. A window whose winner is the fill slot (only padding and -inf seen) reports
+    ``first``, PyTorch's initial index.
+    """
+    index, misses = table
+    planes = x.shape[0] * x.shape[1]
+    flat = x.reshape(planes, -1)
+    plane = flat.shape[1]
+    if misses:
+        padded = np.empty((planes, plane + 1), x.dtype)
+        padded[:, :-1] = flat
+        padded[:, -1] = fill
+        flat = padded
+    windows = np.take(flat, index, axis=1)                         # (planes, taps, outputs)
+    values_out, indices_out = out if isinstance(out, tuple) else (out, None)
+    values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
+    np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
+    if not return_indices:
+        return values
+    indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
+    tap = np.argmax(windows, axis=1)
+    if windows.dtype.kind == "f":
+        nan = np.isnan(values.reshape(planes, -1))
+        if nan.any():
+            last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
+            tap = np.where(nan, last, tap)
+    picked = index[tap, np.arange(index.shape[1])]
+    if misses and first is not None:
+        picked = np.where(picked == plane, np.broadcast_to(first, values.shape[2:]).reshape(-1), picked)
+    indices.reshape(planes, -1)[...] = picked
+    return values, indices
+
+
 def _fill(src, x, grid, phases, extra, channels_last=True):
     """Copy ``x`` (N, C, *i) into the zeroed flat buffer ``src``, phase by phase.
 

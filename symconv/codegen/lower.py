@@ -45,10 +45,10 @@ import sympy as sp
 
 from .. import shapes
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
-from . import _runtime
+from . import _runtime, small
 from .ir import Assign, Block, Comment, Function, Line, Module, Return, render
 
-__all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT",
+__all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT", "STRIDED_IM2COL_PHASES",
            "CHANNELS_LAST_ROW_OFFSETS"]
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
@@ -58,6 +58,10 @@ CHUNK_ELEMENTS = 2 ** 18
 IM2COL_LIMIT = 256
 #: Larger convolutions gather the taps of the trailing axes into GEMM columns, up to this many.
 COLUMN_LIMIT = 1024
+#: Strided convolutions with at least this many stride phases gather all taps too (up to
+#: ``COLUMN_LIMIT`` columns): split into phases, each GEMM would see only a few taps' channels
+#: (measured, one thread: 3-D 32->32 k3 s2 20.7 ms vs 28.3 ms; 2-D 64->128 k3 s2 24.1 vs 26.4 ms).
+STRIDED_IM2COL_PHASES = 4
 #: A ``rows`` plan with more GEMMs per chunk than this (row offsets: 9 for a 3x3x3 kernel) runs
 #: channels last, where BLAS's long M absorbs the accumulations better (measured: 3-D k3 32->32
 #: 39 ms channels last vs 45 ms first; 2-D k3/k5/k7 and 1-D k5 5-20 % faster channels first).
@@ -228,6 +232,13 @@ class _Sizes:
         return lines
 
 
+def _half_precision(function: str, args: str, dtype: str = "x.dtype") -> Block:
+    """float16 runs in float32 and is rounded once, as PyTorch accumulates half precision."""
+    return Block(f"if {dtype} == np.float16", (
+        Comment("half precision accumulates in float32 (as PyTorch's), rounded once at the end"),
+        Return(f'_in_float32({function}, "{function}", out, {args})'),))
+
+
 def _rank_check(owner: str, arg: str, ndim: int, layout: str) -> Block:
     return Block(f"if {arg}.ndim != {ndim + 2}", (Line(
         f'raise ValueError(f"{owner}: {arg} must have {ndim + 2} dimensions {layout}, '
@@ -262,10 +273,12 @@ def _conv_module(name: str, title: str, weight_layout: str, spec: Any, axes: Any
     doc = _doc(headline, shape_text, formula, spec)
     fn_doc = (f"{title} with the spec's parameters baked in.\n\n"
               f"x: {layout}; weight: {tuple(spec.weight_shape)}; bias: (C_out,) or None.")
-    constants = (Comment("tuning: elements of the flat buffer per chunk"), Assign("CHUNK_ELEMENTS", CHUNK_ELEMENTS))
+    constants = small.small_constants("SMALL_COLUMNS", small.SMALL_COLUMNS, "N * C_in * taps * outputs") + (
+        Comment("tuning: elements of the flat buffer per chunk"), Assign("CHUNK_ELEMENTS", CHUNK_ELEMENTS))
     fn = Function(name, ("x", "weight", "bias=None", "*", "out=None"), fn_doc + "\nout: written in place when given.",
                   tuple(body))
-    return Module(doc, constants, (fn,), (name,), _helpers(*engine["helpers"]))
+    helpers = engine["helpers"][:1] + list(small.HELPERS) + [_runtime._gather_gemm] + engine["helpers"][1:]
+    return Module(doc, constants, (fn,), (name,), _helpers(*helpers))
 
 def _refs(values: tuple, names: tuple) -> tuple:
     """Each value when it is a concrete int, else the symbol the generated code assigned it to."""
@@ -395,6 +408,7 @@ def _channels(spec: Any, transpose: bool) -> tuple[list, Any]:
 def _conv_prologue(spec: Any, sizes: _Sizes, transpose: bool) -> list:
     owner, ndim = spec.op, spec.ndim
     body: list = [Line("x = np.asarray(x)"), Line("weight = np.asarray(weight)"),
+                  _half_precision(owner, "x, weight, bias", "np.result_type(x.dtype, weight.dtype)"),
                   _rank_check(owner, "x", ndim, _layout(sizes.axes)),
                   Line(f"n_batch, in_c, {sizes.names()} = x.shape")]
     body += sizes.check_lines(owner)
@@ -431,7 +445,7 @@ def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms:
         chunk = "_gemm_chunk_cf"
         helpers = [_runtime._gemm_weights, _runtime._gemm_chunk_cf]
     return dict(lines=lines, prepare=prepare, chunk=chunk, layout="" if channels_last else ", False",
-                helpers=[_runtime._output, _runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
+                helpers=[_runtime._output, _runtime._in_float32, _runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
                 text=("channels-last" if channels_last else "channels-first"))
 
 
@@ -452,6 +466,8 @@ def _build_conv(spec: ConvSpec) -> Module:
     out_exprs = concrete.output_size
     _, c_in_g = _channels(spec, False)
     strategy = _strategy(c_in_g, g, prod(k))
+    if strategy == "rows" and prod(s) >= STRIDED_IM2COL_PHASES and c_in_g * prod(k) <= COLUMN_LIMIT:
+        strategy = "im2col"
 
     body = _conv_prologue(spec, sizes, False)
     channel_lines, _ = _channels(spec, False)
@@ -459,6 +475,7 @@ def _build_conv(spec: ConvSpec) -> Module:
     body.append(Comment("output size per axis: floor((i + p_b + p_a - d(k-1) - 1)/s) + 1"))
     body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
     body += _positive_output(spec.op, out_syms, out_exprs, "the kernel is larger than the padded input and")
+    body += small.conv_lines(spec, axes, sizes.symbols, out_syms, _conv_output_lines(spec, out_syms), False)
     formula = ["out[n, o, r] = bias[o] + sum_{c, t} weight[o, c, t] * x[n, g*C_in/groups + c, r*s + t*d - p_b]",
                "(per axis; zero outside the input; g = o // (C_out/groups))",
                f"s = {s}, d = {d}, (p_b, p_a) = {pads}, groups = {g}"]
@@ -466,7 +483,7 @@ def _build_conv(spec: ConvSpec) -> Module:
         body += _direct_im2col_lines(spec, sizes, out_syms, out_exprs)
         formula.append("Evaluated as one GEMM per block of output lines over columns gathered from x "
                        "in output coordinates (im2col without a padded copy).")
-        engine = dict(helpers=[_runtime._output, _runtime._im2col_gemm])
+        engine = dict(helpers=[_runtime._output, _runtime._in_float32, _runtime._im2col_gemm])
         return _conv_module("conv", f"{ndim}-D convolution", "(C_out, C_in/groups, *kernel_size)", spec, axes,
                             engine, out_syms, out_exprs, formula, body,
                             f"conv: {ndim}-D convolution (cross-correlation) lowered by symconv.")
@@ -571,6 +588,7 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     body.append(Comment("output size per axis: s(i-1) + d(k-1) + 1 - p_b - p_a + output_padding"))
     body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
     body += _positive_output(spec.op, out_syms, out_exprs, "the padding")
+    body += small.conv_lines(spec, axes, sizes.symbols, out_syms, _conv_output_lines(spec, out_syms), True)
     body.append(Comment("output m = v*s + psi - p_b (phase psi) sums taps with t*d = psi (mod s), reading\n"
                         "input v - (t*d)//s; the input sits on a grid shifted by max((t*d)//s)"))
     body += [Assign(str(gs), v) for gs, v in zip(grid_syms, grid_vals)]
@@ -689,9 +707,11 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     axes, ndim = sizes.axes, spec.ndim
     fill = "np.iinfo(x.dtype).min if x.dtype.kind in 'iu' else -np.inf"
     body.append(Line(f"fill = {fill}"))
+    plane_strides = _plane_strides(sizes)
+    first_lines = _first_lines(spec, axes, plane_strides)
+    body += small.window_lines(spec, axes, sizes.symbols, out_syms, first_lines, "first" if first_lines else "None")
     phase_lines, taps, grid = _pool_phase_lines(spec, sizes, out_syms, out_exprs)
     body += phase_lines
-    plane_strides = tuple(prod(sizes.symbols[j + 1:]) if j + 1 < ndim else sp.Integer(1) for j in range(ndim))
     offsets = tuple(sum((st * ps for st, ps in zip(start, plane_strides)), sp.Integer(0))
                     for start in _tap_starts(spec))
     body.append(Block("if not return_indices", (
@@ -703,23 +723,13 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
         body.append(Line(f"r_{a} = np.arange(out_{a}, dtype=np.int64)"))
         body.append(Assign(f"base_{a}", (r * spec.stride[j] - spec.padding[j][0]) * plane_strides[j], array=True))
     body.append(Line(f"base = _outer(({', '.join(f'base_{a}' for a in axes)}{',' if ndim == 1 else ''}), np.add)"))
-    first = "None"
-    if any(pb for pb, _ in spec.padding):
-        body.append(Comment("where only padding is seen, PyTorch reports the first tap at coordinates >= 0"))
-        for j, a in enumerate(axes):
-            r = sp.Symbol(f"r_{a}", integer=True)
-            start = r * spec.stride[j] - spec.padding[j][0]
-            dj = spec.dilation[j]
-            c0 = start + dj * sp.ceiling(sp.Max(0, -start, evaluate=False) / dj) if dj > 1 \
-                else sp.Max(start, 0, evaluate=False)
-            body.append(Assign(f"first_{a}", c0 * plane_strides[j], array=True))
-        body.append(Line(f"first = _outer(({', '.join(f'first_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
-                         f"np.add)"))
-        first = "first"
+    body += first_lines
+    first = "first" if first_lines else "None"
     body.append(Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, tap_offsets, base, "
                            f"{first}, out)"))
-    constants = (Comment("window taps (row-major): (stride phase, shift per axis) of offset t*d in the padded input"),
-                 Assign("TAPS", taps),)
+    constants = small.small_constants("SMALL_WINDOWS", small.SMALL_WINDOWS, "N * C * taps * outputs") + (
+        Comment("window taps (row-major): (stride phase, shift per axis) of offset t*d in the padded input"),
+        Assign("TAPS", taps),)
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
     shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
@@ -733,16 +743,41 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     fn = Function("max_pool", ("x", "return_indices=False", "*", "out=None"),
                   f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).\n\n"
                   "``out`` (values, or (values, indices)) receives the result when given.", tuple(body))
-    helpers = _helpers(_runtime._output, _runtime._outer, _runtime._pool_phases, _runtime._max_pool, _runtime._max_pool_block)
+    helpers = _helpers(_runtime._output, _runtime._outer, *small.HELPERS, _runtime._gather_max, _runtime._pool_phases,
+                       _runtime._max_pool, _runtime._max_pool_block)
     return Module(doc, constants, (fn,), ("max_pool",), helpers)
+
+
+def _plane_strides(sizes: _Sizes) -> tuple:
+    """Elements between neighbours along each axis of an unpadded input plane (row-major)."""
+    ndim = len(sizes.symbols)
+    return tuple(prod(sizes.symbols[j + 1:]) if j + 1 < ndim else sp.Integer(1) for j in range(ndim))
+
+
+def _first_lines(spec: MaxPoolSpec, axes: tuple, plane_strides: tuple) -> list:
+    """``first``: PyTorch's initial switch per window, the first tap at coordinates >= 0 (left padding only)."""
+    if not any(pb for pb, _ in spec.padding):
+        return []
+    lines: list = [Comment("where only padding is seen, PyTorch reports the first tap at coordinates >= 0")]
+    for j, a in enumerate(axes):
+        r = sp.Symbol(f"r_{a}", integer=True)
+        start = r * spec.stride[j] - spec.padding[j][0]
+        dj = spec.dilation[j]
+        c0 = start + dj * sp.ceiling(sp.Max(0, -start, evaluate=False) / dj) if dj > 1 \
+            else sp.Max(start, 0, evaluate=False)
+        lines.append(Assign(f"first_{a}", c0 * plane_strides[j], array=True))
+    lines.append(Line(f"first = _outer(({', '.join(f'first_{a}' for a in axes)}{',' if len(axes) == 1 else ''}), "
+                      f"np.add)"))
+    return lines
 
 
 def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     sizes, out_syms, out_exprs, body = _pool_common(spec, "avg_pool")
     axes, ndim = sizes.axes, spec.ndim
     body.append(Line("x = x if x.dtype.kind == 'f' else x.astype(np.float64)"))
-    body.append(Comment("window sizes per axis: " + ("clipped to [-p_b, i + p_a)" if spec.count_include_pad
-                                                      else "number of in-bounds elements")))
+    body.append(_half_precision("avg_pool", "x"))
+    divisor = [Comment("window sizes per axis: " + ("clipped to [-p_b, i + p_a)" if spec.count_include_pad
+                                                     else "number of in-bounds elements"))]
     for j, a in enumerate(axes):
         r = sp.Symbol(f"r_{a}", integer=True)
         start = r * spec.stride[j] - spec.padding[j][0]
@@ -751,11 +786,14 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
             size = sp.Min(start + k, i + spec.padding[j][1], evaluate=False) - start
         else:
             size = sp.Min(start + k, i, evaluate=False) - sp.Max(start, 0, evaluate=False)
-        body.append(Line(f"r_{a} = np.arange(out_{a})"))
-        body.append(Assign(f"size_{a}", size, array=True))
-    body.append(Line(f"divisor = _outer(({', '.join(f'size_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
-                     f"np.multiply)"))
-    body.append(Return(f"_avg_pool(x, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor, out)"))
+        divisor.append(Line(f"r_{a} = np.arange(out_{a})"))
+        divisor.append(Assign(f"size_{a}", size, array=True))
+    divisor.append(Line(f"divisor = _outer(({', '.join(f'size_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
+                        f"np.multiply)"))
+    large = f"_avg_pool({{}}, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor{{}})"
+    body += small.dense_lines("avg_pool", sizes.symbols, out_syms, divisor, large.format("eye", ""))
+    body += divisor
+    body.append(Return(large.format("x", ", out")))
     constants = (Assign("KERNEL_SIZE", spec.kernel_size), Assign("STRIDE", spec.stride),
                  Assign("PADDING_BEFORE", tuple(pb for pb, _ in spec.padding)))
     layout = _layout(axes)
@@ -767,7 +805,10 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     doc = _doc(f"avg_pool: {ndim}-D average pooling lowered by symconv.", shape_text, formula, spec)
     fn = Function("avg_pool", ("x", "*", "out=None"), f"{ndim}-D average pooling of x {layout} (into ``out`` "
                   "when given).", tuple(body))
-    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._output, _runtime._outer, _runtime._avg_pool,
+    constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + (
+        Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
+    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._output, _runtime._in_float32,
+                                                                       _runtime._remember, _runtime._outer, _runtime._avg_pool,
                                                                        _runtime._window_sums))
 
 
@@ -838,23 +879,38 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     out_syms = tuple(sp.Symbol(f"out_{a}", integer=True) for a in axes)
     out_exprs = concrete.output_size
     body = _pool_prologue(spec, sizes)
+    if _MAP_MODE[spec.mode] != "nearest" and spec.mode != "nearest-exact":
+        body.append(_half_precision("upsample", "x"))
     body.append(Comment("output size per axis: " + ("size" if spec.size is not None else "floor(i * scale_factor)")))
     body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
     body += _positive_output(spec.op, out_syms, out_exprs, "the scale factor")
-    body.append(Comment("source coordinates per axis (PyTorch's area_pixel_compute_scale and rounding)"))
-    if spec.mode in ("nearest", "nearest-exact") and ndim == 2:
-        body.append(Comment("PyTorch rounds in float32 on its vectorized 2-D path (out_h + out_w <= 128)"))
-        body.append(Line("vectorized = out_h + out_w <= 128"))
+    setup = [Comment("source coordinates per axis (PyTorch's area_pixel_compute_scale and rounding)")]
+    nearest = spec.mode in ("nearest", "nearest-exact")
+    if nearest and ndim == 2:
+        setup.append(Comment("PyTorch rounds in float32 on its vectorized 2-D path (out_h + out_w <= 128)"))
+        setup.append(Line("vectorized = out_h + out_w <= 128"))
         flag = ", vectorized"
     else:
         flag = ""
     scales = spec.scale_factor if spec.scale_factor is not None else (None,) * ndim
     maps = ", ".join(f"_axis_map(MODE, {i}, {o}, {None if f is None else float(f)!r}, ALIGN_CORNERS{flag})"
                      for i, o, f in zip(sizes.symbols, out_syms, scales))
-    body.append(Line(f"maps = ({maps}{',' if ndim == 1 else ''})"))
+    setup.append(Line(f"maps = ({maps}{',' if ndim == 1 else ''})"))
+    if nearest:
+        impulse = f"_resample(eye, maps, np.empty((1, 1) + {_tuple(out_syms)}, eye.dtype))"
+        body += small.nearest_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
+    else:
+        impulse = f"_resample(eye, maps, np.empty(({' * '.join(map(str, sizes.symbols))}, 1) + {_tuple(out_syms)}))"
+        body += small.dense_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
+    body += setup
     body.append(Line(f'out = _output("{spec.op}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
     body.append(Return("_resample(x, maps, out)"))
     constants = (Assign("MODE", _MAP_MODE[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
+    if nearest:
+        constants = small.small_constants("SMALL_WINDOWS", small.SMALL_WINDOWS, "N * C * outputs") + constants
+    else:
+        constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + (
+            Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
     shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
@@ -866,7 +922,7 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     doc = _doc(f"upsample: {ndim}-D interpolation ({spec.mode}) lowered by symconv.", shape_text, formula, spec)
     fn = Function("upsample", ("x", "*", "out=None"),
                   f"{ndim}-D {spec.mode} interpolation of x {layout} (into ``out`` when given).", tuple(body))
-    return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._output, _runtime._cubic, _runtime._axis_map,
+    return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._cubic, _runtime._axis_map,
                                                                   _runtime._periodic, _runtime._resample,
                                                                   _runtime._resample_planes))
 

@@ -26,6 +26,10 @@ import numpy as np
 
 __all__ = ["conv"]
 
+# small problems (N * C_in * taps * outputs <= SMALL_COLUMNS, the measured crossover) read a table cached here
+# per input size and run a few array operations; no threads below it
+SMALL_COLUMNS = 131072
+TABLES = {}
 # tuning: elements of the flat buffer per chunk
 CHUNK_ELEMENTS = 262144
 
@@ -45,6 +49,82 @@ def _output(owner, out, shape, dtype, name="out"):
                f"shape {out.shape}, dtype {out.dtype}, C-contiguous={out.flags.c_contiguous}")
         raise ValueError(f"{owner}: {name} must be a C-contiguous array of shape {shape} and dtype "
                          f"{np.dtype(dtype)}, got {got}")
+    return out
+
+
+def _remember(tables, key, value, limit=64):
+    """``tables[key] = value`` (a kernel's cache of small-path tables, emptied when full); returns ``value``."""
+    if len(tables) >= limit:
+        tables.clear()
+    tables[key] = value
+    return value
+
+
+def _gather_index(reads, sizes, steps):
+    """Gather table ``(taps, outputs)`` of flat positions in a plane of ``sizes``, and whether any read misses.
+
+    ``reads[j][t, r]`` is the (numerator of the) position that output ``r`` reads through tap ``t``
+    on axis ``j``: position ``reads // steps`` when divisible and inside ``[0, size)``. A read that
+    misses on any axis gets the extra slot ``prod(sizes)`` (zero, or the pooling fill).
+
+    >>> _gather_index((np.array([[-1, 1], [0, 2]]),), (2,), (1,))
+    (array([[2, 1],
+           [0, 2]]), True)
+    """
+    ndim = len(reads)
+    total, valid, stride = 0, True, 1
+    for j in range(ndim - 1, -1, -1):
+        read = np.asarray(reads[j])
+        position = read // steps[j]
+        ok = (read % steps[j] == 0) & (position >= 0) & (position < sizes[j])
+        shape = [1] * (2 * ndim)
+        shape[j], shape[ndim + j] = read.shape
+        total = total + (position * stride).reshape(shape)
+        valid = valid & ok.reshape(shape)
+        stride *= sizes[j]
+    taps = 1
+    for j in range(ndim):
+        taps *= reads[j].shape[0]
+    table = np.where(valid, total, stride).reshape(taps, -1).astype(np.intp)
+    return table, bool((table == stride).any())
+
+
+def _gather_gemm(x, w3, table, out, bias):
+    """Convolution of a small problem: ``x``'s columns gathered through ``table``, one batched GEMM.
+
+    ``table = (index, misses)`` from :func:`_gather_index`; ``w3`` is ``(groups, C_out/groups,
+    C_in/groups * taps)``, ``out`` ``(N, C_out, *o)`` (written in place).
+    """
+    index, misses = table
+    n_batch, channels = x.shape[0], x.shape[1]
+    flat = x.reshape(n_batch * channels, -1)
+    if misses:
+        padded = np.zeros((flat.shape[0], flat.shape[1] + 1), x.dtype)
+        padded[:, :-1] = flat
+        flat = padded
+    groups, c_out_g, k_g = w3.shape
+    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
+        np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
+    else:
+        np.matmul(w3, columns.reshape(n_batch, groups, k_g, -1), out=out.reshape(n_batch, groups, c_out_g, -1))
+    if bias is not None:
+        out += bias.reshape((-1,) + (1,) * (out.ndim - 2))
+    return out
+
+
+def _in_float32(function, owner, out, *arrays):
+    """``function`` on float32 copies of half-precision ``arrays``, rounded once into float16.
+
+    PyTorch accumulates float16 sums (convolutions, window sums, interpolation weights) in
+    float32; summing in float16 overflows (8 x 8 windows of 10000) and loses ~4x the precision.
+
+    >>> _in_float32(lambda x: x * 2, "f", None, np.ones(2, np.float16)).dtype
+    dtype('float16')
+    """
+    result = function(*[None if a is None else np.asarray(a, np.float32) for a in arrays])
+    out = _output(owner, out, result.shape, np.float16)
+    np.copyto(out, result, casting="same_kind")
     return out
 
 
@@ -116,6 +196,9 @@ def conv(x, weight, bias=None, *, out=None):
     """
     x = np.asarray(x)
     weight = np.asarray(weight)
+    if np.result_type(x.dtype, weight.dtype) == np.float16:
+        # half precision accumulates in float32 (as PyTorch's), rounded once at the end
+        return _in_float32(conv, "conv", out, x, weight, bias)
     if x.ndim != 4:
         raise ValueError(f"conv: x must have 4 dimensions (N, C, H, W), got x.shape={x.shape}")
     n_batch, in_c, in_h, in_w = x.shape
@@ -135,6 +218,23 @@ def conv(x, weight, bias=None, *, out=None):
         raise ValueError(f"conv: the kernel is larger than the padded input and gives output size out_h={out_h} < 1 for input size {x.shape[2:]}")
     if out_w < 1:
         raise ValueError(f"conv: the kernel is larger than the padded input and gives output size out_w={out_w} < 1 for input size {x.shape[2:]}")
+    if n_batch * in_c * 9 * out_h * out_w <= SMALL_COLUMNS:
+        table = TABLES.get(x.shape[2:])
+        if table is None:
+            # gather table (taps, outputs): input c = r*s + t*d - p_b inside [0, i); else the zero slot
+            r_h = np.arange(out_h)
+            t_h = np.arange(3)[:, None]
+            read_h = 2*r_h + t_h - 1
+            r_w = np.arange(out_w)
+            t_w = np.arange(3)[:, None]
+            read_w = 2*r_w + t_w - 1
+            table = _remember(TABLES, x.shape[2:], _gather_index((read_h, read_w), (in_h, in_w), (1, 1)))
+        dtype = np.result_type(x.dtype, weight.dtype)
+        out = _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
+        if out.size == 0:
+            return out
+        w3 = weight.reshape(1, out_c, -1).astype(dtype, copy=False)
+        return _gather_gemm(x.astype(dtype, copy=False), w3, table, out, None if bias is None else bias.astype(dtype))
     # per axis and tap t: (first output, end output, first input); output r reads input
     # r*s + t*d - p_b, inside [0, i) for lo <= r < hi
     taps_h = ((1, min(out_h, in_h//2 + 1), 1), (0, min(out_h, (in_h - 1)//2 + 1), 0), (0, min(out_h, in_h//2), 1))

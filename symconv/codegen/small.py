@@ -1,0 +1,156 @@
+r"""The small-problem paths of the generated kernels: one array operation over a cached table.
+
+A tiny call spends its time in Python (slices, loops over taps and blocks), not in arithmetic.
+Below a size printed into each kernel (measured crossovers, see the constants), the kernel
+instead reads a table cached in the module's ``TABLES`` dict per input size and does a few
+NumPy calls:
+
+* convolutions: a gather table ``(taps, outputs)`` of flat input positions (the index relation
+  :math:`c = r s + t d - p_b` for conv; :math:`v = (m + p_b - t d) / s` when divisible for the
+  transposed conv), then ``x[:, :, table]`` and one batched GEMM (im2col);
+* max pooling: the same window table, one gather and one ``max`` (``argmax`` for switches);
+* average pooling and linear/cubic interpolation: the dense matrix of the operator, computed
+  once as its response to unit impulses (the large path applied to the identity), then one GEMM;
+* nearest interpolation: the source position of every output, one ``take``.
+
+The per-axis coordinates are printed from the spec's relation like every other expression;
+the large paths stay as they were and decide above the crossover.
+"""
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+import sympy as sp
+
+from . import _runtime
+from .ir import Assign, Block, Comment, Line, Return
+
+__all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_DENSE", "DENSE_TABLE", "small_constants", "conv_lines",
+           "window_lines", "dense_lines", "nearest_lines", "HELPERS"]
+
+#: Convolutions gather their im2col columns through a table when ``N * C_in * taps * outputs``
+#: is at most this (measured crossover with the blocked paths, 2-core machine, float32).
+SMALL_COLUMNS = 2 ** 17
+#: Max pooling gathers whole windows when ``N * C * taps * outputs`` is at most this.
+SMALL_WINDOWS = 2 ** 16
+#: Average pooling and linear/cubic interpolation multiply by their dense matrix when
+#: ``N * C * plane_in * plane_out`` is at most this ...
+SMALL_DENSE = 2 ** 20
+#: ... and the matrix itself (``plane_in * plane_out``) at most this.
+DENSE_TABLE = 2 ** 16
+
+#: Runtime helpers the small paths call.
+HELPERS = (_runtime._remember, _runtime._gather_index)
+
+
+def small_constants(name: str, value: int, what: str) -> tuple:
+    """The module constants of a small path: its crossover and the table cache."""
+    return (Comment(f"small problems ({what} <= {name}, the measured crossover) read a table cached here\n"
+                    "per input size and run a few array operations; no threads below it"),
+            Assign(name, sp.Integer(value)), Line("TABLES = {}"))
+
+
+def _read_lines(axes: tuple, kernel_size: tuple, out_syms: tuple, relation: Any) -> list:
+    """Per axis ``read_a[t, r]``: the position output ``r`` reads through tap ``t`` (printed relation)."""
+    lines = []
+    for j, a in enumerate(axes):
+        r, t = sp.Symbol(f"r_{a}", integer=True), sp.Symbol(f"t_{a}", integer=True)
+        lines += [Line(f"r_{a} = np.arange({out_syms[j]})"),
+                  Line(f"t_{a} = np.arange({kernel_size[j]})[:, None]"),
+                  Assign(f"read_{a}", relation(j, r, t), array=True)]
+    return lines
+
+
+def _reads(axes: tuple) -> str:
+    return "(" + ", ".join(f"read_{a}" for a in axes) + ("," if len(axes) == 1 else "") + ")"
+
+
+def _table_block(key: str, build: list, value: str) -> list:
+    return [Line(f"table = TABLES.get({key})"),
+            Block("if table is None", tuple(build) + (Line(f"table = _remember(TABLES, {key}, {value})"),))]
+
+
+def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lines: list, transpose: bool) -> list:
+    """The convolutions' small path: gathered columns and one batched GEMM, before the blocked paths."""
+    k, s, d, pads, g = spec.kernel_size, spec.stride, spec.dilation, spec.padding, spec.groups
+    taps = prod(k)
+    if transpose:
+        def relation(j: int, m: Any, t: Any) -> Any:        # input v = (m + p_b - t d) / s when divisible
+            return m + pads[j][0] - t * d[j]
+        steps = s
+        c_in_g = "in_c" if g == 1 else f"in_c // {g}"
+        c_out_g = "out_c" if g == 1 else f"out_c // {g}"
+        weights = (f"w3 = weight.reshape({g}, {c_in_g}, {c_out_g}, {taps}).transpose(0, 2, 1, 3)"
+                   f".reshape({g}, {c_out_g}, -1).astype(dtype, copy=False)")
+        note = "input v = (m + p_b - t*d) / s where divisible and inside [0, i)"
+    else:
+        def relation(j: int, r: Any, t: Any) -> Any:        # input c = r s + t d - p_b
+            return r * s[j] + t * d[j] - pads[j][0]
+        steps = (1,) * len(k)
+        weights = f"w3 = weight.reshape({g}, {'out_c' if g == 1 else f'out_c // {g}'}, -1).astype(dtype, copy=False)"
+        note = "input c = r*s + t*d - p_b inside [0, i)"
+    outputs = " * ".join(str(o) for o in out_syms)
+    build = [Comment(f"gather table (taps, outputs): {note}; else the zero slot")]
+    build += _read_lines(axes, k, out_syms, relation)
+    body = _table_block("x.shape[2:]", build, f"_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints(steps)})")
+    body += output_lines + [Line(weights),
+                            Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
+                                   "None if bias is None else bias.astype(dtype))")]
+    return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS", tuple(body))]
+
+
+def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_lines: list, first: str) -> list:
+    """Max pooling's small path: one gather of whole windows, a ``max`` (and an ``argmax``)."""
+    k, s, d, pads = spec.kernel_size, spec.stride, spec.dilation, spec.padding
+
+    def relation(j: int, r: Any, t: Any) -> Any:
+        return r * s[j] + t * d[j] - pads[j][0]
+
+    build = [Comment("window table (taps, outputs): input r*s + t*d - p_b inside [0, i), else the fill slot")]
+    build += _read_lines(axes, k, out_syms, relation) + first_lines
+    value = f"(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first})"
+    body = _table_block("x.shape[2:]", build, value)
+    body.append(Return(f"_gather_max(x, table[0], fill, table[1], {_sizes(out_syms)}, out, return_indices)"))
+    outputs = " * ".join(str(o) for o in out_syms)
+    return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS", tuple(body))]
+
+
+def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str) -> list:
+    """A linear plane-wise operator's small path: its dense matrix (``impulse(eye)``), one GEMM.
+
+    ``setup`` are the large path's lines that ``impulse`` reads (run once, when the table is built).
+    """
+    plane, outputs = " * ".join(str(v) for v in sizes), " * ".join(str(o) for o in out_syms)
+    build = list(setup) + [
+        Comment("the operator's matrix: its response to the unit impulses (the large path on the identity)"),
+        Line(f"eye = np.eye({plane}).reshape(({plane}, 1) + x.shape[2:])")]
+    body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
+    body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
+    body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
+             Line(f"np.matmul(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
+             Return("out")]
+    return [Block(f"if n_batch * channels * {plane} * {outputs} <= SMALL_DENSE and "
+                  f"{plane} * {outputs} <= DENSE_TABLE", tuple(body))]
+
+
+def nearest_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str) -> list:
+    """Nearest interpolation's small path: the source of every output (``impulse(positions)``), one take."""
+    plane, outputs = " * ".join(str(v) for v in sizes), " * ".join(str(o) for o in out_syms)
+    build = list(setup) + [
+        Comment("the source position of every output: the large path applied to the positions"),
+        Line(f"eye = np.arange({plane}).reshape((1, 1) + x.shape[2:])")]
+    body = _table_block("x.shape[2:]", build, f"{impulse}.reshape(-1)")
+    body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
+             Line(f"np.take(x.reshape(-1, {plane}), table, axis=1, out=out.reshape(-1, {outputs}))"),
+             Return("out")]
+    return [Block(f"if n_batch * channels * {outputs} <= SMALL_WINDOWS", tuple(body))]
+
+
+def _sizes(values: tuple) -> str:
+    inner = ", ".join(str(v) for v in values)
+    return f"({inner},)" if len(values) == 1 else f"({inner})"
+
+
+def _ints(values: tuple) -> str:
+    return _sizes(tuple(int(v) for v in values))
