@@ -20,7 +20,7 @@ from .. import shapes
 from ..symbols import a, d, i, k, s
 from . import grid as G
 from .engine import Grid, Theorem, register, step
-from .rules import Range
+from .rules import Range, library_function
 from .sizes import i_t
 
 __all__ = ["SAME_UPPER", "SAME_LOWER", "VALID", "O_T"]
@@ -52,23 +52,28 @@ def _same_count(mode: str):
     return count
 
 
-def _same_proof() -> list:
-    o = sp.ceiling(i / s)
-    return [
-        step(sum(_UPPER), (o - 1) * s + K_EFF - i, "algebra", "SAME_UPPER's two pads add up to the total"),
-        step(sum(_LOWER), (o - 1) * s + K_EFF - i, "algebra", "SAME_LOWER's two pads add up to the total"),
-        step(SAME_UPPER, sp.floor((o - 1) * s / s) + 1, "algebra", "i + p_b + p_e - d(k-1) - 1 = (o - 1) s"),
-        step(sp.floor((o - 1) * s / s) + 1, o, "algebra", "o - 1 is an integer"),
-        step(SAME_LOWER, o, "algebra", "the same total"),
-    ]
+# The statements name the library's pad generators (library functions), so they are not trivially true:
+# with the pads substituted SymPy folds both sides to ceil(i/s) -- the substance is that the generated pads
+# have the documented total, which the grid checks against brute-force window counts.
+SAME_COUNT = library_function("onnx_same_window_count", lambda i_, k_, s_, d_, upper: shapes.window_count_axis(
+    i_, k_, s_, *shapes.auto_pad_axis(i_, k_, s_, d_, "SAME_UPPER" if upper else "SAME_LOWER", clip=False), d_))
+T_SHAPE_SIZE = library_function("onnx_output_shape_size", lambda i_, k_, s_, d_, a_, o_, upper: (
+    shapes.transpose_size_axis(i_, k_, s_, *shapes.conv_transpose_pads_axis(
+        i_, k_, s_, d_, a_, o_, "SAME_UPPER" if upper else "NOTSET"), d_, a_)))
+
+
+def _same_library_proof() -> list:
+    return [step(SAME_COUNT(i, k, s, d, flag), sp.ceiling(i / s), "library", "the generated pads' window count")
+            for flag in (1, 0)]
 
 
 register(Theorem(
     name="onnx_same_pads",
     title="ONNX auto_pad SAME_UPPER / SAME_LOWER: the pads (o-1)s + d(k-1) + 1 - i, split either way, "
           "give o = ceil(i/s) windows",
-    statement=sp.And(sp.Eq(SAME_UPPER, sp.ceiling(i / s)), sp.Eq(SAME_LOWER, sp.ceiling(i / s))),
-    proof=_same_proof, uses=("conv_output_size",), family=1,
+    statement=sp.And(sp.Eq(SAME_COUNT(i, k, s, d, 1), sp.ceiling(i / s)),
+                     sp.Eq(SAME_COUNT(i, k, s, d, 0), sp.ceiling(i / s))),
+    proof=_same_library_proof, uses=("conv_output_size",), family=1,
     grid=Grid(G.GRID_1D + " (p = 0); lhs brute-force window count over the generated pads (negative: cropping)",
               _axes_without_padding, _same_count("SAME_UPPER"), lambda c: -(-c["i"] // c["s"])),
     reference="ONNX MaxPool/AveragePool/Conv auto_pad (opset 22); onnxruntime's pad split",
@@ -115,22 +120,13 @@ def _scatter_with_generated_pads(mode: str):
     return length
 
 
-def _output_shape_proof() -> list:
-    total = shapes.transpose_size_axis(i_t, k, s, 0, 0, d, a) - O_T
-    return [
-        step(sum(_T_UPPER), total, "algebra", "SAME_UPPER's pads add up to the total"),
-        step(sum(_T_NOTSET), total, "algebra", "NOTSET / SAME_LOWER's pads add up to the total"),
-        step(T_UPPER, O_T, "algebra", "s(i'-1) + a + d(k-1) + 1 - total"),
-        step(T_NOTSET, O_T, "algebra", "the same total"),
-    ]
-
-
 register(Theorem(
     name="onnx_conv_transpose_output_shape",
     title="ONNX ConvTranspose output_shape: the generated pads (total s(i'-1) + a + d(k-1) + 1 - O, split "
           "either way) give exactly O",
-    statement=sp.And(sp.Eq(T_UPPER, O_T), sp.Eq(T_NOTSET, O_T)),
-    proof=_output_shape_proof, uses=("transpose_output_size",), family=5,
+    statement=sp.And(sp.Eq(T_SHAPE_SIZE(i_t, k, s, d, a, O_T, 1), O_T), sp.Eq(T_SHAPE_SIZE(i_t, k, s, d, a, O_T, 0), O_T)),
+    proof=lambda: [step(T_SHAPE_SIZE(i_t, k, s, d, a, O_T, flag), O_T, "library", "the generated pads' output size")
+                   for flag in (1, 0)], uses=("transpose_output_size",), family=5,
     grid=Grid("1-D transposed layers i<=6, k<=5, s<=4, d<=3, a<s, every output_shape 1..full; lhs the scatter's "
               "brute-force length with the generated pads", _output_shape_cfgs,
               _scatter_with_generated_pads("NOTSET"), lambda c: c["O"]),
