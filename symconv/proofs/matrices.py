@@ -361,14 +361,17 @@ register(Theorem(
 
 #: The offset q = c + p_b - r s of input c in output r's window, and the guard the entry formula uses (written
 #: literally): a tap reads c exactly when d divides q and 0 <= q <= d(k - 1).
-Q_OFFSET = c + p_b - r * s
+#: The statement is over any integer q (fewer unknowns for Z3: the products r s only shift q); the entry
+#: formula instantiates it at q = c + p_b - r s.
+Q_OFFSET = sp.Symbol("q", integer=True)
 ENTRY_GUARD = sp.And(sp.Eq(sp.Mod(Q_OFFSET, d), 0), sp.Ge(Q_OFFSET, 0), sp.Le(Q_OFFSET, d * (k - 1)))
 t_any = sp.Symbol("t", integer=True)
 TAP = sp.floor(Q_OFFSET / d)
 
 
 def _reads(tap):
-    return sp.And(sp.Eq(c, r * s + tap * d - p_b), sp.Ge(tap, 0), sp.Le(tap, k - 1))
+    """Tap ``tap`` of the kernel reads offset q: q = t d with 0 <= t <= k - 1 (c = r s + t d - p_b)."""
+    return sp.And(sp.Eq(Q_OFFSET, tap * d), sp.Ge(tap, 0), sp.Le(tap, k - 1))
 
 
 def _relation_lhs(cfg: dict) -> np.ndarray:

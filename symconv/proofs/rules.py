@@ -299,7 +299,54 @@ def same(a: Any, b: Any, ctx: Context = EMPTY) -> bool:
         return True
     if na.has(sp.Sum) and alpha_canonical(na) == alpha_canonical(nb):
         return True
+    if differs_somewhere(a, b, ctx):          # a quick, sound refusal before the slow simplification
+        return False
     return is_zero(a - b, ctx)
+
+
+def _sample_points(symbols: list, count: int = 12):
+    """Deterministic small integer points (0..7, and 1..8 for positive symbols) for ``symbols``."""
+    for n in range(count):
+        point = {}
+        for j, sym in enumerate(symbols):
+            value = (n * 7 + j * 3 + n * j) % 8
+            if sym.is_positive:
+                value += 1
+            elif not sym.is_nonnegative and (n + j) % 3 == 0:
+                value = -value
+            point[sym] = sp.Integer(value)
+        yield point
+
+
+def differs_somewhere(a: Any, b: Any, ctx: Context = EMPTY) -> bool:
+    """True when some integer point satisfying every range of ``ctx`` gives ``a != b`` (both evaluated
+    exactly); False when no such point is found or the expressions cannot be evaluated (sums, indexed
+    tensors, functions). Sound as a refusal: such a point is a counterexample.
+
+    Examples
+    --------
+    >>> from symconv.symbols import i, s
+    >>> differs_somewhere(sp.floor(i/s), i/s), differs_somewhere(s*sp.floor(i/s) + sp.Mod(i, s), i)
+    (True, False)
+    """
+    diff = sp.sympify(a) - sp.sympify(b)
+    if diff.has(sp.Sum, sp.Indexed, sp.Derivative, AppliedUndef, sp.IndexedBase):
+        return False
+    relations = [ctx.substitute(rel) for rg in ctx.ranges for rel in rg.relations()]
+    symbols = sorted(diff.free_symbols.union(*(sp.sympify(rel).free_symbols for rel in relations)),
+                     key=sp.default_sort_key)
+    if not symbols or not all(isinstance(sym, sp.Symbol) and sym.is_integer for sym in symbols):
+        return False
+    for point in _sample_points(symbols):
+        try:
+            if not all(sp.sympify(rel).xreplace(point) is sp.true for rel in relations):
+                continue
+            value = diff.xreplace(point)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if value.is_number and value.is_finite and value != 0 and not value.has(sp.nan, sp.zoo):
+            return True
+    return False
 
 
 def alpha_canonical(expr: Any) -> Any:
