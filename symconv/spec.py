@@ -512,7 +512,7 @@ class MaxUnpoolSpec(_Spec):
     >>> MaxUnpoolSpec((2, 3), padding=1, input_size=(1, 1))
     Traceback (most recent call last):
     ...
-    ValueError: max_unpool: padding=(1, 1) on axis 0 gives a non-positive output size 0
+    ValueError: max_unpool: the default size s*(i-1)+k-p_b-p_a with padding=(1, 1) on axis 0 (no output_size given) gives a non-positive output size 0
     """
 
     kernel_size: Any
@@ -538,7 +538,8 @@ class MaxUnpoolSpec(_Spec):
             return
         for j, default in enumerate(self.default_output_size):
             if hint is None:
-                shapes.require_positive_output(default, self.op, f"padding={self.padding[j]} on axis {j}")
+                shapes.require_positive_output(default, self.op, f"the default size s*(i-1)+k-p_b-p_a with padding="
+                                               f"{self.padding[j]} on axis {j} (no output_size given)")
             elif self.convention == "torch":    # PyTorch checks only the window around the default here
                 shapes.require_unpool_output_size(hint[j], default, self.stride[j], self.op, _axis(ndim, j))
 

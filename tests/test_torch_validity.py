@@ -12,6 +12,9 @@ Known, deliberate differences (each asserted below, not skipped):
 * an output size of 0: torch returns an empty tensor for max-unpooling (without looking at the
   indices) and for float32 transposed convolutions (float64 raises); symconv refuses (sizes are
   >= 1 everywhere in symconv);
+* interpolation: torch's 'linear' takes 1 spatial axis and 'bicubic' 2 (NotImplementedError
+  otherwise); symconv's are separable in any dimension and equal torch's bilinear/trilinear/
+  bicubic where those exist (asserted); the grids use torch's (mode, ndim) pairs;
 * ``avg_pool3d`` refuses an input smaller than the kernel on some axis; this is a rule of torch's
   3-D *function*, enforced by :func:`symconv.numeric.avg_pool` (arrays level), not of the
   average-pooling operator (``AvgPoolSpec``; ONNX's AveragePool has no such rule).
@@ -266,6 +269,21 @@ def test_upsample_sizes_agree_with_torch(ndim):
                 got.append(our_result(lambda: (shapes.upsample_output_size(i, size, factor),) * ndim))
             tally.add((i, size, factor, mode, align), want, *got)
     tally.check()
+
+
+@pytest.mark.parametrize("mode, ndim, same_as", [("linear", 2, "bilinear"), ("linear", 3, "trilinear"),
+                                                  ("bicubic", 1, "bicubic"), ("bicubic", 3, None)])
+def test_interpolation_modes_symconv_extends_to_other_dimensions(mode, ndim, same_as):
+    x = np.random.default_rng(ndim).standard_normal((2, 2) + (3,) * ndim)
+    with pytest.raises(NotImplementedError):
+        F.interpolate(torch.from_numpy(x), scale_factor=2, mode=mode)
+    got = sn.upsample(x, scale_factor=2, mode=mode)
+    assert got.shape == (2, 2) + (6,) * ndim
+    if same_as and ndim > 1:
+        _same(got, F.interpolate(torch.from_numpy(x), scale_factor=2, mode=same_as), np.float64)
+    elif same_as:                       # 1-D bicubic = 2-D bicubic over a height-1 image
+        want = F.interpolate(torch.from_numpy(x[:, :, None]), size=(1, 6), mode="bicubic")[:, :, 0]
+        _same(sn.upsample(x, size=6, mode=mode), want, np.float64)
 
 
 # --------------------------------------------------------------------------- (a) sizes and specs, 2-D/3-D samples

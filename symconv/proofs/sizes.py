@@ -386,7 +386,7 @@ def _pool_cfgs() -> list:
     outrun = [dict(i=i_, k=k_, s=s_, d=d_, p_b=pb, p_a=pa)
               for i_, k_, s_, d_ in itertools.product(range(1, 13), range(1, 6), range(2, 5), range(1, 4))
               for pb, pa in itertools.product(range(k_ // 2 + 1), repeat=2)
-              if 1 - s_ <= i_ + pb + pa - shapes.effective_kernel(k_, d_) < 0]
+              if shapes.window_fits(i_, k_, pb, pa, d_, s_, True) and not shapes.window_fits(i_, k_, pb, pa, d_)]
     return fitting + outrun
 
 
