@@ -394,6 +394,37 @@ def test_long_relations_break_at_operators_into_balanced_lines():
     widths = [math_width(line.replace("&", "").replace("\\quad", "")) for line in lines]
     assert max(widths) <= 26 + 4                                # the aligned prefix aside, within the budget
     assert min(widths[1:-1] or widths) > 10                     # no near-empty line (no "+1" alone)
-    joined = "".join(line.split("&", 1)[-1] for line in printed.splitlines()[1:-1])
-    assert joined.replace("\\quad", "").replace("=", "", 1).replace(" ", "").replace("\\", "") == \
+    pieces = [line.strip().removesuffix("\\\\").split("&", 1)[-1].replace("\\quad", "")
+              for line in printed.splitlines()[1:-1]]
+    joined = "".join(pieces).replace(" ", "")
+    assert joined.removeprefix("=") == \
         tex(rhs).replace(" ", "")
+
+
+def test_theorem_section_reads_whatever_the_engine_provides(monkeypatch):
+    """A theorem with SMT information, ranges, a counterexample and an engine title full of ASCII math."""
+    from types import SimpleNamespace
+    from symconv.derivations import theorems as T
+    from symconv.symbols import d, k, p_b, s
+    step = SimpleNamespace(before=s * (k - 1), after=s * k - s, rel="=", rule="algebra", why="0 <= p_b <= d(k-1)",
+                           relation=lambda: sp.Eq(s * (k - 1), s * k - s))
+    thm = SimpleNamespace(name="fake_rule", title="Fake: o' = s(i'-1) + k when a < s, |Delta| >= 2",
+                          statement=sp.Eq(s * (k - 1), s * k - s, evaluate=False),
+                          assumptions=(SimpleNamespace(symbol=p_b, lo=0, hi=d * (k - 1)),
+                                       SimpleNamespace(symbol=s, lo=1, hi=None)),
+                          equalities=((d, 1),), uses=(), kind="theorem", reason="",
+                          reference="Odena, Dumoulin & Olah", grid=SimpleNamespace(description="1-D: i<=12, s | k"))
+    result = SimpleNamespace(status="failed", steps=(SimpleNamespace(step=step, ok=True, reason=None),),
+                             grid_count=7, counterexample={"config": {"p_b": 1, "i": [2, 3]}, "lhs": 4, "rhs": 5},
+                             reason="grid counterexample after 7 configurations",
+                             smt=SimpleNamespace(status="bounded", detail="k <= 8"), grid_note="the floor rests on the grid")
+    monkeypatch.setattr(T, "_proofs", lambda: SimpleNamespace(theorem=lambda n: thm, prove=lambda n: result))
+    section = T.theorem_section("fake_rule")
+    assert section.startswith("\\begin{theorem}[Fake rule]")
+    assert "$0 \\le p_{b} \\le d \\left(k - 1\\right)$" in section and "$1 \\le s$" in section and "$d = 1$" in section
+    assert "SMT (Z3): \\status{bounded}" in section and "$k \\le 8$" in section
+    assert "\\cite{odena2016}" in section
+    assert "$p_{b} = 1, i = \\left(2, 3\\right)$" in section or "$i = \\left(2, 3\\right), p_b = 1$" in section
+    assert text_mode_ascii_math("\\begin{document}" + section) == []
+    assert T.smt_of(SimpleNamespace(smt="certified")) == ("certified", "")
+    assert T.smt_of(SimpleNamespace()) is None
