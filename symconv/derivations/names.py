@@ -21,6 +21,11 @@ __all__ = ["SHORT_NAMES", "short_name", "citations", "REFERENCE_KEYS"]
 #: Identifier -> short name (plain text: it goes into bookmarks as it is).
 SHORT_NAMES = {
     "conv_matrix_entry": "Convolution matrix",
+    "entry_relation": "Entry relation",
+    "library_sizes": "The library computes the sizes",
+    "onnx_same_pads": "ONNX SAME padding",
+    "onnx_valid_pads": "ONNX VALID padding",
+    "onnx_conv_transpose_output_shape": "ONNX output shape of the transposed convolution",
     "maxpool_switches": "Max pooling selects by switches",
     "bilinear_size": "Size of the bilinear layer",
     "bilinear_weights_odd": "Bilinear weights, odd factor",
