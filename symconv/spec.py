@@ -461,6 +461,8 @@ class MaxPoolSpec(_Spec):
 class AvgPoolSpec(_Spec):
     r"""N-dimensional average pooling (no dilation, as PyTorch).
 
+    ``convention="onnx"`` allows padding up to ``k - 1`` per side (ONNX AveragePool).
+
     Examples
     --------
     >>> AvgPoolSpec(3, stride=2, padding=1, input_size=(7,)).output_size

@@ -20,62 +20,56 @@ from .. import shapes
 from ..symbols import a, d, i, k, s
 from . import grid as G
 from .engine import Grid, Theorem, register, step
-from .rules import Range, library_function
+from .rules import Range
 from .sizes import i_t
 
-__all__ = ["SAME_UPPER", "SAME_LOWER", "VALID", "O_T"]
+__all__ = ["SAME", "SAME_TOTAL", "VALID", "T_SIZE", "T_TOTAL", "O_T", "P_B", "P_E"]
 
-#: The SAME pads as the pools' text defines them (no clipping at 0) and the windows they give.
-_UPPER = shapes.auto_pad_axis(i, k, s, d, "SAME_UPPER", clip=False)
-_LOWER = shapes.auto_pad_axis(i, k, s, d, "SAME_LOWER", clip=False)
-SAME_UPPER = shapes.window_count_axis(i, k, s, *_UPPER, d)
-SAME_LOWER = shapes.window_count_axis(i, k, s, *_LOWER, d)
-VALID = shapes.window_count_axis(i, k, s, 0, 0, d)
+#: Begin and end padding of any sign (a negative SAME pad crops); the statements fix only their sum.
+P_B = sp.Symbol("p_b", integer=True)
+P_E = sp.Symbol("p_e", integer=True)
 K_EFF = shapes.effective_kernel(k, d)
 
-#: A ConvTranspose ``output_shape`` and the output sizes with the pads generated for it.
+#: The total SAME padding (the pools' text: not clipped at 0) and the window count over any split of it.
+SAME_TOTAL = (sp.ceiling(i / s) - 1) * s + K_EFF - i
+SAME = shapes.window_count_axis(i, k, s, P_B, P_E, d)
+VALID = shapes.window_count_axis(i, k, s, 0, 0, d)
+
+#: A ConvTranspose ``output_shape``, the total padding generated for it, and the size over any split.
 O_T = sp.Symbol("O", integer=True, positive=True)
-_T_UPPER = shapes.conv_transpose_pads_axis(i_t, k, s, d, a, O_T, "SAME_UPPER")
-_T_NOTSET = shapes.conv_transpose_pads_axis(i_t, k, s, d, a, O_T, "NOTSET")
-T_UPPER = shapes.transpose_size_axis(i_t, k, s, *_T_UPPER, d, a)
-T_NOTSET = shapes.transpose_size_axis(i_t, k, s, *_T_NOTSET, d, a)
+T_TOTAL = shapes.transpose_size_axis(i_t, k, s, 0, 0, d, a) - O_T
+T_SIZE = shapes.transpose_size_axis(i_t, k, s, P_B, P_E, d, a)
 
 
 def _axes_without_padding() -> list:
     return [c for c in G.conv_configs() if c["p_b"] == c["p_a"] == 0]
 
 
-def _same_count(mode: str):
-    def count(c: dict) -> int:
-        pads = shapes.auto_pad_axis(c["i"], c["k"], c["s"], c["d"], mode, clip=False)
-        return G.count_windows(c["i"], c["k"], c["s"], c["d"], *pads)
-    return count
+def _same_cfgs() -> list:
+    return [{**c, "mode": mode} for c in _axes_without_padding() for mode in ("SAME_UPPER", "SAME_LOWER")]
 
 
-# The statements name the library's pad generators (library functions), so they are not trivially true:
-# with the pads substituted SymPy folds both sides to ceil(i/s) -- the substance is that the generated pads
-# have the documented total, which the grid checks against brute-force window counts.
-SAME_COUNT = library_function("onnx_same_window_count", lambda i_, k_, s_, d_, upper: shapes.window_count_axis(
-    i_, k_, s_, *shapes.auto_pad_axis(i_, k_, s_, d_, "SAME_UPPER" if upper else "SAME_LOWER", clip=False), d_))
-T_SHAPE_SIZE = library_function("onnx_output_shape_size", lambda i_, k_, s_, d_, a_, o_, upper: (
-    shapes.transpose_size_axis(i_, k_, s_, *shapes.conv_transpose_pads_axis(
-        i_, k_, s_, d_, a_, o_, "SAME_UPPER" if upper else "NOTSET"), d_, a_)))
+def _same_count(c: dict) -> int:
+    pads = shapes.auto_pad_axis(c["i"], c["k"], c["s"], c["d"], c["mode"], clip=False)
+    return G.count_windows(c["i"], c["k"], c["s"], c["d"], *pads)
 
 
-def _same_library_proof() -> list:
-    return [step(SAME_COUNT(i, k, s, d, flag), sp.ceiling(i / s), "library", "the generated pads' window count")
-            for flag in (1, 0)]
+def _same_proof() -> list:
+    split = SAME.xreplace({P_E: SAME_TOTAL - P_B})
+    return [
+        step(SAME, split, "substitute", "p_e = total - p_b (SAME_UPPER: p_b = floor(total/2); SAME_LOWER: the rest)"),
+        step(split, sp.ceiling(i / s), "algebra", "i + p_b + p_e - d(k-1) - 1 = (ceil(i/s) - 1) s"),
+    ]
 
 
 register(Theorem(
     name="onnx_same_pads",
-    title="ONNX auto_pad SAME_UPPER / SAME_LOWER: the pads (o-1)s + d(k-1) + 1 - i, split either way, "
-          "give o = ceil(i/s) windows",
-    statement=sp.And(sp.Eq(SAME_COUNT(i, k, s, d, 1), sp.ceiling(i / s)),
-                     sp.Eq(SAME_COUNT(i, k, s, d, 0), sp.ceiling(i / s))),
-    proof=_same_library_proof, uses=("conv_output_size",), family=1,
-    grid=Grid(G.GRID_1D + " (p = 0); lhs brute-force window count over the generated pads (negative: cropping)",
-              _axes_without_padding, _same_count("SAME_UPPER"), lambda c: -(-c["i"] // c["s"])),
+    title="ONNX auto_pad SAME_UPPER / SAME_LOWER: the pads' total (ceil(i/s)-1)s + d(k-1) + 1 - i, split "
+          "either way, gives o = ceil(i/s) windows",
+    statement=sp.Eq(SAME, sp.ceiling(i / s), evaluate=False),
+    equalities=((P_E, SAME_TOTAL - P_B),), proof=_same_proof, uses=("conv_output_size",), family=1,
+    grid=Grid(G.GRID_1D + " (p = 0); lhs brute-force window count over shapes.auto_pad_axis's pads (SAME_UPPER "
+              "and SAME_LOWER; negative pads crop)", _same_cfgs, _same_count, lambda c: -(-c["i"] // c["s"])),
     reference="ONNX MaxPool/AveragePool/Conv auto_pad (opset 22); onnxruntime's pad split",
 ))
 
@@ -109,26 +103,32 @@ def _output_shape_cfgs() -> list:
             continue
         for a_ in range(c["s"]):
             full = shapes.transpose_size_axis(c["i"], c["k"], c["s"], 0, 0, c["d"], a_)
-            out += [{**c, "a": a_, "O": o} for o in range(1, full + 1)]
+            out += [{**c, "a": a_, "O": o, "mode": mode} for o in range(1, full + 1)
+                    for mode in ("NOTSET", "SAME_UPPER")]
     return out
 
 
-def _scatter_with_generated_pads(mode: str):
-    def length(c: dict) -> int:
-        pads = shapes.conv_transpose_pads_axis(c["i"], c["k"], c["s"], c["d"], c["a"], c["O"], mode)
-        return G.scatter_length(c["i"], c["k"], c["s"], c["d"], *pads, c["a"])
-    return length
+def _scatter_with_generated_pads(c: dict) -> int:
+    pads = shapes.conv_transpose_pads_axis(c["i"], c["k"], c["s"], c["d"], c["a"], c["O"], c["mode"])
+    return G.scatter_length(c["i"], c["k"], c["s"], c["d"], *pads, c["a"])
+
+
+def _output_shape_proof() -> list:
+    split = T_SIZE.xreplace({P_E: T_TOTAL - P_B})
+    return [
+        step(T_SIZE, split, "substitute", "p_e = total - p_b (SAME_UPPER: p_b = floor(total/2); else the rest)"),
+        step(split, O_T, "algebra", "s(i'-1) + a + d(k-1) + 1 - total"),
+    ]
 
 
 register(Theorem(
     name="onnx_conv_transpose_output_shape",
-    title="ONNX ConvTranspose output_shape: the generated pads (total s(i'-1) + a + d(k-1) + 1 - O, split "
-          "either way) give exactly O",
-    statement=sp.And(sp.Eq(T_SHAPE_SIZE(i_t, k, s, d, a, O_T, 1), O_T), sp.Eq(T_SHAPE_SIZE(i_t, k, s, d, a, O_T, 0), O_T)),
-    proof=lambda: [step(T_SHAPE_SIZE(i_t, k, s, d, a, O_T, flag), O_T, "library", "the generated pads' output size")
-                   for flag in (1, 0)], uses=("transpose_output_size",), family=5,
-    grid=Grid("1-D transposed layers i<=6, k<=5, s<=4, d<=3, a<s, every output_shape 1..full; lhs the scatter's "
-              "brute-force length with the generated pads", _output_shape_cfgs,
-              _scatter_with_generated_pads("NOTSET"), lambda c: c["O"]),
+    title="ONNX ConvTranspose output_shape O: the generated pads' total s(i'-1) + a + d(k-1) + 1 - O, split "
+          "either way, gives exactly O",
+    statement=sp.Eq(T_SIZE, O_T, evaluate=False),
+    equalities=((P_E, T_TOTAL - P_B),), proof=_output_shape_proof, uses=("transpose_output_size",), family=5,
+    grid=Grid("1-D transposed layers i<=6, k<=5, s<=4, d<=3, a<s, every output_shape 1..full, NOTSET and "
+              "SAME_UPPER splits; lhs the scatter's brute-force length with shapes.conv_transpose_pads_axis's pads",
+              _output_shape_cfgs, _scatter_with_generated_pads, lambda c: c["O"]),
     reference="ONNX ConvTranspose (opset 22): pads generated from output_shape",
 ))
