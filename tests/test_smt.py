@@ -233,3 +233,14 @@ def test_a_model_sympy_does_not_confirm_is_never_reported_as_a_refutation(monkey
     verdict = check_relation(sp.Eq(sp.Abs(z), z))
     assert verdict.status == "unknown" and verdict.counterexample is None
     assert "not confirmed" in verdict.reason
+
+
+def test_a_resource_limit_makes_the_verdict_independent_of_the_machine():
+    x, y, w = sp.symbols("x y w", integer=True, positive=True)
+    runs = [check_relation(sp.Ne(x ** 3 + y ** 3, w ** 3), timeout_ms=30000, rlimit=300_000, bounded_bits=4)
+            for _ in range(2)]
+    assert runs[0].status == runs[1].status and runs[0].reason == runs[1].reason
+    assert runs[0].status in ("certified", "bounded", "unknown")
+    if runs[0].status != "certified":
+        assert "resource limit" in runs[0].reason
+    assert check_relation(sp.Eq(sp.ceiling(n / s), sp.floor((n + s - 1) / s)), rlimit=300_000).status == "certified"
