@@ -151,7 +151,7 @@ def _solve(ctx: z3.Context, constraints: list, timeout_ms: int, rlimit: int | No
         return result, solver.model(), ""
     if result == z3.unknown:
         why = solver.reason_unknown()
-        return result, None, "resource limit" if why == "canceled" and rlimit else why
+        return result, None, "resource limit" if rlimit and ("canceled" in why or "resource" in why) else why
     return result, None, ""
 
 
