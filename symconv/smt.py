@@ -178,10 +178,15 @@ def _confirm(statement: sp.Basic, assumptions: list, values: dict) -> str:
     if not all(all(own_facts(sym, v)) for sym, v in values.items()):
         return "the model violates a symbol's own assumptions"
     mapping = {sym: sp.Integer(v) for sym, v in values.items()}
+
+    def at_model(relation: sp.Basic) -> sp.Basic:
+        value = relation.subs(mapping)
+        return value if value in (sp.true, sp.false) else value.doit()      # doit: sums with numeric limits
+
     for fact in assumptions:
-        if fact.subs(mapping) is not sp.true:
+        if at_model(fact) is not sp.true:
             return f"SymPy does not evaluate assumption {fact} to True at the model"
-    if statement.subs(mapping) is not sp.false:
+    if at_model(statement) is not sp.false:
         return "SymPy does not evaluate the statement to False at the model"
     return ""
 

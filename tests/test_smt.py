@@ -121,6 +121,7 @@ def _holds_at(relation: sp.Basic, counterexample: dict) -> sp.Basic:
     (sp.Eq(sp.floor(((i - 1) * s + a) / s) + 1, i), SIZES + (a >= 0, a <= s)),               # a <= s, not a < s
     (sp.Eq(sp.Mod(n, -3), sp.Mod(n, 3)), ()),
     (sp.Eq(sp.floor(n / m) * m + sp.Mod(n, m) + sp.KroneckerDelta(n, 4), n), (sp.Ne(m, 0),)),
+    (sp.Eq(sp.Sum(sp.floor((n + m) / 3), (m, 0, 3)), n), ()),                 # Hermite with one term too many
 ])
 def test_false_statements_are_refuted_with_a_real_counterexample(statement, assumptions):
     verdict = check_relation(statement, assumptions)
