@@ -245,3 +245,27 @@ def test_a_resource_limit_makes_the_verdict_independent_of_the_machine():
     if runs[0].status != "certified":
         assert "resource limit" in runs[0].reason
     assert check_relation(sp.Eq(sp.ceiling(n / s), sp.floor((n + s - 1) / s)), rlimit=300_000).status == "certified"
+
+
+def _equalities(statement):
+    parts = list(statement.args) if isinstance(statement, sp.And) else [statement]
+    return [c for c in parts if isinstance(c, sp.Eq)]
+
+
+def test_off_by_one_mutants_of_the_certified_registered_theorems_are_refuted():
+    """The first equality of each statement Z3 certifies, shifted by one, comes back refuted (with
+    a counterexample that satisfies the theorem's assumptions)."""
+    from symconv.proofs import theorem, theorems
+    mutated = 0
+    for name in theorems():
+        thm = theorem(name)
+        facts = thm.assumption_relations()
+        if check_relation(thm.statement, facts, timeout_ms=30000, rlimit=2_000_000).status != "certified":
+            continue
+        for eq in _equalities(thm.statement)[:1]:
+            mutant = sp.Eq(eq.lhs, eq.rhs + 1, evaluate=False)
+            verdict = check_relation(mutant, facts, timeout_ms=30000, rlimit=2_000_000)
+            assert verdict.status == "refuted", (name, mutant, verdict)
+            assert all(_holds_at(f, verdict.counterexample) is sp.true for f in facts), name
+            mutated += 1
+    assert mutated >= 15
