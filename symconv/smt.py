@@ -278,7 +278,8 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
         ``Eq``, ``Ne``, ``Lt``, ``Le``, ``Gt``, ``Ge``, ``And``, ``Or``, ``Not``, ``Implies`` over
         integer symbols, with ``+``, ``*``, integer powers, rational constants, division, ``floor``,
         ``ceiling``, ``frac``, ``Mod``, ``Min``, ``Max``, ``Abs``, ``sign``, ``KroneckerDelta``,
-        ``Piecewise`` and sums with numeric limits. A symbol's own assumptions (``positive`` ...) apply.
+        ``Piecewise`` and sums with numeric limits; ``Eq``/``Ne`` between tuples or matrices compare
+        entry by entry. A symbol's own assumptions (``positive`` ...) apply.
     assumptions : iterable of sympy Boolean
         Facts assumed (``s >= 1``, ``Eq(Mod(k, 2), 1)``).
     timeout_ms : int

@@ -93,6 +93,7 @@ def test_to_z3_raises_on_unsupported_constructs():
     (sp.Eq(sp.Piecewise((n / m, m > 0), (0, True)) * sp.Max(m, 1), sp.Piecewise((n, m > 0), (0, True))), ()),
     (sp.Eq(sp.Sum(sp.floor((n + m) / 3), (m, 0, 2)), n), ()),                  # Hermite; the bound m is not the free m
     (sp.Eq(sp.Sum(n, (m, 3, 0)), -2 * n), ()),                                # SymPy's convention for reversed limits
+    (sp.Eq(sp.Tuple(sp.floor(n / 2) * 2 + sp.Mod(n, 2), s), sp.Tuple(n, sp.Max(s, 1))), ()),   # entrywise
 ])
 def test_true_statements_are_certified(statement, assumptions):
     verdict = check_relation(statement, assumptions)
@@ -122,6 +123,7 @@ def _holds_at(relation: sp.Basic, counterexample: dict) -> sp.Basic:
     (sp.Eq(sp.Mod(n, -3), sp.Mod(n, 3)), ()),
     (sp.Eq(sp.floor(n / m) * m + sp.Mod(n, m) + sp.KroneckerDelta(n, 4), n), (sp.Ne(m, 0),)),
     (sp.Eq(sp.Sum(sp.floor((n + m) / 3), (m, 0, 3)), n), ()),                 # Hermite with one term too many
+    (sp.Eq(sp.ImmutableMatrix([[n, sp.floor(n / 2)]]), sp.ImmutableMatrix([[n, sp.ceiling(n / 2)]])), ()),
 ])
 def test_false_statements_are_refuted_with_a_real_counterexample(statement, assumptions):
     verdict = check_relation(statement, assumptions)
