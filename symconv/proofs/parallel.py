@@ -22,8 +22,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from multiprocessing.connection import Connection, wait
 from dataclasses import replace
+from multiprocessing.connection import Connection, wait
 from typing import Iterable
 
 import networkx as nx
@@ -94,18 +94,18 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
     list of Result
         In topological order, as ``prove_all``; ``result.theorem`` is the registered theorem.
 
-    Notes
-    -----
-    If the engine keeps its results in a dict ``engine._RESULTS`` keyed by ``(name, grid)``, the
-    results found there are reused and the new ones stored, so that a later
-    :func:`~symconv.proofs.engine.prove` (the derivations call it per theorem) finds them.
-
     Raises
     ------
     ValueError
         For an unknown theorem name, grid level, or ``workers < 1``.
     TypeError
         For a non-integer ``workers``.
+
+    Notes
+    -----
+    If the engine keeps its results in a dict ``engine._RESULTS`` keyed by ``(name, grid)``, the
+    results found there are reused and the new ones stored, so that a later
+    :func:`~symconv.proofs.engine.prove` (the derivations call it per theorem) finds them.
     """
     wanted, workers = _validate(names, grid, workers)
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
