@@ -155,11 +155,21 @@ class Translator:
             raise SMTUnsupported(f"unsupported construct {type(e).__name__} ({e})")
         return handler(self, e)
 
+    def elementwise(self, b: Any) -> Any:
+        """``Eq``/``Ne`` between tuples or matrices of the same shape, entry by entry."""
+        if _shape(b.lhs) != _shape(b.rhs):
+            raise SMTUnsupported(f"comparison of differently shaped {b.lhs} and {b.rhs}")
+        pairs = zip(b.lhs, b.rhs) if isinstance(b.lhs, sp.Tuple) else zip(list(b.lhs), list(b.rhs))
+        same = z3.And(self.true(), *[self.compare("==", self.expr(x), self.expr(y)) for x, y in pairs])
+        return same if isinstance(b, sp.Eq) else z3.Not(same)
+
     def boolean(self, b: Any) -> Any:
         if b is sp.true or b is True:
             return self.true()
         if b is sp.false or b is False:
             return z3.BoolVal(False, self.ctx)
+        if isinstance(b, (sp.Eq, sp.Ne)) and _shape(b.lhs) is not None:
+            return self.elementwise(b)
         rel = _RELATIONS.get(type(b))
         if rel is not None:
             return self.compare(rel, self.expr(b.lhs), self.expr(b.rhs))
@@ -180,6 +190,15 @@ class Translator:
             cond = self.boolean(b.args[0])
             return z3.If(cond, self.boolean(b.args[1]), self.boolean(b.args[2]))
         raise SMTUnsupported(f"unsupported Boolean construct {type(b).__name__} ({b})")
+
+
+def _shape(x: Any) -> tuple | None:
+    """The shape of a tuple or matrix (None for anything else)."""
+    if isinstance(x, sp.Tuple):
+        return (len(x),)
+    if isinstance(x, sp.MatrixBase):
+        return tuple(x.shape)
+    return None
 
 
 _RELATIONS = {sp.Eq: "==", sp.Ne: "!=", sp.Lt: "<", sp.Le: "<=", sp.Gt: ">", sp.Ge: ">=",

@@ -135,10 +135,13 @@ def to_z3(expr: Any, ctx: z3.Context | None = None) -> Any:
 # --------------------------------------------------------------------------- solving
 
 
-def _solve(ctx: z3.Context, constraints: list, timeout_ms: int) -> tuple[Any, Any, str]:
-    """``(z3.sat | z3.unsat | z3.unknown, model or None, reason_unknown)`` within ``timeout_ms``."""
+def _solve(ctx: z3.Context, constraints: list, timeout_ms: int, rlimit: int | None = None) -> tuple[Any, Any, str]:
+    """``(z3.sat | z3.unsat | z3.unknown, model or None, reason_unknown)`` within ``timeout_ms`` (and
+    Z3's resource limit ``rlimit``, if given)."""
     solver = z3.Solver(ctx=ctx)
     solver.set("timeout", max(1, int(timeout_ms)))
+    if rlimit:
+        solver.set("rlimit", int(rlimit))
     solver.add(*constraints)
     try:
         result = solver.check()
@@ -146,11 +149,28 @@ def _solve(ctx: z3.Context, constraints: list, timeout_ms: int) -> tuple[Any, An
         return z3.unknown, None, f"Z3 error: {exc}"
     if result == z3.sat:
         return result, solver.model(), ""
-    return result, None, solver.reason_unknown() if result == z3.unknown else ""
+    if result == z3.unknown:
+        why = solver.reason_unknown()
+        return result, None, "resource limit" if rlimit and ("canceled" in why or "resource" in why) else why
+    return result, None, ""
 
 
 def _model_values(tr: Translator, model: Any) -> dict:
     return {sym: int(model.eval(var, model_completion=True).as_long()) for sym, var in tr.symbols.items()}
+
+
+def _smaller(tr: Translator, ctx: z3.Context, query: list, values: dict, budget: "_Budget",
+             rounds: int = 6) -> dict:
+    """A counterexample with a smaller sum of absolute values, if Z3 finds one quickly (a readable
+    counterexample for the write-up); ``values`` otherwise."""
+    size = z3.Sum([z3.If(var >= 0, var, -var) for var in tr.symbols.values()] or [z3.IntVal(0, ctx)])
+    for _ in range(rounds):
+        total = sum(abs(v) for v in values.values())
+        status, model, _ = budget.solve(ctx, query + [size < total], small=True)
+        if status != z3.sat:
+            break
+        values = _model_values(tr, model)
+    return values
 
 
 def _confirm(statement: sp.Basic, assumptions: list, values: dict) -> str:
@@ -158,23 +178,36 @@ def _confirm(statement: sp.Basic, assumptions: list, values: dict) -> str:
     if not all(all(own_facts(sym, v)) for sym, v in values.items()):
         return "the model violates a symbol's own assumptions"
     mapping = {sym: sp.Integer(v) for sym, v in values.items()}
+
+    def at_model(relation: sp.Basic) -> sp.Basic:
+        value = relation.subs(mapping)
+        return value if value in (sp.true, sp.false) else value.doit()      # doit: sums with numeric limits
+
     for fact in assumptions:
-        if fact.subs(mapping) is not sp.true:
+        if at_model(fact) is not sp.true:
             return f"SymPy does not evaluate assumption {fact} to True at the model"
-    if statement.subs(mapping) is not sp.false:
+    if at_model(statement) is not sp.false:
         return "SymPy does not evaluate the statement to False at the model"
     return ""
 
 
 class _Budget:
-    """Per-query timeouts inside a total time budget for one call."""
+    """The limits of one call's queries: a timeout per query inside a total deadline and, if given,
+    Z3's resource limit per query (deterministic: the same verdict however loaded the machine is).
+    Small queries (sign checks, shrinking a counterexample) get 150 ms, or a tenth of the rlimit."""
 
-    def __init__(self, timeout_ms: int, queries: int = 4):
-        self.timeout_ms = timeout_ms
+    def __init__(self, timeout_ms: int, rlimit: int | None = None, queries: int = 4):
+        self.timeout_ms, self.rlimit = timeout_ms, rlimit
         self.deadline = time.perf_counter() + queries * timeout_ms / 1000
 
-    def next_ms(self) -> int:
-        return int(min(self.timeout_ms, (self.deadline - time.perf_counter()) * 1000))
+    def left_ms(self) -> int:
+        return int((self.deadline - time.perf_counter()) * 1000)
+
+    def solve(self, ctx: z3.Context, constraints: list, small: bool = False) -> tuple[Any, Any, str]:
+        if self.rlimit:
+            return _solve(ctx, constraints, min(self.timeout_ms, self.left_ms()),
+                          max(1, self.rlimit // 10) if small else self.rlimit)
+        return _solve(ctx, constraints, min(150 if small else self.timeout_ms, self.left_ms()))
 
 
 def _refutation(tr: Translator, values: dict, statement: sp.Basic, assumptions: list, t0: float,
@@ -196,7 +229,7 @@ def _box(tr: Translator, ctx: z3.Context, base: list, bits: int, budget: _Budget
     assumptions make nonnegative (sizes), ``[-2**(bits-1), 2**(bits-1))`` for the others."""
     bounds, sizes, signed = {}, [], []
     for var in tr.symbols.values():
-        status, _, _ = _solve(ctx, base + [var < 0], max(1, min(100, budget.next_ms())))
+        status, _, _ = budget.solve(ctx, base + [var < 0], small=True)
         if status == z3.unsat:
             bounds[str(var)] = (0, 2 ** bits - 1)
             sizes.append(str(var))
@@ -219,24 +252,24 @@ def _bounded_search(tr: Translator, ctx: z3.Context, query: list, bounds: dict,
     except BitVecTooWide as exc:
         tried.append(f"no bit-vector form ({exc})")
     else:
-        status, model, why = _solve(ctx, lowered, budget.next_ms())
+        status, model, why = budget.solve(ctx, lowered)
         tried.append(f"{width}-bit vectors: {why or status}")
         if status == z3.sat:
             return status, {sym: model.eval(z3.BitVec(str(var), width, ctx), model_completion=True).as_signed_long()
                             for sym, var in tr.symbols.items()}, "; ".join(tried)
         if status == z3.unsat:
             return status, None, "; ".join(tried)
-    if budget.next_ms() <= 0:
+    if budget.left_ms() <= 0:
         return z3.unknown, None, "; ".join(tried + ["no time left for bounded integers"])
     box = [c for name, (lo, hi) in bounds.items() for var in [z3.Int(name, ctx)] for c in (var >= lo, var <= hi)]
-    status, model, why = _solve(ctx, query + box, budget.next_ms())
+    status, model, why = budget.solve(ctx, query + box)
     tried.append(f"bounded integers: {why or status}")
     values = _model_values(tr, model) if status == z3.sat else None
     return status, values, "; ".join(tried)
 
 
 def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int = 2000,
-                   bounded_bits: int = 12) -> SMTVerdict:
+                   bounded_bits: int = 12, rlimit: int | None = None) -> SMTVerdict:
     r"""Ask Z3 for a counterexample to ``statement`` under ``assumptions`` over the integers.
 
     Parameters
@@ -245,13 +278,18 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
         ``Eq``, ``Ne``, ``Lt``, ``Le``, ``Gt``, ``Ge``, ``And``, ``Or``, ``Not``, ``Implies`` over
         integer symbols, with ``+``, ``*``, integer powers, rational constants, division, ``floor``,
         ``ceiling``, ``frac``, ``Mod``, ``Min``, ``Max``, ``Abs``, ``sign``, ``KroneckerDelta``,
-        ``Piecewise`` and sums with numeric limits. A symbol's own assumptions (``positive`` ...) apply.
+        ``Piecewise`` and sums with numeric limits; ``Eq``/``Ne`` between tuples or matrices compare
+        entry by entry. A symbol's own assumptions (``positive`` ...) apply.
     assumptions : iterable of sympy Boolean
         Facts assumed (``s >= 1``, ``Eq(Mod(k, 2), 1)``).
     timeout_ms : int
         Per Z3 query; the whole call stays within about four times this.
     bounded_bits : int
         Box of the bounded fallback (see the module docstring).
+    rlimit : int, optional
+        Z3's resource limit per query (roughly a million per second of work here). With it the
+        verdict no longer depends on the machine's load (``timeout_ms`` remains a safety net):
+        use it for committed output such as the derivations.
 
     Returns
     -------
@@ -294,18 +332,18 @@ def check_relation(statement: Any, assumptions: Iterable = (), timeout_ms: int =
     except (z3.Z3Exception, RecursionError, TypeError) as exc:
         return verdict("n/a", f"translation failed: {type(exc).__name__}: {exc}")
     base = domain_constraints(tr) + base
-    budget = _Budget(timeout_ms)
+    budget = _Budget(timeout_ms, rlimit)
     for path, den, source in tr.obligations:
-        status, model, _ = _solve(ctx, base + [path, den == 0], budget.next_ms())
+        status, model, _ = budget.solve(ctx, base + [path, den == 0])
         if status != z3.unsat:
             where = f" (e.g. at {_named(tr, _model_values(tr, model))})" if status == z3.sat else ""
             return verdict("n/a", f"division by possibly-zero {source}{where}")
     query = base + [z3.Not(goal)]
-    status, model, why = _solve(ctx, query, budget.next_ms())
+    status, model, why = budget.solve(ctx, query)
     if status == z3.unsat:
         return verdict("certified")
     if status == z3.sat:
-        return _refutation(tr, _model_values(tr, model), statement, facts, t0)
+        return _refutation(tr, _smaller(tr, ctx, query, _model_values(tr, model), budget), statement, facts, t0)
     bounds, where = _box(tr, ctx, base, bounded_bits, budget)
     status, values, tried = _bounded_search(tr, ctx, query, bounds, budget)
     fallback = f"Z3 over unbounded integers: {why or 'unknown'}; fell back to {where} ({tried})"

@@ -58,3 +58,16 @@ def test_an_exception_on_a_worker_is_raised_in_the_caller(monkeypatch):
 def test_bad_arguments_are_refused(kwargs, error, needle):
     with pytest.raises(error, match=needle):
         prove_all_parallel(**{"names": ["dv_rel_03"], **kwargs})
+
+
+def test_an_engine_results_cache_is_reused_and_filled(monkeypatch):
+    cache = {}
+    monkeypatch.setattr(engine, "_RESULTS", cache, raising=False)
+    lemma = prove_all(["conv_output_size"], grid="quick")[0]
+    cache[("conv_output_size", "quick")] = replace(lemma, status="failed", reason="planted")
+    results = prove_all_parallel(["dv_rel_03", "round_trip"], grid="quick", workers=2)
+    assert [r.status for r in results] == ["failed", "failed"]                 # the planted lemma was used
+    assert cache[("dv_rel_03", "quick")] is results[0]
+    assert cache[("transpose_output_size", "quick")].status == "proved"       # a lemma proved on the way
+    again = prove_all_parallel(["dv_rel_03"], grid="quick", workers=2)          # all known: no worker needed
+    assert again[0] is results[0]

@@ -93,6 +93,7 @@ def test_to_z3_raises_on_unsupported_constructs():
     (sp.Eq(sp.Piecewise((n / m, m > 0), (0, True)) * sp.Max(m, 1), sp.Piecewise((n, m > 0), (0, True))), ()),
     (sp.Eq(sp.Sum(sp.floor((n + m) / 3), (m, 0, 2)), n), ()),                  # Hermite; the bound m is not the free m
     (sp.Eq(sp.Sum(n, (m, 3, 0)), -2 * n), ()),                                # SymPy's convention for reversed limits
+    (sp.Eq(sp.Tuple(sp.floor(n / 2) * 2 + sp.Mod(n, 2), s), sp.Tuple(n, sp.Max(s, 1))), ()),   # entrywise
 ])
 def test_true_statements_are_certified(statement, assumptions):
     verdict = check_relation(statement, assumptions)
@@ -121,6 +122,8 @@ def _holds_at(relation: sp.Basic, counterexample: dict) -> sp.Basic:
     (sp.Eq(sp.floor(((i - 1) * s + a) / s) + 1, i), SIZES + (a >= 0, a <= s)),               # a <= s, not a < s
     (sp.Eq(sp.Mod(n, -3), sp.Mod(n, 3)), ()),
     (sp.Eq(sp.floor(n / m) * m + sp.Mod(n, m) + sp.KroneckerDelta(n, 4), n), (sp.Ne(m, 0),)),
+    (sp.Eq(sp.Sum(sp.floor((n + m) / 3), (m, 0, 3)), n), ()),                 # Hermite with one term too many
+    (sp.Eq(sp.ImmutableMatrix([[n, sp.floor(n / 2)]]), sp.ImmutableMatrix([[n, sp.ceiling(n / 2)]])), ()),
 ])
 def test_false_statements_are_refuted_with_a_real_counterexample(statement, assumptions):
     verdict = check_relation(statement, assumptions)
@@ -233,3 +236,38 @@ def test_a_model_sympy_does_not_confirm_is_never_reported_as_a_refutation(monkey
     verdict = check_relation(sp.Eq(sp.Abs(z), z))
     assert verdict.status == "unknown" and verdict.counterexample is None
     assert "not confirmed" in verdict.reason
+
+
+def test_a_resource_limit_makes_the_verdict_independent_of_the_machine():
+    x, y, w = sp.symbols("x y w", integer=True, positive=True)
+    runs = [check_relation(sp.Ne(x ** 3 + y ** 3, w ** 3), timeout_ms=30000, rlimit=300_000, bounded_bits=4)
+            for _ in range(2)]
+    assert runs[0].status == runs[1].status and runs[0].reason == runs[1].reason
+    assert runs[0].status in ("certified", "bounded", "unknown")
+    if runs[0].status != "certified":
+        assert "resource limit" in runs[0].reason
+    assert check_relation(sp.Eq(sp.ceiling(n / s), sp.floor((n + s - 1) / s)), rlimit=300_000).status == "certified"
+
+
+def _equalities(statement):
+    parts = list(statement.args) if isinstance(statement, sp.And) else [statement]
+    return [c for c in parts if isinstance(c, sp.Eq)]
+
+
+def test_off_by_one_mutants_of_the_certified_registered_theorems_are_refuted():
+    """The first equality of each statement Z3 certifies, shifted by one, comes back refuted (with
+    a counterexample that satisfies the theorem's assumptions)."""
+    from symconv.proofs import theorem, theorems
+    mutated = 0
+    for name in theorems():
+        thm = theorem(name)
+        facts = thm.assumption_relations()
+        if check_relation(thm.statement, facts, timeout_ms=30000, rlimit=2_000_000).status != "certified":
+            continue
+        for eq in _equalities(thm.statement)[:1]:
+            mutant = sp.Eq(eq.lhs, eq.rhs + 1, evaluate=False)
+            verdict = check_relation(mutant, facts, timeout_ms=30000, rlimit=2_000_000)
+            assert verdict.status == "refuted", (name, mutant, verdict)
+            assert all(_holds_at(f, verdict.counterexample) is sp.true for f in facts), name
+            mutated += 1
+    assert mutated >= 15

@@ -22,8 +22,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from multiprocessing.connection import Connection, wait
 from dataclasses import replace
+from multiprocessing.connection import Connection, wait
 from typing import Iterable
 
 import networkx as nx
@@ -100,27 +100,44 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
         For an unknown theorem name, grid level, or ``workers < 1``.
     TypeError
         For a non-integer ``workers``.
+
+    Notes
+    -----
+    If the engine keeps its results in a dict ``engine._RESULTS`` keyed by ``(name, grid)``, the
+    results found there are reused and the new ones stored, so that a later
+    :func:`~symconv.proofs.engine.prove` (the derivations call it per theorem) finds them.
     """
     wanted, workers = _validate(names, grid, workers)
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return engine.prove_all(wanted, grid, workers=1)
     graph = engine.dependency_graph()
     needed = _needed(graph, wanted)
-    with _Workers(min(workers, len(needed)), grid) as pool:
-        results = _schedule(graph, needed, pool)
-    return [replace(results[n], theorem=engine.theorem(n)) for n in wanted]
+    cache = getattr(engine, "_RESULTS", None)          # the engine's results by (name, grid), if it keeps one
+    known = {n: cache[(n, grid)] for n in needed if (n, grid) in cache} if cache is not None else {}
+    results = dict(known)
+    if len(known) < len(needed):
+        with _Workers(min(workers, len(needed) - len(known)), grid) as pool:
+            results = _schedule(graph, needed, pool, known)
+    for name, result in results.items():
+        if name not in known:
+            results[name] = replace(result, theorem=engine.theorem(name))
+            if cache is not None:
+                cache.setdefault((name, grid), results[name])
+    return [results[n] for n in wanted]
 
 
-def _schedule(graph: nx.DiGraph, needed: set[str], pool: "_Workers") -> dict[str, Result]:
+def _schedule(graph: nx.DiGraph, needed: set[str], pool: "_Workers",
+              known: dict[str, Result]) -> dict[str, Result]:
     """Hand out ready theorems to idle workers until all of ``needed`` is proved.
 
     A worker keeps the caches of what it proved (core-model matrices, SymPy's cache), so an idle
     worker takes, among the ready theorems, one whose lemma it proved itself if there is one; then
     the one with most dependants (it unblocks most); then the first in topological order.
     """
-    results: dict[str, Result] = {}
+    results: dict[str, Result] = dict(known)
     proved_on: dict[str, int] = {}
-    waiting = {n: {u for u in graph.predecessors(n) if u in needed} for n in needed}
+    waiting = {n: {u for u in graph.predecessors(n) if u in needed and u not in known}
+               for n in needed if n not in known}
     dependants = {n: len(nx.descendants(graph, n) & needed) for n in needed}
     position = {n: j for j, n in enumerate(nx.topological_sort(graph))}
     ready = {n for n, deps in waiting.items() if not deps}
