@@ -626,24 +626,27 @@ def _grid_only(thm: Theorem, status: str, smt: str, evaluated: int) -> str:
     return "; ".join(parts)
 
 
-#: Per-query time limit of the Z3 check, in milliseconds.
-SMT_TIMEOUT_MS = 2000
+#: Per-query limits of the Z3 check: a resource limit (deterministic: the same verdict however busy the
+#: machine is) and a generous wall-clock guard.
+SMT_RLIMIT = 2_000_000
+SMT_TIMEOUT_MS = 20000
 
 
 def smt_check(thm: Theorem) -> SMTVerdict:
     """Z3's verdict on the theorem's statement under its assumptions over unbounded integers
     (:func:`symconv.smt.check_relation`): ``certified``, ``bounded``, ``refuted``, ``unknown`` or ``n/a``."""
-    return check_relation(evaluate_library(thm.statement), thm.assumption_relations(), timeout_ms=SMT_TIMEOUT_MS)
+    return check_relation(evaluate_library(thm.statement), thm.assumption_relations(), timeout_ms=SMT_TIMEOUT_MS,
+                          rlimit=SMT_RLIMIT)
 
 
-#: Results proved elsewhere (by :func:`~symconv.proofs.parallel.prove_all_parallel`'s workers), by (name, level).
-_PROVED_ELSEWHERE: dict[tuple[str, str], Result] = {}
+#: Results proved by :func:`~symconv.proofs.parallel.prove_all_parallel`'s workers, by (name, level).
+_RESULTS: dict[tuple[str, str], Result] = {}
 
 
 @lru_cache(maxsize=None)
 def _prove_registered(name: str, level: str = "full") -> Result:
-    if (name, level) in _PROVED_ELSEWHERE:
-        return _PROVED_ELSEWHERE[(name, level)]
+    if (name, level) in _RESULTS:
+        return _RESULTS[(name, level)]
     thm = theorem(name)
     lemma_status = {u: _prove_registered(u, level).status for u in thm.uses}
     return _prove_one(thm, lemma_status, level)
@@ -678,11 +681,9 @@ def prove_all(names: Iterable[str] | None = None, grid: str = "full", workers: i
         for n in names:
             theorem(n)
     wanted = order if names is None else [n for n in order if n in set(names)]
-    pending = [n for n in wanted if (n, grid) not in _PROVED_ELSEWHERE]
-    if workers != 1 and len(pending) > 2:
+    if workers != 1 and sum((n, grid) not in _RESULTS for n in wanted) > 2:
         from .parallel import prove_all_parallel
-        for result in prove_all_parallel(pending, grid=grid, workers=workers):
-            _PROVED_ELSEWHERE[(result.name, grid)] = result
+        return prove_all_parallel(wanted, grid=grid, workers=workers)     # fills _RESULTS
     return [prove(n, grid) for n in wanted]
 
 
