@@ -15,7 +15,7 @@ from symconv.proofs import grid as G
 from symconv.proofs import pooling
 from symconv.symbols import a, d, i, k, p_a, p_b, s
 
-CHECKED = {"bilinear_as_transpose", "unpool_vs_gradient", "checkerboard_condition", "nd_kronecker", "entry_relation"}
+CHECKED = {"bilinear_as_transpose", "unpool_vs_gradient", "checkerboard_condition", "nd_kronecker"}
 FAMILIES = set(range(1, 14))
 
 
@@ -39,8 +39,8 @@ def test_suite_statuses_on_the_quick_grid(quick_results):
         assert quick_results[name].reason          # says why the symbolic proof is missing
     for name, r in quick_results.items():
         assert r.grid_count > 0, name
-        if r.status == "proved":
-            assert r.steps and all(sr.ok for sr in r.steps)
+        if r.status == "proved":                    # verified steps, or Z3's unsat over unbounded integers
+            assert (r.steps and all(sr.ok for sr in r.steps)) or (r.theorem.proof is None and r.smt == "certified")
 
 
 def test_result_objects(quick_results):
