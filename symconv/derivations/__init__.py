@@ -86,8 +86,10 @@ def build(figures: bool = True) -> dict[str, bytes]:
     figures : bool
         Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
     """
+    from .. import proofs
     from .intro import bibliography, introduction_section, notation_section
     from .theorems import theorem_order, theorem_section, theorems_intro
+    proofs.prove_all()                  # on every usable core; the sections below read the remembered results
     files: dict[str, str | bytes] = {
         "sections/seed.tex": seed_section(_figure_env("seed_matrix") + "\n" + _figure_env("zero_insertion")),
         "sections/sizes.tex": sizes_section(),
