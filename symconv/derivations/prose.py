@@ -278,7 +278,8 @@ def _math_tex(group: list) -> str:
             body += " "
         body += piece
     body = body.strip()
-    body = re.sub(r"(?<=\S)(\\(?:le|ge|ne|to|mid|otimes|cdot|times|bmod|in|equiv|approx))(?=\S)", r" \1 ", body)
+    body = re.sub(r"(?<=\S)(\\(?:le|ge|ne|to|mid|otimes|cdot|times|bmod|in|equiv|approx))(?![A-Za-z])(?=\S)",
+                  r" \1 ", body)
     return "$" + re.sub(r" {2,}", " ", body) + "$"
 
 

@@ -293,7 +293,7 @@ def same(a: Any, b: Any, ctx: Context = EMPTY) -> bool:
     if a == b:
         return True
     if isinstance(a, sp.Piecewise) and isinstance(b, sp.Piecewise):
-        return _same_piecewise(a, b, ctx)
+        return _same_piecewise(ceil_to_floor(a), ceil_to_floor(b), ctx)
     na, nb = sum_normal(floor_to_mod(a)), sum_normal(floor_to_mod(b))
     if na == nb:
         return True
@@ -1257,7 +1257,13 @@ LIBRARY: dict[str, Callable[..., Any]] = {}
 def library_function(name: str, fn: Callable[..., Any]) -> Any:
     """Register ``fn`` under ``name`` and return the SymPy function whose applications stand for its calls."""
     LIBRARY[name] = fn
-    return sp.Function(name)
+    return sp.Function(name, __dict__={"_latex": _library_latex})
+
+
+def _library_latex(self: Any, printer: Any) -> str:
+    """A library call prints as code: ``\mathtt{window\_count\_axis}(i, k, ...)``."""
+    args = ", ".join(printer._print(arg) for arg in self.args)
+    return r"\mathtt{" + self.func.__name__.replace("_", r"\_") + r"}\left(" + args + r"\right)"
 
 
 def evaluate_library(expr: Any) -> Any:

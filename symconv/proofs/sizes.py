@@ -364,7 +364,7 @@ register(Theorem(
 R0 = sp.floor((L + s - 1) / s)
 #: PyTorch's ceil-mode count (pooling_output_shape_pad_lr), literally: round the count up, then drop the last
 #: window if it would start in the right padding
-CEIL = sp.Piecewise((R0, sp.Ge(s * R0, i + p_b)), (R0 + 1, True))
+CEIL = sp.Piecewise((sp.ceiling(L / s), sp.Ge(s * sp.ceiling(L / s), i + p_b)), (sp.ceiling(L / s) + 1, True))
 
 
 def _ceil_proof() -> list:
