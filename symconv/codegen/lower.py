@@ -791,7 +791,7 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     divisor.append(Line(f"divisor = _outer(({', '.join(f'size_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
                         f"np.multiply)"))
     large = f"_avg_pool({{}}, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor{{}})"
-    body += small.dense_lines("avg_pool", sizes.symbols, out_syms, divisor, large.format("eye", ""))
+    body += small.dense_lines("avg_pool", sizes.symbols, out_syms, divisor, large.format("eye", ""), "SMALL_DENSE")
     body += divisor
     body.append(Return(large.format("x", ", out")))
     constants = (Assign("KERNEL_SIZE", spec.kernel_size), Assign("STRIDE", spec.stride),
@@ -901,15 +901,16 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
         body += small.nearest_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
     else:
         impulse = f"_resample(eye, maps, np.empty(({' * '.join(map(str, sizes.symbols))}, 1) + {_tuple(out_syms)}))"
-        body += small.dense_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
+        body += small.dense_lines(spec.op, sizes.symbols, out_syms, setup, impulse, "SMALL_INTERPOLATION")
     body += setup
     body.append(Line(f'out = _output("{spec.op}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
     body.append(Return("_resample(x, maps, out)"))
     constants = (Assign("MODE", _MAP_MODE[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
     if nearest:
-        constants = small.small_constants("SMALL_WINDOWS", small.SMALL_WINDOWS, "N * C * outputs") + constants
+        constants = small.small_constants("SMALL_GATHER", small.SMALL_GATHER, "N * C * outputs") + constants
     else:
-        constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + (
+        constants = small.small_constants("SMALL_INTERPOLATION", small.SMALL_INTERPOLATION,
+                                          "N * C * plane_in * plane_out") + (
             Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
