@@ -119,9 +119,10 @@ def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_li
 
     build = [Comment("window table (taps, outputs): input r*s + t*d - p_b inside [0, i), else the fill slot")]
     build += _read_lines(axes, k, out_syms, relation) + first_lines
-    value = f"(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first})"
+    value = (f"_window_table(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first}, "
+             f"{_sizes(out_syms)})")
     body = _table_block("x.shape[2:]", build, value)
-    body.append(Return(f"_gather_max(x, table[0], fill, table[1], {_sizes(out_syms)}, out, return_indices)"))
+    body.append(Return(f"_gather_max(x, table, fill, {_sizes(out_syms)}, out, return_indices)"))
     outputs = " * ".join(str(o) for o in out_syms)
     return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS", tuple(body))]
 
@@ -138,7 +139,7 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
     body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
     body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
     body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
-             Line(f"np.matmul(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
+             Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {plane} * {outputs} <= {limit} and "
                   f"{plane} * {outputs} <= DENSE_TABLE", tuple(body))]
