@@ -805,8 +805,7 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     doc = _doc(f"avg_pool: {ndim}-D average pooling lowered by symconv.", shape_text, formula, spec)
     fn = Function("avg_pool", ("x", "*", "out=None"), f"{ndim}-D average pooling of x {layout} (into ``out`` "
                   "when given).", tuple(body))
-    constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + (
-        Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
+    constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + constants
     return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._output, _runtime._in_float32,
                                                                        _runtime._remember, _runtime._outer, _runtime._avg_pool,
                                                                        _runtime._window_sums))
@@ -910,8 +909,7 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
         constants = small.small_constants("SMALL_GATHER", small.SMALL_GATHER, "N * C * outputs") + constants
     else:
         constants = small.small_constants("SMALL_INTERPOLATION", small.SMALL_INTERPOLATION,
-                                          "N * C * plane_in * plane_out") + (
-            Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
+                                          "N * C * plane_in * plane_out") + constants
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
     shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]

@@ -26,7 +26,7 @@ import sympy as sp
 from . import _runtime
 from .ir import Assign, Block, Comment, Line, Return
 
-__all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "DENSE_TABLE",
+__all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "TABLE_ENTRIES",
            "small_constants", "conv_lines",
            "window_lines", "dense_lines", "nearest_lines", "HELPERS"]
 
@@ -47,18 +47,19 @@ SMALL_DENSE = 2 ** 20
 #: ... and linear/cubic interpolation when it is at most this (bilinear x2: 247 vs 443 us at
 #: 4.2e6, 1430 vs 550 us at 2.1e7) ...
 SMALL_INTERPOLATION = 2 ** 22
-#: ... as long as the matrix itself (``plane_in * plane_out`` entries) is at most this.
-DENSE_TABLE = 2 ** 18
+#: Every small path also needs its table to hold at most this many entries (taps * outputs,
+#: or plane_in * plane_out): 512 kB a table at most, for the few cached per kernel.
+TABLE_ENTRIES = 2 ** 16
 
 #: Runtime helpers the small paths call.
 HELPERS = (_runtime._remember, _runtime._gather_index)
 
 
 def small_constants(name: str, value: int, what: str) -> tuple:
-    """The module constants of a small path: its crossover and the table cache."""
-    return (Comment(f"small problems ({what} <= {name}, the measured crossover) read a table cached here\n"
-                    "per input size and run a few array operations; no threads below it"),
-            Assign(name, sp.Integer(value)), Line("TABLES = {}"))
+    """The module constants of a small path: its crossover, the table bound and the table cache."""
+    return (Comment(f"small problems ({what} <= {name}, the measured crossover) read a table of at most\n"
+                    "TABLE_ENTRIES entries, cached here per input size, and run a few array operations"),
+            Assign(name, sp.Integer(value)), Assign("TABLE_ENTRIES", sp.Integer(TABLE_ENTRIES)), Line("TABLES = {}"))
 
 
 def _read_lines(axes: tuple, kernel_size: tuple, out_syms: tuple, relation: Any) -> list:
@@ -107,7 +108,8 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
                                    "None if bias is None else bias.astype(dtype))")]
-    return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS", tuple(body))]
+    return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS and {taps} * {outputs} <= TABLE_ENTRIES",
+                  tuple(body))]
 
 
 def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_lines: list, first: str) -> list:
@@ -124,7 +126,8 @@ def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_li
     body = _table_block("x.shape[2:]", build, value)
     body.append(Return(f"_gather_max(x, table, fill, {_sizes(out_syms)}, out, return_indices)"))
     outputs = " * ".join(str(o) for o in out_syms)
-    return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS", tuple(body))]
+    return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS and "
+                  f"{prod(k)} * {outputs} <= TABLE_ENTRIES", tuple(body))]
 
 
 def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str, limit: str) -> list:
@@ -142,7 +145,7 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
              Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {plane} * {outputs} <= {limit} and "
-                  f"{plane} * {outputs} <= DENSE_TABLE", tuple(body))]
+                  f"{plane} * {outputs} <= TABLE_ENTRIES", tuple(body))]
 
 
 def nearest_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str) -> list:
