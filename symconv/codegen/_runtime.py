@@ -158,7 +158,9 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         nan = np.isnan(values.reshape(planes, -1))
         last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
         tap = np.where(nan, last, tap)
-    indices.reshape(planes, -1)[...] = switches[tap, columns]
+    tap *= columns.size                                            # flat (tap, output) positions
+    tap += columns
+    np.take(switches.reshape(-1), tap, out=indices.reshape(planes, -1))
     return values, indices
 
 
