@@ -48,7 +48,8 @@ from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnp
 from . import _runtime, small
 from .ir import Assign, Block, Comment, Function, Line, Module, Return, render
 
-__all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT", "STRIDED_IM2COL_PHASES",
+__all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT",
+           "STRIDED_IM2COL_PHASES",
            "CHANNELS_LAST_ROW_OFFSETS"]
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
@@ -445,7 +446,8 @@ def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms:
         chunk = "_gemm_chunk_cf"
         helpers = [_runtime._gemm_weights, _runtime._gemm_chunk_cf]
     return dict(lines=lines, prepare=prepare, chunk=chunk, layout="" if channels_last else ", False",
-                helpers=[_runtime._output, _runtime._in_float32, _runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
+                helpers=[_runtime._output, _runtime._in_float32, _runtime._fill, _runtime._reach,
+                         _runtime._correlate] + helpers,
                 text=("channels-last" if channels_last else "channels-first"))
 
 
@@ -743,7 +745,8 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     fn = Function("max_pool", ("x", "return_indices=False", "*", "out=None"),
                   f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).\n\n"
                   "``out`` (values, or (values, indices)) receives the result when given.", tuple(body))
-    helpers = _helpers(_runtime._output, _runtime._outer, *small.HELPERS, _runtime._window_table, _runtime._gather_max, _runtime._pool_phases,
+    helpers = _helpers(_runtime._output, _runtime._outer, *small.HELPERS, _runtime._window_table,
+                       _runtime._gather_max, _runtime._pool_phases,
                        _runtime._max_pool, _runtime._max_pool_block)
     return Module(doc, constants, (fn,), ("max_pool",), helpers)
 
@@ -806,9 +809,9 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     fn = Function("avg_pool", ("x", "*", "out=None"), f"{ndim}-D average pooling of x {layout} (into ``out`` "
                   "when given).", tuple(body))
     constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + constants
-    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._output, _runtime._in_float32,
-                                                                       _runtime._remember, _runtime._outer, _runtime._avg_pool,
-                                                                       _runtime._window_sums))
+    helpers = _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._outer,
+                       _runtime._avg_pool, _runtime._window_sums)
+    return Module(doc, constants, (fn,), ("avg_pool",), helpers)
 
 
 def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
@@ -921,9 +924,9 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     doc = _doc(f"upsample: {ndim}-D interpolation ({spec.mode}) lowered by symconv.", shape_text, formula, spec)
     fn = Function("upsample", ("x", "*", "out=None"),
                   f"{ndim}-D {spec.mode} interpolation of x {layout} (into ``out`` when given).", tuple(body))
-    return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._cubic, _runtime._axis_map,
-                                                                  _runtime._periodic, _runtime._resample,
-                                                                  _runtime._resample_planes))
+    helpers = _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._cubic, _runtime._axis_map,
+                       _runtime._periodic, _runtime._resample, _runtime._resample_planes)
+    return Module(doc, constants, (fn,), ("upsample",), helpers)
 
 
 def _per(name: str, groups: int) -> str:
