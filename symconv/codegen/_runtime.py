@@ -154,7 +154,8 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         return values
     indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
     tap = np.argmax(windows, axis=1)
-    if windows.dtype.kind == "f" and np.isnan(values).any():
+    total = np.add.reduce(values.reshape(-1)) if windows.dtype.kind == "f" else 0
+    if total != total:                              # a NaN (or inf - inf: then nothing changes below)
         nan = np.isnan(values.reshape(planes, -1))
         last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
         tap = np.where(nan, last, tap)
