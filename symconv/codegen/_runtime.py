@@ -107,7 +107,7 @@ def _gather_gemm(x, w3, table, out, bias):
         padded[:, :-1] = flat
         flat = padded
     groups, c_out_g, k_g = w3.shape
-    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    columns = flat.take(index, axis=1)                             # (N * C_in, taps, outputs)
     if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
         np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
     else:
@@ -146,14 +146,14 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         padded[:, :-1] = flat
         padded[:, -1] = fill
         flat = padded
-    windows = np.take(flat, index, axis=1)                         # (planes, taps, outputs)
+    windows = flat.take(index, axis=1)                             # (planes, taps, outputs)
     values_out, indices_out = out if isinstance(out, tuple) else (out, None)
     values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
     np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
     if not return_indices:
         return values
     indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
-    tap = np.argmax(windows, axis=1)
+    tap = windows.argmax(axis=1)
     total = np.add.reduce(values.reshape(-1)) if windows.dtype.kind == "f" else 0
     if total != total:                              # a NaN (or inf - inf: then nothing changes below)
         nan = np.isnan(values.reshape(planes, -1))
@@ -161,7 +161,7 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         tap = np.where(nan, last, tap)
     tap *= columns.size                                            # flat (tap, output) positions
     tap += columns
-    np.take(switches.reshape(-1), tap, out=indices.reshape(planes, -1))
+    switches.reshape(-1).take(tap, out=indices.reshape(planes, -1))
     return values, indices
 
 

@@ -104,7 +104,7 @@ def _gather_gemm(x, w3, table, out, bias):
         padded[:, :-1] = flat
         flat = padded
     groups, c_out_g, k_g = w3.shape
-    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    columns = flat.take(index, axis=1)                             # (N * C_in, taps, outputs)
     if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
         np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
     else:
