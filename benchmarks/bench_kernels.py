@@ -30,7 +30,13 @@ back-to-back calls; ``--alternate [--gap S]`` times call by call for comparison.
 On a machine shared with other jobs, multi-threaded BLAS calls wait for descheduled worker
 threads and single runs swing by 2x or more; run the script several times and compare.
 
-Run: ``python benchmarks/bench_kernels.py [--repeat 7] [--rounds 3] [--only conv] [--alternate [--gap S]]``
+The first cases are issue 17's: every API function on a tiny (1, 1, 8, 8) input (their time is
+the fixed overhead, printed per case under "fixed us" for the case's API function) and the small
+problems where set-up costs dominate. The last lines check its targets: geometric mean, worst
+case, worst tiny case and worst dense convolution.
+
+Run: ``python benchmarks/bench_kernels.py [--repeat 7] [--rounds 3] [--only conv] [--threads 1]
+[--alternate [--gap S]]``
 """
 from __future__ import annotations
 
@@ -51,6 +57,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 import symconv.numeric as sn  # noqa: E402
+from symconv import parallel  # noqa: E402
 
 try:
     import torch  # noqa: E402
@@ -252,7 +259,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--alternate", action="store_true", help="alternate the sides call by call")
     parser.add_argument("--gap", type=float, default=0.0, help="with --alternate: seconds of sleep before each call")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for both sides (torch intra-op, symconv.parallel.THREADS, BLAS); 0: defaults. "
+                             "One thread each compares the work, not the scheduling, on a loaded machine")
     args = parser.parse_args()
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(args.threads)
+        parallel.THREADS = args.threads
+        threadpool_limits(args.threads, user_api="blas")
     settle_allocator()
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')}, "

@@ -151,18 +151,34 @@ def _conv_inputs(owner: str, x: Any, weight: Any, bias: Any) -> tuple:
     return x, weight, bias
 
 
-def _unbatched(owner: str, ndim: int | None, x: np.ndarray, rank_of: int, what: str) -> bool:
+def _unbatched(owner: str, ndim: int | None, x: np.ndarray, rank_of: int | None, name: str, value: Any) -> bool:
     """Whether ``x`` is one unbatched sample ``(C, *spatial)``: only for the dimension-explicit names.
 
     The rank-inferred names (``ndim`` None) refuse an ``x`` one axis short of ``rank_of + 2``
-    (the rank ``what`` implies), naming the explicit function that reads it as unbatched.
+    (the rank argument ``name`` implies), naming the explicit function that reads it as unbatched.
     """
     if ndim is not None:
         return x.ndim == ndim + 1
     if rank_of is not None and x.ndim == rank_of + 1:
         raise ValueError(f"{owner}: x.shape={x.shape} has one axis fewer than the (N, C, *spatial) layout "
-                         f"{what} implies; for one unbatched (C, *spatial) sample call {owner}{rank_of}d")
+                         f"{name}={value} implies; for one unbatched (C, *spatial) sample call {owner}{rank_of}d")
     return False
+
+
+def _run(kernel: Any, shape: tuple, dtype: Any, sliced: tuple, fixed: tuple = (), *, planewise: bool = False,
+         blas: bool = False, indices: bool = False) -> Any:
+    """Run a plan's kernel: inline below :data:`symconv.parallel.MIN_ELEMENTS` outputs (the kernel
+    allocates its result), else on slices over threads into one preallocated output."""
+    size = 1
+    for extent in shape:
+        size *= extent
+    if size < parallel.MIN_ELEMENTS:
+        return kernel(*sliced, *fixed, return_indices=True) if indices else kernel(*sliced, *fixed)
+    out = np.empty(shape, dtype)
+    if indices:
+        return parallel.run(kernel, sliced, fixed, (out, np.empty(shape, np.int64)), planewise=True,
+                            return_indices=True)
+    return parallel.run(kernel, sliced, fixed, out, planewise=planewise, blas=blas)
 
 
 def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
@@ -207,7 +223,7 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
 def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
           dilation: Any = 1, groups: int = 1) -> np.ndarray:
     x, weight, bias = _conv_inputs(owner, x, weight, bias)
-    if _unbatched(owner, ndim, x, weight.ndim - 2, f"weight.shape={weight.shape}"):
+    if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv(owner, ndim, x[None], weight, bias, stride, padding, dilation, groups)[0]
 
     def build() -> tuple:
@@ -228,7 +244,7 @@ def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, s
         return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape), (stride, padding, dilation, groups, ndim), build)
-    return parallel.run(kernel, (x,), (weight, bias), np.empty(shape, x.dtype), blas=True)
+    return _run(kernel, shape, x.dtype, (x,), (weight, bias), blas=True)
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -280,7 +296,7 @@ def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any
                     padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
                     output_size: Any = None) -> np.ndarray:
     x, weight, bias = _conv_inputs(owner, x, weight, bias)
-    if _unbatched(owner, ndim, x, weight.ndim - 2, f"weight.shape={weight.shape}"):
+    if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv_transpose(owner, ndim, x[None], weight, bias, stride, padding, output_padding, dilation,
                                groups, output_size)[0]
 
@@ -309,7 +325,7 @@ def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any
 
     kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape),
                           (stride, padding, output_padding, dilation, groups, output_size, ndim), build)
-    return parallel.run(kernel, (x,), (weight, bias), np.empty(shape, x.dtype), blas=True)
+    return _run(kernel, shape, x.dtype, (x,), (weight, bias), blas=True)
 
 
 def _pool_ndim(owner: str, x: np.ndarray, kernel_size: Any, ndim: int | None) -> int:
@@ -344,7 +360,7 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
 def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     x = _array(x, "x", owner)
-    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), f"kernel_size={kernel_size}"):
+    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), "kernel_size", kernel_size):
         out = _max_pool(owner, ndim, x[None], kernel_size, stride, padding, dilation, ceil_mode, return_indices)
         return (out[0][0], out[1][0]) if return_indices else out[0]
 
@@ -359,8 +375,7 @@ def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, dilation, ceil_mode, ndim),
                           build)
-    out = (np.empty(shape, x.dtype), np.empty(shape, np.int64)) if return_indices else np.empty(shape, x.dtype)
-    return parallel.run(kernel, (x,), (), out, planewise=True, return_indices=bool(return_indices))
+    return _run(kernel, shape, x.dtype, (x,), planewise=True, indices=bool(return_indices))
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -384,7 +399,7 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
 def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
     x = _floating(_array(x, "x", owner))
-    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), f"kernel_size={kernel_size}"):
+    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), "kernel_size", kernel_size):
         return _avg_pool(owner, ndim, x[None], kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
 
     def build() -> tuple:
@@ -403,7 +418,7 @@ def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, ceil_mode, count_include_pad,
                                                       ndim), build)
-    return parallel.run(kernel, (x,), (), np.empty(shape, x.dtype), planewise=True)
+    return _run(kernel, shape, x.dtype, (x,), planewise=True)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -431,7 +446,7 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
     indices = np.asarray(indices)
     if indices.shape != x.shape:
         raise ValueError(f"{owner}: indices must have the shape of x {x.shape}, got indices.shape={indices.shape}")
-    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), f"kernel_size={kernel_size}"):
+    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), "kernel_size", kernel_size):
         return _max_unpool(owner, ndim, x[None], indices[None], kernel_size, stride, padding, output_size)[0]
 
     def build() -> tuple:
@@ -445,7 +460,7 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
         return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, output_size, ndim), build)
-    return parallel.run(kernel, (x, indices), (), np.empty(shape, x.dtype), planewise=True)
+    return _run(kernel, shape, x.dtype, (x, indices), planewise=True)
 
 
 def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -480,7 +495,7 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
         return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
 
     kernel, shape = _plan(owner, (x.shape, x.dtype), (size, scale_factor, mode, align_corners), build)
-    return parallel.run(kernel, (x,), (), np.empty(shape, x.dtype), planewise=True)
+    return _run(kernel, shape, x.dtype, (x,), planewise=True)
 
 
 def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,

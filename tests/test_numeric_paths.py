@@ -15,7 +15,7 @@ from tests.oracles import (avg_pool_loop, conv_loop, conv_transpose_scatter, max
                            upsample_loop)
 
 lower_module = importlib.import_module("symconv.codegen.lower")
-LIMITS = ("SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_DENSE", "DENSE_TABLE")
+LIMITS = ("SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "TABLE_ENTRIES")
 
 
 def _fresh() -> None:

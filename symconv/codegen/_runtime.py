@@ -29,9 +29,9 @@ def _output(owner, out, shape, dtype, name="out"):
     >>> _output("f", None, (2,), np.float32).shape
     (2,)
     """
-    shape = tuple(int(v) for v in shape)
     if out is None:
         return np.empty(shape, dtype)
+    shape = tuple(int(v) for v in shape)
     if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != np.dtype(dtype) \
             or not out.flags.c_contiguous:
         got = (f"{type(out).__name__}" if not isinstance(out, np.ndarray) else
@@ -107,7 +107,7 @@ def _gather_gemm(x, w3, table, out, bias):
         padded[:, :-1] = flat
         flat = padded
     groups, c_out_g, k_g = w3.shape
-    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    columns = flat.take(index, axis=1)                             # (N * C_in, taps, outputs)
     if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
         np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
     else:
@@ -117,39 +117,51 @@ def _gather_gemm(x, w3, table, out, bias):
     return out
 
 
-def _gather_max(x, table, fill, first, out_size, out, return_indices):
+def _window_table(gathered, first, out_size):
+    """The table of :func:`_gather_max`: ``_gather_index``'s ``(index, misses)``, plus the switch of
+    every (tap, output) -- the input position, or ``first`` (PyTorch's initial switch) where the
+    tap reads padding -- and the output positions ``0 .. outputs-1``."""
+    index, misses = gathered
+    plane = 1
+    for size in out_size:
+        plane *= size
+    switches = index
+    if misses and first is not None:
+        switches = np.where(index == index.max(), np.broadcast_to(first, tuple(out_size)).reshape(1, -1), index)
+    return index, misses, switches.astype(np.int64), np.arange(plane)
+
+
+def _gather_max(x, table, fill, out_size, out, return_indices):
     """Max pooling of a small problem: whole windows gathered through ``table``, one ``max``.
 
     Ties go to the first tap; NaN wins and, as in PyTorch's loop, the last NaN's index is
     reported. A window whose winner is the fill slot (only padding and -inf seen) reports
-    ``first``, PyTorch's initial index.
+    PyTorch's initial index (the table's switches).
     """
-    index, misses = table
+    index, misses, switches, columns = table
     planes = x.shape[0] * x.shape[1]
     flat = x.reshape(planes, -1)
-    plane = flat.shape[1]
     if misses:
-        padded = np.empty((planes, plane + 1), x.dtype)
+        padded = np.empty((planes, flat.shape[1] + 1), x.dtype)
         padded[:, :-1] = flat
         padded[:, -1] = fill
         flat = padded
-    windows = np.take(flat, index, axis=1)                         # (planes, taps, outputs)
+    windows = flat.take(index, axis=1)                             # (planes, taps, outputs)
     values_out, indices_out = out if isinstance(out, tuple) else (out, None)
     values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
     np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
     if not return_indices:
         return values
     indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
-    tap = np.argmax(windows, axis=1)
-    if windows.dtype.kind == "f":
+    tap = windows.argmax(axis=1)
+    total = np.add.reduce(values.reshape(-1)) if windows.dtype.kind == "f" else 0
+    if total != total:                              # a NaN (or inf - inf: then nothing changes below)
         nan = np.isnan(values.reshape(planes, -1))
-        if nan.any():
-            last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
-            tap = np.where(nan, last, tap)
-    picked = index[tap, np.arange(index.shape[1])]
-    if misses and first is not None:
-        picked = np.where(picked == plane, np.broadcast_to(first, values.shape[2:]).reshape(-1), picked)
-    indices.reshape(planes, -1)[...] = picked
+        last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
+        tap = np.where(nan, last, tap)
+    tap *= columns.size                                            # flat (tap, output) positions
+    tap += columns
+    switches.reshape(-1).take(tap, out=indices.reshape(planes, -1))
     return values, indices
 
 

@@ -48,7 +48,8 @@ from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnp
 from . import _runtime, small
 from .ir import Assign, Block, Comment, Function, Line, Module, Return, render
 
-__all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT", "STRIDED_IM2COL_PHASES",
+__all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT",
+           "STRIDED_IM2COL_PHASES",
            "CHANNELS_LAST_ROW_OFFSETS"]
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
@@ -445,7 +446,8 @@ def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms:
         chunk = "_gemm_chunk_cf"
         helpers = [_runtime._gemm_weights, _runtime._gemm_chunk_cf]
     return dict(lines=lines, prepare=prepare, chunk=chunk, layout="" if channels_last else ", False",
-                helpers=[_runtime._output, _runtime._in_float32, _runtime._fill, _runtime._reach, _runtime._correlate] + helpers,
+                helpers=[_runtime._output, _runtime._in_float32, _runtime._fill, _runtime._reach,
+                         _runtime._correlate] + helpers,
                 text=("channels-last" if channels_last else "channels-first"))
 
 
@@ -743,7 +745,8 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     fn = Function("max_pool", ("x", "return_indices=False", "*", "out=None"),
                   f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).\n\n"
                   "``out`` (values, or (values, indices)) receives the result when given.", tuple(body))
-    helpers = _helpers(_runtime._output, _runtime._outer, *small.HELPERS, _runtime._gather_max, _runtime._pool_phases,
+    helpers = _helpers(_runtime._output, _runtime._outer, *small.HELPERS, _runtime._window_table,
+                       _runtime._gather_max, _runtime._pool_phases,
                        _runtime._max_pool, _runtime._max_pool_block)
     return Module(doc, constants, (fn,), ("max_pool",), helpers)
 
@@ -791,7 +794,7 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     divisor.append(Line(f"divisor = _outer(({', '.join(f'size_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
                         f"np.multiply)"))
     large = f"_avg_pool({{}}, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor{{}})"
-    body += small.dense_lines("avg_pool", sizes.symbols, out_syms, divisor, large.format("eye", ""))
+    body += small.dense_lines("avg_pool", sizes.symbols, out_syms, divisor, large.format("eye", ""), "SMALL_DENSE")
     body += divisor
     body.append(Return(large.format("x", ", out")))
     constants = (Assign("KERNEL_SIZE", spec.kernel_size), Assign("STRIDE", spec.stride),
@@ -805,11 +808,10 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
     doc = _doc(f"avg_pool: {ndim}-D average pooling lowered by symconv.", shape_text, formula, spec)
     fn = Function("avg_pool", ("x", "*", "out=None"), f"{ndim}-D average pooling of x {layout} (into ``out`` "
                   "when given).", tuple(body))
-    constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + (
-        Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
-    return Module(doc, constants, (fn,), ("avg_pool",), _helpers(_runtime._output, _runtime._in_float32,
-                                                                       _runtime._remember, _runtime._outer, _runtime._avg_pool,
-                                                                       _runtime._window_sums))
+    constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + constants
+    helpers = _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._outer,
+                       _runtime._avg_pool, _runtime._window_sums)
+    return Module(doc, constants, (fn,), ("avg_pool",), helpers)
 
 
 def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
@@ -901,16 +903,16 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
         body += small.nearest_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
     else:
         impulse = f"_resample(eye, maps, np.empty(({' * '.join(map(str, sizes.symbols))}, 1) + {_tuple(out_syms)}))"
-        body += small.dense_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
+        body += small.dense_lines(spec.op, sizes.symbols, out_syms, setup, impulse, "SMALL_INTERPOLATION")
     body += setup
     body.append(Line(f'out = _output("{spec.op}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
     body.append(Return("_resample(x, maps, out)"))
     constants = (Assign("MODE", _MAP_MODE[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
     if nearest:
-        constants = small.small_constants("SMALL_WINDOWS", small.SMALL_WINDOWS, "N * C * outputs") + constants
+        constants = small.small_constants("SMALL_GATHER", small.SMALL_GATHER, "N * C * outputs") + constants
     else:
-        constants = small.small_constants("SMALL_DENSE", small.SMALL_DENSE, "N * C * plane_in * plane_out") + (
-            Assign("DENSE_TABLE", sp.Integer(small.DENSE_TABLE)),) + constants
+        constants = small.small_constants("SMALL_INTERPOLATION", small.SMALL_INTERPOLATION,
+                                          "N * C * plane_in * plane_out") + constants
     layout = _layout(axes)
     shape_text = [f"x      : {layout}", f"returns: (N, C, {', '.join(str(o) for o in out_syms)}) where"]
     shape_text += [f"    {o} = {_code(e)}" for o, e in zip(out_syms, out_exprs)]
@@ -922,9 +924,9 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     doc = _doc(f"upsample: {ndim}-D interpolation ({spec.mode}) lowered by symconv.", shape_text, formula, spec)
     fn = Function("upsample", ("x", "*", "out=None"),
                   f"{ndim}-D {spec.mode} interpolation of x {layout} (into ``out`` when given).", tuple(body))
-    return Module(doc, constants, (fn,), ("upsample",), _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._cubic, _runtime._axis_map,
-                                                                  _runtime._periodic, _runtime._resample,
-                                                                  _runtime._resample_planes))
+    helpers = _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime._cubic, _runtime._axis_map,
+                       _runtime._periodic, _runtime._resample, _runtime._resample_planes)
+    return Module(doc, constants, (fn,), ("upsample",), helpers)
 
 
 def _per(name: str, groups: int) -> str:

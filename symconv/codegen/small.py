@@ -26,29 +26,40 @@ import sympy as sp
 from . import _runtime
 from .ir import Assign, Block, Comment, Line, Return
 
-__all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_DENSE", "DENSE_TABLE", "small_constants", "conv_lines",
+__all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "TABLE_ENTRIES",
+           "small_constants", "conv_lines",
            "window_lines", "dense_lines", "nearest_lines", "HELPERS"]
 
+# Crossovers measured on this 2-core machine (float32, one thread, N = 1, 8-16 channels), as
+# work at which the small path stops being faster than the blocked path:
 #: Convolutions gather their im2col columns through a table when ``N * C_in * taps * outputs``
-#: is at most this (measured crossover with the blocked paths, 2-core machine, float32).
+#: is at most this (conv 8->16 k3 p1 and its transpose break even at ~1.7e5).
 SMALL_COLUMNS = 2 ** 17
-#: Max pooling gathers whole windows when ``N * C * taps * outputs`` is at most this.
+#: Max pooling gathers whole windows when ``N * C * taps * outputs`` is at most this
+#: (k3 s2 p1 with switches: 410 vs 490 us at 3.7e4, 860 vs 630 us at 8.3e4).
 SMALL_WINDOWS = 2 ** 16
-#: Average pooling and linear/cubic interpolation multiply by their dense matrix when
-#: ``N * C * plane_in * plane_out`` is at most this ...
+#: Nearest interpolation gathers when ``N * C * outputs`` is at most this (x2: 30 vs 78 us at
+#: 1.6e4, 108 vs 81 us at 3.7e4).
+SMALL_GATHER = 2 ** 15
+#: Average pooling multiplies by its dense matrix when ``N * C * plane_in * plane_out`` is at
+#: most this (k2: 33 vs 122 us at 2.6e5, 71 vs 68 us at 1.3e6) ...
 SMALL_DENSE = 2 ** 20
-#: ... and the matrix itself (``plane_in * plane_out``) at most this.
-DENSE_TABLE = 2 ** 16
+#: ... and linear/cubic interpolation when it is at most this (bilinear x2: 247 vs 443 us at
+#: 4.2e6, 1430 vs 550 us at 2.1e7) ...
+SMALL_INTERPOLATION = 2 ** 22
+#: Every small path also needs its table to hold at most this many entries (taps * outputs,
+#: or plane_in * plane_out): 512 kB a table at most, for the few cached per kernel.
+TABLE_ENTRIES = 2 ** 16
 
 #: Runtime helpers the small paths call.
 HELPERS = (_runtime._remember, _runtime._gather_index)
 
 
 def small_constants(name: str, value: int, what: str) -> tuple:
-    """The module constants of a small path: its crossover and the table cache."""
-    return (Comment(f"small problems ({what} <= {name}, the measured crossover) read a table cached here\n"
-                    "per input size and run a few array operations; no threads below it"),
-            Assign(name, sp.Integer(value)), Line("TABLES = {}"))
+    """The module constants of a small path: its crossover, the table bound and the table cache."""
+    return (Comment(f"small problems ({what} <= {name}, the measured crossover) read a table of at most\n"
+                    "TABLE_ENTRIES entries, cached here per input size, and run a few array operations"),
+            Assign(name, sp.Integer(value)), Assign("TABLE_ENTRIES", sp.Integer(TABLE_ENTRIES)), Line("TABLES = {}"))
 
 
 def _read_lines(axes: tuple, kernel_size: tuple, out_syms: tuple, relation: Any) -> list:
@@ -97,7 +108,8 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
                                    "None if bias is None else bias.astype(dtype))")]
-    return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS", tuple(body))]
+    return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS and {taps} * {outputs} <= TABLE_ENTRIES",
+                  tuple(body))]
 
 
 def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_lines: list, first: str) -> list:
@@ -109,14 +121,16 @@ def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_li
 
     build = [Comment("window table (taps, outputs): input r*s + t*d - p_b inside [0, i), else the fill slot")]
     build += _read_lines(axes, k, out_syms, relation) + first_lines
-    value = f"(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first})"
+    value = (f"_window_table(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first}, "
+             f"{_sizes(out_syms)})")
     body = _table_block("x.shape[2:]", build, value)
-    body.append(Return(f"_gather_max(x, table[0], fill, table[1], {_sizes(out_syms)}, out, return_indices)"))
+    body.append(Return(f"_gather_max(x, table, fill, {_sizes(out_syms)}, out, return_indices)"))
     outputs = " * ".join(str(o) for o in out_syms)
-    return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS", tuple(body))]
+    return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS and "
+                  f"{prod(k)} * {outputs} <= TABLE_ENTRIES", tuple(body))]
 
 
-def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str) -> list:
+def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str, limit: str) -> list:
     """A linear plane-wise operator's small path: its dense matrix (``impulse(eye)``), one GEMM.
 
     ``setup`` are the large path's lines that ``impulse`` reads (run once, when the table is built).
@@ -128,10 +142,10 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
     body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
     body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
     body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
-             Line(f"np.matmul(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
+             Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
-    return [Block(f"if n_batch * channels * {plane} * {outputs} <= SMALL_DENSE and "
-                  f"{plane} * {outputs} <= DENSE_TABLE", tuple(body))]
+    return [Block(f"if n_batch * channels * {plane} * {outputs} <= {limit} and "
+                  f"{plane} * {outputs} <= TABLE_ENTRIES", tuple(body))]
 
 
 def nearest_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse: str) -> list:
@@ -144,7 +158,7 @@ def nearest_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impuls
     body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
              Line(f"np.take(x.reshape(-1, {plane}), table, axis=1, out=out.reshape(-1, {outputs}))"),
              Return("out")]
-    return [Block(f"if n_batch * channels * {outputs} <= SMALL_WINDOWS", tuple(body))]
+    return [Block(f"if n_batch * channels * {outputs} <= SMALL_GATHER", tuple(body))]
 
 
 def _sizes(values: tuple) -> str:

@@ -26,9 +26,10 @@ import numpy as np
 
 __all__ = ["conv"]
 
-# small problems (N * C_in * taps * outputs <= SMALL_COLUMNS, the measured crossover) read a table cached here
-# per input size and run a few array operations; no threads below it
+# small problems (N * C_in * taps * outputs <= SMALL_COLUMNS, the measured crossover) read a table of at most
+# TABLE_ENTRIES entries, cached here per input size, and run a few array operations
 SMALL_COLUMNS = 131072
+TABLE_ENTRIES = 65536
 TABLES = {}
 # tuning: elements of the flat buffer per chunk
 CHUNK_ELEMENTS = 262144
@@ -40,9 +41,9 @@ def _output(owner, out, shape, dtype, name="out"):
     >>> _output("f", None, (2,), np.float32).shape
     (2,)
     """
-    shape = tuple(int(v) for v in shape)
     if out is None:
         return np.empty(shape, dtype)
+    shape = tuple(int(v) for v in shape)
     if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != np.dtype(dtype) \
             or not out.flags.c_contiguous:
         got = (f"{type(out).__name__}" if not isinstance(out, np.ndarray) else
@@ -103,7 +104,7 @@ def _gather_gemm(x, w3, table, out, bias):
         padded[:, :-1] = flat
         flat = padded
     groups, c_out_g, k_g = w3.shape
-    columns = np.take(flat, index, axis=1)                         # (N * C_in, taps, outputs)
+    columns = flat.take(index, axis=1)                             # (N * C_in, taps, outputs)
     if n_batch == 1 and groups == 1:                               # one plain GEMM (np.dot: least overhead)
         np.dot(w3[0], columns.reshape(k_g, -1), out=out.reshape(c_out_g, -1))
     else:
@@ -218,7 +219,7 @@ def conv(x, weight, bias=None, *, out=None):
         raise ValueError(f"conv: the kernel is larger than the padded input and gives output size out_h={out_h} < 1 for input size {x.shape[2:]}")
     if out_w < 1:
         raise ValueError(f"conv: the kernel is larger than the padded input and gives output size out_w={out_w} < 1 for input size {x.shape[2:]}")
-    if n_batch * in_c * 9 * out_h * out_w <= SMALL_COLUMNS:
+    if n_batch * in_c * 9 * out_h * out_w <= SMALL_COLUMNS and 9 * out_h * out_w <= TABLE_ENTRIES:
         table = TABLES.get(x.shape[2:])
         if table is None:
             # gather table (taps, outputs): input c = r*s + t*d - p_b inside [0, i); else the zero slot
