@@ -397,7 +397,22 @@ def _plane_switches(spec: MaxPoolSpec, planes: np.ndarray) -> np.ndarray:
     values = np.where(table >= 0, planes.reshape(planes.shape[0], -1)[:, np.maximum(table, 0)], -np.inf)
     nan = np.isnan(values) if np.issubdtype(values.dtype, np.floating) else np.zeros(values.shape, bool)
     winner = np.where(nan.any(axis=-1), nan.argmax(axis=-1), values.argmax(axis=-1))
-    return np.take_along_axis(np.broadcast_to(table, values.shape), winner[..., None], -1)[..., 0]
+    switches = np.take_along_axis(np.broadcast_to(table, values.shape), winner[..., None], -1)[..., 0]
+    empty = (table < 0).all(axis=-1)
+    if empty.any():
+        switches = np.where(empty, _empty_window_switches(spec), switches)
+    return switches
+
+
+def _empty_window_switches(spec: MaxPoolSpec) -> np.ndarray:
+    """PyTorch's index for a window with no input element (value -inf): its first tap at a position >= 0,
+    row-major over the input sizes, although that position lies past the input's end."""
+    flat = np.zeros(1, dtype=np.int64)
+    for n, o, s_, (pb, _pa), d_ in zip(spec.input_size, spec.output_size, spec.stride, spec.padding, spec.dilation):
+        start = np.arange(int(o)) * int(s_) - int(pb)
+        first = start + int(d_) * (-(start // int(d_))).clip(min=0) * (start < 0)
+        flat = (flat[:, None] * int(n) + first[None, :]).ravel()
+    return flat
 
 
 def pool_switch_matrix(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -421,6 +436,9 @@ def pool_switch_matrix(x: Any, kernel_size: Any, stride: Any = None, padding: An
     channel = np.arange(planes.shape[0])[:, None]
     rows = (channel * n_out + np.arange(n_out)[None, :]).ravel()
     cols = (channel * n_in + switches).ravel()
+    # a window with no input element (torch: -inf, index past the input) selects nothing: its row is 0
+    keep = np.broadcast_to(~(_window_table(spec) < 0).all(axis=-1), switches.shape).ravel()
+    rows, cols = rows[keep], cols[keep]
     shape = (planes.shape[0] * n_out, planes.shape[0] * n_in)
     return _emit(rows, cols, np.ones(rows.shape, dtype=np.int64), shape, format, "pool_switch_matrix")
 
