@@ -413,12 +413,15 @@ class StackAnalysis:
         """The per-layer table printed by ``symconv analyze``, followed by the warnings."""
         return _format_table(self)
 
-    def plot(self, path: Any) -> str:
-        """Write a heat map of every transposed layer's overlap map (:func:`symconv.graphs.plot_overlap`)."""
+    def plot(self, path: Any, force: bool = False) -> str:
+        """Write a heat map of every transposed layer's overlap map (:func:`symconv.graphs.plot_overlap`).
+
+        An existing file symconv did not write (or that was edited since) is kept unless ``force``.
+        """
         panels = [(f"layer {layer.index}: {_describe(layer)}\n"
                    + ("checkerboard" if layer.checkerboard else "even"), layer.spec)
                   for layer in self.layers if layer.overlap is not None]
-        return graphs.plot_overlap(panels, path)
+        return graphs.plot_overlap(panels, path, force=force)
 
 
 @dataclass(frozen=True)

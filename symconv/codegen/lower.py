@@ -49,7 +49,7 @@ from . import _runtime
 from .ir import Assign, Block, Comment, Function, Line, Module, Return, render
 
 __all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT",
-           "CHANNELS_LAST_ROW_OFFSETS"]
+           "CHANNELS_LAST_ROW_OFFSETS", "MAX_TAPS", "MAX_PHASES"]
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
 CHUNK_ELEMENTS = 2 ** 18
@@ -62,6 +62,12 @@ COLUMN_LIMIT = 1024
 #: channels last, where BLAS's long M absorbs the accumulations better (measured: 3-D k3 32->32
 #: 39 ms channels last vs 45 ms first; 2-D k3/k5/k7 and 1-D k5 5-20 % faster channels first).
 CHANNELS_LAST_ROW_OFFSETS = 8
+
+#: Lowering plans every kernel tap and every stride phase separately (SymPy slice bounds for each),
+#: so its cost grows with both; larger kernels are refused before any work starts. A 64x64 (2-D)
+#: or 16x16x16 (3-D) kernel with 256 phases lowers in a few seconds.
+MAX_TAPS = 4096
+MAX_PHASES = 256
 
 _AXES = {1: ("w",), 2: ("h", "w"), 3: ("d", "h", "w")}
 _SPECS = (ConvSpec, ConvTransposeSpec, MaxPoolSpec, AvgPoolSpec, MaxUnpoolSpec, UpsampleSpec)
@@ -126,7 +132,36 @@ def lower(spec: Any) -> Kernel:
     """
     if not isinstance(spec, _SPECS):
         raise TypeError(f"lower: expected a symconv spec, got {type(spec).__name__}")
+    _check_cost(spec)
     return _lower(spec)
+
+
+def _check_cost(spec: Any) -> None:
+    """Refuse a spec whose lowering would plan more taps or stride phases than the limits.
+
+    Examples
+    --------
+    >>> _check_cost(ConvSpec(10**9, ndim=1))
+    Traceback (most recent call last):
+    ...
+    ValueError: lower: conv with kernel_size=(1000000000,) has 1000000000 taps; at most 4096 (MAX_TAPS) can be lowered
+    """
+    if isinstance(spec, UpsampleSpec):
+        return
+    kernel, stride = spec.kernel_size, spec.stride
+    if not all(isinstance(v, int) for v in kernel + stride + spec.dilation):
+        return                                            # symbolic: refused by the builders
+    taps = prod(kernel)
+    if taps > MAX_TAPS:
+        raise ValueError(f"lower: {spec.op} with kernel_size={kernel} has {taps} taps; at most {MAX_TAPS} "
+                         f"(MAX_TAPS) can be lowered")
+    if isinstance(spec, ConvTransposeSpec):
+        phases = prod(stride)
+    else:
+        phases = prod(len({(t * d) % s for t in range(k)}) for k, s, d in zip(kernel, stride, spec.dilation))
+    if phases > MAX_PHASES:
+        raise ValueError(f"lower: {spec.op} with kernel_size={kernel}, stride={stride} is split into {phases} "
+                         f"stride phases; at most {MAX_PHASES} (MAX_PHASES) can be lowered")
 
 
 def module_source(spec: Any) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from .._io import check_output_path
 from ..stack import analyze, load_stack
 from ._args import integer
 
 NAME = "analyze"
 HELP = "analyse a stack of layers (JSON file): sizes, receptive fields, checkerboard overlap, decoder sizes"
 DEFAULT_INPUT = 224
+PLOT_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -38,13 +40,19 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="number of spatial dimensions (default: from the file, else 2)")
     parser.add_argument("--json", action="store_true", help="print a JSON list with one object per layer")
     parser.add_argument("--plot", metavar="OUT.png", default=None,
-                        help="write a heat map of the transposed layers' overlap maps")
+                        help="write a heat map of the transposed layers' overlap maps (.png, .svg or .pdf)")
+    parser.add_argument("--force", action="store_true",
+                        help="--plot: overwrite the file even if symconv did not write it or it was edited")
 
 
 def run(args: argparse.Namespace) -> int:
     """Analyse the stack and print the table (or JSON)."""
     if args.dims is not None and not 1 <= args.dims <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
+    if args.force and not args.plot:
+        raise ValueError("--force applies to --plot only (it allows overwriting the plot file)")
+    if args.plot:
+        check_output_path(args.plot, "--plot", PLOT_FORMATS)
     size = None
     if args.i is not None:
         size = args.i[0] if len(args.i) == 1 else args.i
@@ -53,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         size = DEFAULT_INPUT
     report = analyze(stack, size)
     if args.plot:
-        report.plot(args.plot)
+        report.plot(args.plot, force=args.force)
     if args.json:
         print("[\n" + ",\n".join(json.dumps(layer) for layer in report.as_dicts()) + "\n]")
     else:

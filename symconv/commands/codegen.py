@@ -8,12 +8,11 @@ the kernel is specialised to (and checks) that size. The file is written atomica
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from pathlib import Path
 
-from .._io import write_files
+from .._io import check_output_path, write_files
 from ..codegen import module_source
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 from ._args import OPERATORS, int_or_pair, integer, positive_number
@@ -86,13 +85,12 @@ def build_spec(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Generate the module and write it."""
+    if args.out != "-":
+        check_output_path(args.out, "--out")
     source = module_source(build_spec(args))
     if args.out == "-":
         sys.stdout.write(source)
         return 0
-    directory = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(directory):
-        raise ValueError(f"--out directory does not exist: {directory}")
     write_files({Path(args.out): source}, force=args.force)
     print(f"wrote {args.out} ({len(source.splitlines())} lines)")
     return 0

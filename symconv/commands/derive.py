@@ -42,19 +42,19 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_layer(args: argparse.Namespace) -> int:
-    from .._io import write_files
+    from .._io import check_output_path, write_files
     from ..derivations import layer_document, layer_fragment
     if args.k is None:
         raise ValueError("derive conv-transpose needs --k (the kernel size)")
     if args.check:
         raise ValueError("--check applies to the derivations folder, not to a single layer")
+    if args.out is not None:
+        check_output_path(args.out, "--out", (".tex",))
     build = layer_fragment if args.fragment else layer_document
     body = build(args.k, args.s, args.p, i=args.i, d=args.d, output_padding=args.output_padding, dims=args.dims)
     if args.out is None:
         sys.stdout.write(body)
         return 0
-    if not args.out.endswith(".tex"):
-        raise ValueError(f"--out must name a .tex file, got --out={args.out!r}")
     write_files({Path(args.out): body}, force=args.force)
     print(f"wrote {args.out}")
     return 0
