@@ -12,9 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.check import CATALOGUE, check_catalogue, check_formula, parse_assumptions
+import sympy as sp
+
+from symconv import symbols
+from symconv.check import CATALOGUE, check_catalogue, check_formula, parse_assumptions, prove_zero
 from symconv.cli import main
 from symconv.formula import FormulaError, parse_formula
+
+LETTERS = {n: symbols.BY_NAME[n] for n in ("i", "k", "s", "p", "d", "a", "p_b", "p_a")}
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -33,16 +38,18 @@ def test_equivalent_forms_are_proved():
         assert result.proved, text
 
 
-def test_domain_dependent_equivalence_is_reported_as_checked_not_proved():
+def test_domain_dependent_equivalence_is_proved_by_z3_not_by_rewriting():
     # max(i - k + 1, 1) equals i - k + 1 only because a valid conv has i >= k here
     result = check_formula("max(i - k + 1, 1)", "conv", p=0, s=1, d=1)
-    assert result.verdict == "equivalent" and not result.proved and result.checked > 100
+    assert result.verdict == "equivalent" and result.proof == "z3" and result.checked > 100
+    assert not prove_zero(result.user - result.derived)[0]          # SymPy alone cannot close it
 
 
 def test_conditional_formula_states_its_condition_and_a_counterexample_outside_it():
     result = check_formula("(i + 2*p - k)/s + 1", "conv", d=1)
-    assert result.verdict == "conditional"
-    assert result.condition == "Mod(i - k + 2*p, s) = 0"
+    assert result.verdict == "conditional" and result.condition_exact
+    i, k, p, s = (LETTERS[n] for n in "ikps")
+    assert sp.sympify(result.condition, locals=LETTERS) == sp.Eq(sp.Mod(i - k + 2 * p, s), 0)
     ce = result.counterexample
     params = ce["params"]
     assert (params["i"] + 2 * params["p"] - params["k"]) % params["s"] != 0   # outside the condition
@@ -52,16 +59,17 @@ def test_conditional_formula_states_its_condition_and_a_counterexample_outside_i
 
 
 def test_wrong_formula_gives_the_smallest_counterexample():
-    result = check_formula("i*s", "conv-transpose", d=1, output_padding=0)
+    result = check_formula("ceil(i/s)", "conv", d=1)
     assert result.verdict == "wrong"
     params = result.counterexample["params"]
-    assert params == {"i": 1, "k": 1, "s": 2, "p": 0, "d": 1, "a": 0}
-    assert result.counterexample["formula"] == 2 and result.counterexample["symconv"] == 1
+    assert params == {"i": 1, "k": 1, "s": 1, "p": 1, "d": 1}
+    assert result.counterexample["formula"] == 1 and result.counterexample["symconv"] == 3
 
 
-def test_missing_dilation_is_wrong_without_the_assumption():
+def test_missing_dilation_gives_the_exact_set_d_1_or_k_1():
     result = check_formula("(i-1)*s - 2*p + k", "conv-transpose", output_padding=0)
-    assert result.verdict == "conditional" and result.condition == "d = 1"
+    assert result.verdict == "conditional" and result.condition_exact
+    assert result.condition_text == "d = 1 or k = 1"        # (k - 1)(1 - d) = 0
 
 
 def test_counterexample_reports_pytorch_when_installed():
@@ -80,7 +88,8 @@ def test_catalogue_verdicts_match_what_it_records():
 
 def test_assumptions_are_parsed_without_evaluation():
     assert parse_assumptions("d=1, output_padding=0") == {"d": 1, "a": 0}
-    for bad in ("d=1+1", "d=__import__('os')", "x=1", "d", "d=1=2", "ceil_mode=maybe"):
+    assert parse_assumptions("d=1+1") == {"d": 2}                 # a constant expression, parsed safely
+    for bad in ("d=__import__('os')", "x=1", "d", "d=1=2", "ceil_mode=maybe", "d=1/2", "p=p+1"):
         with pytest.raises(ValueError):
             parse_assumptions(bad)
 
@@ -175,7 +184,8 @@ def test_cli_exit_codes_and_json(capsys):
     capsys.readouterr()
     assert main(["check-formula", "(i+2*p-k)/s + 1", "--op", "conv", "--assume", "d=1", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["verdict"] == "conditional" and data["condition"] == "Mod(i - k + 2*p, s) = 0"
+    assert data["verdict"] == "conditional" and data["condition_exact"] is True
+    assert data["condition"] == "Eq(Mod(i - k + 2*p, s), 0)"
     assert main(["check-formula", "i*s", "--op", "conv-transpose", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["counterexample"]["params"]["s"] == 2
     assert main(["check-formula", "--catalogue"]) == 0
