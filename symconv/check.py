@@ -43,7 +43,7 @@ import sympy as sp
 from . import shapes
 from . import symbols as letters
 from ._validate import as_size
-from .condition import compile_exact, exact_condition, human, prove
+from .condition import _tidy, compile_exact, exact_condition, human, prove
 from .formula import NAMES, Formula, FormulaError, parse_formula
 from .proofs import rules
 
@@ -360,12 +360,12 @@ def _same_padding(model: OperatorModel, fixed: dict, symmetric: bool) -> dict:
     from .spec import _same_padding as same
     if model.name != "conv":
         raise ValueError(f"assume: padding='same' is defined for conv only, not {model.name}")
-    if symmetric:
-        raise ValueError("assume: padding='same' puts the odd unit of padding at the end; write the formula "
-                         "with p_b and p_a (or without padding letters)")
     stride = fixed.get("s", 1)
     if stride != 1:
         raise ValueError(f"assume: padding='same' requires s=1 (as PyTorch), got s={stride}")
+    if symmetric:
+        raise ValueError("assume: padding='same' puts the odd unit of padding at the end; write the formula "
+                         "with p_b and p_a (or without padding letters)")
     k, d = fixed.get("k", letters.k), fixed.get("d", letters.d)
     (before, after), = same((k,), (d,))
     return {"s": 1, "p_b": before, "p_a": after}
@@ -570,21 +570,19 @@ def _symbolic(model: OperatorModel, setting: _Setting, formula: Formula) -> tupl
 
 
 def _check_rules(model: OperatorModel, setting: _Setting, domain: list) -> None:
-    """Refuse assumptions that break one of the operator's rules outright."""
-    broken = [r for r in domain if r is False or r is sp.false]
-    if broken:
-        generic = model.rules({n: letters.BY_NAME[n] for n in model.letters + ("p_b", "p_a")
-                               if n != ("p" if setting.pair else "p_b") and (n != "p_a" or setting.pair)})
-        rendered = "; ".join(human(r) for r, g in zip(model.rules(_mixed(model, setting)), generic)
-                             if r is False or r is sp.false) or "its valid domain"
-        shown = ", ".join(f"{n}={v}" for n, v in setting.fixed.items())
-        raise ValueError(f"check_formula: the assumptions {shown} break {model.name}'s rule: {rendered}")
-
-
-def _mixed(model: OperatorModel, setting: _Setting) -> dict:
+    """Refuse assumptions that break one of the operator's rules outright (named in its general form)."""
+    if not any(r is False or r is sp.false for r in domain):
+        return
+    pads = ("p_b", "p_a") if setting.pair else ("p",)
+    generic = {n: letters.BY_NAME[n] for n in [n for n in model.letters if n != "p"] + list(pads)}
+    general = model.rules(generic)
     env: dict = {n: letters.BY_NAME[n] for n in setting.free}
     env.update(setting.fixed)
-    return env
+    broken = list(dict.fromkeys(human(_tidy(g)) for r, g in zip(model.rules(env), general)
+                                if r is False or r is sp.false))
+    shown = ", ".join(f"{n}={v}" for n, v in setting.fixed.items())
+    raise ValueError(f"check_formula: the assumptions {shown} break {model.name}'s rule "
+                     f"{'; '.join(broken) or 'of a positive size'}")
 
 
 def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
