@@ -35,7 +35,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="layer: output padding (default 0)")
     parser.add_argument("--i", type=integer, default=3, help="layer: input size of the worked matrix (default 3)")
     parser.add_argument("--dims", type=integer, default=1, help="layer: spatial dimensions, 1-3 (default 1)")
-    parser.add_argument("--out", help="layer: output .tex file (default: standard output)")
+    parser.add_argument("--out", help="layer: output .tex file (default, or '-': standard output)")
     parser.add_argument("--fragment", action="store_true", help="layer: a fragment to \\input, not a document")
     parser.add_argument("--force", action="store_true",
                         help="overwrite (or remove) files that were edited by hand or not written by symconv")
@@ -48,6 +48,8 @@ def _run_layer(args: argparse.Namespace) -> int:
         raise ValueError("derive conv-transpose needs --k (the kernel size)")
     if args.check:
         raise ValueError("--check applies to the derivations folder, not to a single layer")
+    if args.out == "-":
+        args.out = None
     if args.out is not None:
         check_output_path(args.out, "--out", (".tex",))
     build = layer_fragment if args.fragment else layer_document
