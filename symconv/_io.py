@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["write_files", "check_writable", "check_output_path", "read_manifest", "HandEditedError",
+__all__ = ["write_files", "check_writable", "check_output_path", "check_output_dir", "read_manifest", "HandEditedError",
            "OutputPathError", "MANIFEST", "digest"]
 
 MANIFEST = ".symconv-manifest.json"
@@ -106,6 +106,41 @@ def check_output_path(path: Any, option: str = "output", suffixes: tuple = ()) -
     if target.exists() and not os.access(target, os.W_OK):
         raise OutputPathError(f"{option}: {text!r} is not writable, {got}")
     return target
+
+
+def check_output_dir(path: Any, option: str = "output") -> Path:
+    """Refuse an output folder before any work: an existing file, or no writable place to create it.
+
+    Examples
+    --------
+    >>> check_output_dir("/proc/version/derivations", "--dir")
+    Traceback (most recent call last):
+    ...
+    symconv._io.OutputPathError: --dir: '/proc/version' is a file, not a folder, got --dir='/proc/version/derivations'
+    """
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not text or "\x00" in text:
+        raise OutputPathError(f"{option}: expected a folder name, got {option}={path!r}")
+    got = f"got {option}={text!r}"
+    folder = Path(text)
+    try:
+        existing = folder
+        while not existing.exists():
+            if existing.parent == existing:
+                break
+            existing = existing.parent
+        if not existing.is_dir():
+            raise OutputPathError(f"{option}: {str(existing)!r} is a file, not a folder, {got}")
+    except OSError as exc:
+        raise OutputPathError(f"{option}: cannot use this path ({exc.strerror or exc}), {got}") from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".symconv-probe.", dir=existing)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputPathError(f"{option}: the folder {str(existing)!r} is not writable "
+                              f"({exc.strerror or exc}), {got}") from None
+    return folder
 
 
 def digest(data: bytes) -> str:

@@ -130,6 +130,9 @@ def _read_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValueError(f"stack: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"stack: {str(path)!r} is not UTF-8 text (byte {exc.start}); write the stack as JSON "
+                         f"in UTF-8") from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml  # optional; only used when installed
@@ -144,6 +147,8 @@ def _read_file(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"stack: {str(path)!r} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"stack: {str(path)!r} is nested too deeply") from None
 
 
 def _sequence_length(value: Any) -> int | None:
@@ -419,9 +424,22 @@ class StackAnalysis:
         An existing file symconv did not write (or that was edited since) is kept unless ``force``.
         """
         panels = [(f"layer {layer.index}: {_describe(layer)}\n"
-                   + ("checkerboard" if layer.checkerboard else "even"), layer.spec)
+                   + ("checkerboard" if layer.checkerboard else "even"), _plotted(layer.spec))
                   for layer in self.layers if layer.overlap is not None]
         return graphs.plot_overlap(panels, path, force=force)
+
+
+#: The heat map shows at most this many input positions per axis (the pattern repeats).
+PLOT_INPUT = 16
+
+
+def _plotted(spec: Any) -> Any:
+    """The layer on an input small enough to draw (the overlap map is periodic away from borders)."""
+    small = tuple(min(i, PLOT_INPUT) for i in spec.input_size)
+    try:
+        return spec.with_input(small)
+    except ValueError:
+        return spec
 
 
 @dataclass(frozen=True)
@@ -596,12 +614,14 @@ def _period(pattern: tuple[int, ...]) -> int:
 def _overlap(spec: ConvTransposeSpec) -> Overlap:
     patterns = tuple(graphs.overlap_pattern(k, s, pb, d) for k, s, (pb, _pa), d in
                      zip(spec.kernel_size, spec.stride, spec.padding, spec.dilation))
-    counts = graphs.overlap_counts(spec)
     lows, highs = [], []
     for j, (low, high) in enumerate(graphs.interior(spec)):
-        values = counts[j][low:high] if high > low else np.asarray(patterns[j])
-        lows.append(int(values.min()))
-        highs.append(int(values.max()))
+        # interior outputs receive every contribution their phase can have: the pattern, without
+        # materialising the counts (the output may be huge)
+        s = spec.stride[j]
+        values = [patterns[j][m % s] for m in range(low, min(high, low + s))] if high > low else patterns[j]
+        lows.append(int(min(values)))
+        highs.append(int(max(values)))
     return Overlap(int(np.prod(lows)), int(np.prod(highs)), tuple(_period(p) for p in patterns), patterns)
 
 

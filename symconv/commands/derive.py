@@ -48,6 +48,8 @@ def _run_layer(args: argparse.Namespace) -> int:
         raise ValueError("derive conv-transpose needs --k (the kernel size)")
     if args.check:
         raise ValueError("--check applies to the derivations folder, not to a single layer")
+    if args.dir != "derivations":
+        raise ValueError("--dir applies to the derivations folder, not to a single layer (use --out)")
     if args.out == "-":
         args.out = None
     if args.out is not None:
@@ -70,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         (["fragment"] if args.fragment else [])
     if layer_only:
         raise ValueError(f"--{layer_only[0]} needs a layer (symconv derive conv-transpose ...)")
+    from .._io import check_output_dir
     from ..derivations import build, stale, write
+    if not args.check:
+        check_output_dir(args.dir, "--dir")
     files = build()
     if args.check:
         changed = stale(args.dir, files)
