@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import product
@@ -362,7 +363,7 @@ def _plan(taps: list, strategy: str, ndim: int, line_strides: tuple, column_axes
 
 def _phase_taps(k: tuple, s: tuple, d: tuple) -> tuple:
     """Per axis, the most taps any stride phase has (taps t with the same (t*d) mod s)."""
-    return tuple(max(sum(1 for t in range(kj) if (t * dj) % sj == f) for f in range(sj)) for kj, sj, dj in zip(k, s, d))
+    return tuple(max(Counter((t * dj) % sj for t in range(kj)).values()) for kj, sj, dj in zip(k, s, d))
 
 
 def _column_axes(kernel_size: tuple, c_in_g: Any, shifts: tuple = (), grid: tuple = (),

@@ -38,9 +38,16 @@ def padding(text: str) -> int | tuple[int, int] | str:
                                          f"got {text!r}") from None
 
 
+#: Most spatial dimensions any command accepts.
+MAX_DIMS = 6
+
+
 def sizes(text: str) -> tuple[int, ...]:
-    """``224`` or ``224,320`` (one size per spatial dimension), each >= 1."""
-    values = tuple(integer(part) for part in text.split(","))
+    """``224`` or ``224,320`` (one size per spatial dimension, at most 6), each >= 1."""
+    parts = text.split(",")
+    if len(parts) > MAX_DIMS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DIMS} sizes (one per spatial dimension), got {text!r}")
+    values = tuple(integer(part) for part in parts)
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
     return values

@@ -13,7 +13,7 @@ import json
 
 from .._io import check_output_path
 from ..stack import analyze, load_stack
-from ._args import integer
+from ._args import integer, sizes
 
 NAME = "analyze"
 HELP = "analyse a stack of layers (JSON file): sizes, receptive fields, checkerboard overlap, decoder sizes"
@@ -21,19 +21,11 @@ DEFAULT_INPUT = 224
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 
 
-def _sizes(text: str) -> tuple[int, ...]:
-    """``224`` or ``224,320`` (one size per spatial dimension)."""
-    values = tuple(integer(part) for part in text.split(","))
-    if any(v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
-    return values
-
-
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``analyze`` arguments."""
     parser.add_argument("stack", help="JSON file: a list of layers {\"op\": ..., PyTorch argument names}, "
                                       "or an object with 'layers' (YAML if PyYAML is installed)")
-    parser.add_argument("--i", type=_sizes, default=None,
+    parser.add_argument("--i", type=sizes, default=None,
                         help=f"input size, one value or one per dimension 'H,W' (default: the file's "
                              f"input_size, else {DEFAULT_INPUT})")
     parser.add_argument("--dims", type=integer, default=None,
@@ -49,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     """Analyse the stack and print the table (or JSON)."""
     if args.dims is not None and not 1 <= args.dims <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
-    if args.force and not args.plot:
+    if args.force and args.plot is None:
         raise ValueError("--force applies to --plot only (it allows overwriting the plot file)")
-    if args.plot:
+    if args.plot is not None:
         check_output_path(args.plot, "--plot", PLOT_FORMATS)
     size = None
     if args.i is not None:
@@ -60,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if size is None and stack.input_size is None:
         size = DEFAULT_INPUT
     report = analyze(stack, size)
-    if args.plot:
+    if args.plot is not None:
         report.plot(args.plot, force=args.force)
     if args.json:
         print("[\n" + ",\n".join(json.dumps(layer) for layer in report.as_dicts()) + "\n]")

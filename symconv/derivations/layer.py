@@ -62,8 +62,9 @@ def layer_spec(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_paddin
     spec = ConvTransposeSpec((k,) * dims, s, padding, output_padding, d, input_size=(i,) * dims, ndim=dims)
     entries = int(np.prod(spec.output_size)) * int(np.prod(spec.input_size))
     if entries > MAX_ENTRIES:
-        raise ValueError(f"derive conv-transpose: the {dims}-D matrix for i={i} has {entries} entries "
-                         f"(more than {MAX_ENTRIES}); choose a smaller i (the document shows a small example)")
+        raise ValueError(f"derive conv-transpose: the {dims}-D matrix for i={i}, k={k}, s={s}, d={d} has {entries} "
+                         f"entries (more than {MAX_ENTRIES}); choose a smaller i, k, s or d (the document shows a "
+                         f"small example)")
     return spec
 
 
