@@ -90,7 +90,7 @@ class Kernel:
 
     name: str
     spec: Any
-    source: str
+    source: str = field(repr=False)
     function: Callable = field(repr=False, compare=False)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
