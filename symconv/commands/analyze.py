@@ -34,7 +34,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="OUT.png", default=None,
                         help="write a heat map of the transposed layers' overlap maps (.png, .svg or .pdf)")
     parser.add_argument("--force", action="store_true",
-                        help="--plot: overwrite the file even if symconv did not write it or it was edited (symconv records what it wrote in .symconv-manifest.json beside the file)")
+                        help="--plot: overwrite the file even if symconv did not write it or it was edited"
+                             " (symconv records what it wrote in .symconv-manifest.json beside the file)")
 
 
 def run(args: argparse.Namespace) -> int:

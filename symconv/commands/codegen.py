@@ -32,7 +32,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("op", choices=sorted(OPERATORS), help="operator")
     parser.add_argument("--out", required=True, help="file to write (e.g. kernels.py); '-' prints to stdout")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite the file even if it was edited by hand or not written by symconv (symconv records what it wrote in .symconv-manifest.json beside the file)")
+                        help="overwrite the file even if it was edited by hand or not written by symconv"
+                             " (symconv records what it wrote in .symconv-manifest.json beside the file)")
     parser.add_argument("--dims", type=integer, default=None, help="number of spatial dimensions (default 1, "
                                                                    "or 2/3 for bilinear/trilinear)")
     parser.add_argument("--i", type=sizes, help="input size, one value or one per dimension 'H,W' "

@@ -38,7 +38,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="layer: output .tex file (default, or '-': standard output)")
     parser.add_argument("--fragment", action="store_true", help="layer: a fragment to \\input, not a document")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite (or remove) files that were edited by hand or not written by symconv (symconv records what it wrote in .symconv-manifest.json beside the file)")
+                        help="overwrite (or remove) files that were edited by hand or not written by symconv"
+                             " (symconv records what it wrote in .symconv-manifest.json beside the file)")
 
 
 def _run_layer(args: argparse.Namespace) -> int:
