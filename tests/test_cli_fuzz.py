@@ -228,7 +228,7 @@ def _subprocess(argv, cwd, **kwargs):
 
 
 def test_closed_stdout_is_quiet(tmp_path):
-    (tmp_path / "stack.json").write_text(json.dumps([{"op": "conv", "kernel_size": 3}] * 200))
+    (tmp_path / "stack.json").write_text(json.dumps([{"op": "conv", "kernel_size": 3, "padding": 1}] * 200))
     script = (f"{sys.executable} -m symconv prove --list | head -1; "
               f"{sys.executable} -m symconv analyze stack.json --json | head -1")
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=ENV, capture_output=True, text=True,
