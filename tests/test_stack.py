@@ -243,7 +243,7 @@ def test_yaml_is_optional(tmp_path):
 
 @pytest.mark.parametrize("layers, message", [
     ([{"op": "conv2d", "kernel_size": 3}], "op must be one of"),
-    ([{"op": "conv", "kernel_size": 3, "bias": True}], "unknown key 'bias'"),
+    ([{"op": "conv", "kernel_size": 3, "kernal": 3}], "unknown key 'kernal'"),   # bias is size-neutral: accepted
     ([{"op": "conv", "kernel_size": "__import__('os')"}], "kernel_size must be an int"),
     ([{"op": "max_unpool", "kernel_size": 2, "of": 0}], "of must be the index of an earlier layer"),
     ([{"op": "conv", "kernel_size": 3}, {"op": "max_unpool", "of": 0}], "of must name a max_pool"),
@@ -312,7 +312,7 @@ DECODER = [{"op": "conv", "kernel_size": 3, "stride": 2, "padding": 1}] * 2 + [
     {"op": "conv_transpose", "kernel_size": 4, "stride": 2, "padding": 1}]
 
 
-def _torch_sizes(layers, size):
+def _torch_sizes_1d(layers, size):
     """Output sizes of a 1-D stack computed by torch (the oracle for every advised remedy)."""
     torch = pytest.importorskip("torch")
     x = torch.zeros(1, 1, size)
@@ -330,19 +330,19 @@ def _torch_sizes(layers, size):
 
 def test_decoder_advice_is_in_order_and_every_remedy_is_verified_by_torch():
     report = analyze(DECODER, 100, ndim=1)
-    assert [layer.output_size[0] for layer in report.layers] == _torch_sizes(DECODER, 100) == [50, 25, 49, 98]
+    assert [layer.output_size[0] for layer in report.layers] == _torch_sizes_1d(DECODER, 100) == [50, 25, 49, 98]
     layer2, layer3 = report.layers[2], report.layers[3]
     assert layer2.restore.fix.startswith("use output_padding=1")
     assert "nothing to change here" in layer3.restore.fix and "layer 2: output_padding=1" in layer3.restore.fix
     fixed = [dict(DECODER[0]), dict(DECODER[1]), dict(DECODER[2], output_padding=1), dict(DECODER[3])]
-    assert _torch_sizes(fixed, 100) == [50, 25, 50, 100]
+    assert _torch_sizes_1d(fixed, 100) == [50, 25, 50, 100]
     # the kernel remedy of layer 2 keeps the restoring size 50 (torch, with the input layer 1 gives)
     remedy = next(r for r in layer2.remedies if r.startswith("kernel divisible"))
     k, p, a = (int(v) for v in re.search(r"kernel_size=(\d+), padding=(\d+), output_padding=(\d+)", remedy).groups())
     assert k % 2 == 0
     remedied = fixed[:2] + [dict(op="conv_transpose", kernel_size=k, stride=2, padding=p, output_padding=a),
                             DECODER[3]]
-    assert _torch_sizes(remedied, 100) == [50, 25, 50, 100]
+    assert _torch_sizes_1d(remedied, 100) == [50, 25, 50, 100]
 
 
 def test_table_legend_multi_d_symbols_ceil_mode_and_size_neutral_arguments():
