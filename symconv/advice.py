@@ -61,7 +61,8 @@ def _fixed(layer: Any) -> tuple[Any, str] | None:
         return replace(spec, output_padding=tuple(restore.output_padding)), \
             per_axis("output_padding", restore.output_padding)
     if isinstance(spec, MaxUnpoolSpec):
-        return replace(spec, pinned_output_size=target), f"output_size={list(target)}"
+        return replace(spec, pinned_output_size=target), \
+            f"output_size={list(target)} (PyTorch: unpool(x, indices, output_size=...))"
     if isinstance(spec, UpsampleSpec):
         return replace(spec, size=target, scale_factor=None), f"size={list(target)}"
     return None

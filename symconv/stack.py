@@ -256,7 +256,7 @@ def load_stack(source: Any, ndim: int | None = None, input_size: Any = None) -> 
     >>> load_stack([{"op": "conv", "kernel": 3}])
     Traceback (most recent call last):
     ...
-    ValueError: stack: layer 0 (conv): unknown key 'kernel'; allowed keys are op, of, name, kernel_size, stride, padding, dilation, in_channels, out_channels, groups
+    ValueError: stack: layer 0 (conv): unknown key 'kernel'; allowed keys are op, of, name, kernel_size, stride, padding, dilation, in_channels, out_channels, groups, bias, padding_mode, device, dtype
     """
     if isinstance(source, (str, os.PathLike)):
         source = _read_file(Path(source))
@@ -791,7 +791,7 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
     >>> report.layers[0].output_size, report.layers[1].output_size
     ((2, 3), (4, 6))
     >>> report.layers[1].restore.fix
-    'pass output_size=[5, 6] (PyTorch: unpool(x, indices, output_size=...))'
+    'use output_size=[5, 6] (PyTorch: unpool(x, indices, output_size=...)) (verified: the stack then restores [5, 6])'
     >>> report.layers[0].output_size_symbolic
     (floor(i_0/2), floor(i_1/2))
 
