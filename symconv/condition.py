@@ -286,15 +286,18 @@ def _literals(candidates: list, samples: list) -> list:
 
 
 def _combinations(literals: list, full: int):
-    """Every condition of one, two or three literals, simplest first: (mask, condition, size)."""
+    """Every condition of one, two or three literals, simplest first: (mask, a function building it).
+
+    The SymPy condition is built only when asked for (most combinations are only masks).
+    """
     for mask, relation in literals:
-        yield mask, relation
+        yield mask, (lambda relation=relation: relation)
     for size in (2, 3):
         for group in itertools.combinations(literals, size):
             masks = [m for m, _ in group]
             relations = [r for _, r in group]
-            yield _and_masks(masks), sp.And(*relations)
-            yield _or_masks(masks, full), sp.Or(*relations)
+            yield _and_masks(masks), (lambda relations=relations: sp.And(*relations))
+            yield _or_masks(masks, full), (lambda relations=relations: sp.Or(*relations))
 
 
 def _and_masks(masks: list) -> int:
@@ -355,11 +358,11 @@ def exact_condition(lhs: Any, rhs: Any, domain: Sequence[Any], samples: list, de
         if truth in (0, full):
             return None
         literals = _literals(candidates, samples)
-        exact = [c for mask, c in _combinations(literals, full) if mask == truth]
-        tried = 0
+        exact = list(itertools.islice((build for mask, build in _combinations(literals, full) if mask == truth),
+                                      MAX_PROOFS))
         counterexample = None
-        for condition in exact[:MAX_PROOFS]:
-            tried += 1
+        for build in exact:
+            condition = build()
             status, counterexample = prove(statement_of(condition), domain)
             if status in ("certified", "bounded"):
                 return Found(condition, True, status)
@@ -374,13 +377,14 @@ def exact_condition(lhs: Any, rhs: Any, domain: Sequence[Any], samples: list, de
             break
         samples.append(env)
     best = None
-    for mask, condition in _combinations(literals, full):
+    for mask, build in _combinations(literals, full):
         if mask and mask & ~truth == 0 and (best is None or bin(mask).count("1") > bin(best[0]).count("1")):
-            best = (mask, condition)
+            best = (mask, build)
     if best is None:
         return None
-    status, _ = prove(sp.Implies(best[1], sp.Eq(lhs, rhs)), domain)
-    return Found(best[1], False, status if status in ("certified", "bounded") else None)
+    condition = best[1]()
+    status, _ = prove(sp.Implies(condition, sp.Eq(lhs, rhs)), domain)
+    return Found(condition, False, status if status in ("certified", "bounded") else None)
 
 
 def _same(env: dict, other: dict) -> bool:
