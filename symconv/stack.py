@@ -747,7 +747,26 @@ def _symbolic_output(spec: Any, sym_in: tuple | None) -> tuple | None:
         out = spec.with_input(sym_in).output_size
     except (TypeError, ValueError):
         return None
-    return tuple(merge_floors(v) for v in out)
+    return tuple(_settle(merge_floors(v)) for v in out)
+
+
+def _settle(expr: Any) -> Any:
+    """A ``Piecewise`` size whose branch Z3 decides for every positive input, as that branch.
+
+    Ceil-mode pooling's "drop a last window that starts in the padding" is a ``Piecewise`` in
+    the symbolic input; with no left padding that branch is never taken, and the size reads
+    as one expression.
+    """
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    from .condition import prove
+    positive = [sp.Ge(x, 1) for x in expr.free_symbols]
+    for value, condition in expr.args:
+        if condition is sp.true or prove(condition, positive, 500)[0] == "certified":
+            return value
+        if prove(sp.Not(condition), positive, 500)[0] != "certified":
+            return expr
+    return expr
 
 
 def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symbolic: bool = True,

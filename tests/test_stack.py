@@ -368,3 +368,17 @@ def test_stack_analysis_repr_is_short_and_rich():
     text = repr(report)
     assert text.startswith("<StackAnalysis: 4 layers, input [100] -> output [98]") and "checkerboard at layer 2" in text
     assert report._repr_html_().startswith("<pre>") and "conv_transpose k3 s2 p1" in report._repr_html_()
+
+
+def test_ceil_mode_symbolic_size_is_settled_and_matches_torch():
+    torch = pytest.importorskip("torch")
+    for k, s, p in ((2, 2, 0), (3, 2, 1), (3, 3, 1)):
+        layer = {"op": "max_pool", "kernel_size": k, "stride": s, "padding": p, "ceil_mode": True}
+        report = analyze([layer], 9, ndim=1)
+        size = report.layers[0].output_size_symbolic[0]
+        symbol = report.input_symbols[0]
+        if p == 0:
+            assert not size.has(sp.Piecewise), size
+        for i in range(k, 30):
+            want = torch.nn.functional.max_pool1d(torch.zeros(1, 1, i), k, s, p, ceil_mode=True).shape[-1]
+            assert size.subs(symbol, i) == want, (k, s, p, i)
