@@ -41,6 +41,9 @@ ALIASES = {
 ALWAYS_BAD = ["abc", "", "1.5", "1e3", "0x10", "\u2603", "1,2,3,4,5,6,7"]
 SOMETIMES_BAD = ["-1", "0", "1000000000000", "99999999999999999999999999999999999999"]
 #: Options whose value is a file to read or write, and what is bad for them.
+#: The smallest valid value of each integer option (PyTorch's rules); below it is always bad.
+MINIMUM = {"i": 1, "k": 1, "s": 1, "d": 1, "dims": 1, "in_channels": 1, "out_channels": 1, "groups": 1,
+           "size": 1, "scale_factor": 1, "output_size": 1, "p": 0, "output_padding": 0}
 READ_PATHS = ["missing.json", "{tmp}", "{bad_json}", "{not_utf8}", "{empty}", "{deep}", "{scalar}"]
 WRITE_PATHS = ["nodir/x.{ext}", "{tmp}", "/sys/x.{ext}", "{file}/x.{ext}", ""]
 ALARM_SECONDS = 60
@@ -164,6 +167,8 @@ def test_bad_values_end_with_one_line_and_exit_2(capsys, workspace, command, des
         for value in SOMETIMES_BAD if dest != "formula" else ():     # a number is a valid (constant) formula
             code, out, err = _run(capsys, _argv(command, dest, flag, value, files))
             assert code in (0, 1, 2) and "Traceback" not in err, (command, flag, value, err)
+            if dest in MINIMUM and int(value) < MINIMUM[dest]:
+                assert code == 2, f"{command} {flag}={value}: below the minimum {MINIMUM[dest]}, exit {code}"
             if code == 2:
                 _check_refusal(code, err, command, dest, flag, value, before, root)
             elif dest not in ("formula", "assume"):

@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..matrix import conv_matrix, conv_transpose_matrix
 from ..spec import ConvSpec, ConvTransposeSpec
-from ._args import int_or_pair, integer
+from ._args import int_or_pair, integer, refuse_inapplicable, remember_defaults
 
 NAME = "matrix"
 HELP = "print the matrix C of a convolution (or of a transposed convolution) with symbolic weights"
@@ -34,10 +34,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-channels", dest="out_channels", type=integer, default=1)
     parser.add_argument("--groups", type=integer, default=1)
     parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    remember_defaults(parser)
 
 
 def build(args: argparse.Namespace) -> sp.SparseMatrix:
     """The requested matrix (validated by the specs)."""
+    refuse_inapplicable(args, args.op, {"output_padding": ("conv-transpose",)})
     if not 1 <= args.dims <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
     size = (args.i,) * args.dims
