@@ -29,15 +29,118 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
-__all__ = ["write_files", "check_writable", "read_manifest", "HandEditedError", "MANIFEST", "digest"]
+__all__ = ["write_files", "check_writable", "check_output_path", "check_output_dir", "read_manifest", "HandEditedError",
+           "OutputPathError", "MANIFEST", "digest"]
 
 MANIFEST = ".symconv-manifest.json"
 
 
 class HandEditedError(ValueError):
     """A target exists and was not written (or was changed after being written) by symconv."""
+
+
+class OutputPathError(ValueError):
+    """An output path that cannot be written: a missing folder, a directory, no permission."""
+
+
+def check_output_path(path: Any, option: str = "output", suffixes: tuple = ()) -> Path:
+    """Refuse an output path before any work is done; return it as a :class:`Path`.
+
+    Every command that writes a file calls this first (``--out``, ``--plot``), and
+    :func:`write_files` calls it again for each target, so a refusal always reads the same
+    and nothing is half-written. The folder's writability is probed by creating (and
+    removing) a temporary file, which also catches read-only file systems and root.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    option : str
+        The option named in the message (``--out``).
+    suffixes : tuple of str
+        Accepted file name endings (``(".tex",)``); empty accepts any.
+
+    Raises
+    ------
+    OutputPathError
+        One line naming the option, the rule and the path.
+
+    Examples
+    --------
+    >>> check_output_path("no/such/folder/x.png", "--plot")
+    Traceback (most recent call last):
+    ...
+    symconv._io.OutputPathError: --plot: the folder 'no/such/folder' does not exist (create it first), got --plot='no/such/folder/x.png'
+    >>> check_output_path(".", "--out")
+    Traceback (most recent call last):
+    ...
+    symconv._io.OutputPathError: --out: '.' is a directory; give a file name, got --out='.'
+    """
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not text or "\x00" in text:
+        raise OutputPathError(f"{option}: expected a file name, got {option}={path!r}")
+    target = Path(text)
+    folder = target.parent
+    got = f"got {option}={text!r}"
+    try:
+        if target.is_dir():
+            raise OutputPathError(f"{option}: {text!r} is a directory; give a file name, {got}")
+        if not folder.exists():
+            raise OutputPathError(f"{option}: the folder {str(folder)!r} does not exist (create it first), {got}")
+        if not folder.is_dir():
+            raise OutputPathError(f"{option}: {str(folder)!r} is not a folder, {got}")
+        if target.exists() and not target.is_file():
+            raise OutputPathError(f"{option}: {text!r} is not a regular file, {got}")
+        if suffixes and not text.lower().endswith(tuple(suffixes)):
+            raise OutputPathError(f"{option}: must name a {', '.join(suffixes)} file, {got}")
+    except OSError as exc:          # e.g. a name too long for the file system
+        raise OutputPathError(f"{option}: cannot use this path ({exc.strerror or exc}), {got}") from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".symconv-probe.", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputPathError(f"{option}: the folder {str(folder)!r} is not writable "
+                              f"({exc.strerror or exc}), {got}") from None
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputPathError(f"{option}: {text!r} is not writable, {got}")
+    return target
+
+
+def check_output_dir(path: Any, option: str = "output") -> Path:
+    """Refuse an output folder before any work: an existing file, or no writable place to create it.
+
+    Examples
+    --------
+    >>> check_output_dir("/proc/version/derivations", "--dir")
+    Traceback (most recent call last):
+    ...
+    symconv._io.OutputPathError: --dir: '/proc/version' is a file, not a folder, got --dir='/proc/version/derivations'
+    """
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not text or "\x00" in text:
+        raise OutputPathError(f"{option}: expected a folder name, got {option}={path!r}")
+    got = f"got {option}={text!r}"
+    folder = Path(text)
+    try:
+        existing = folder
+        while not existing.exists():
+            if existing.parent == existing:
+                break
+            existing = existing.parent
+        if not existing.is_dir():
+            raise OutputPathError(f"{option}: {str(existing)!r} is a file, not a folder, {got}")
+    except OSError as exc:
+        raise OutputPathError(f"{option}: cannot use this path ({exc.strerror or exc}), {got}") from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".symconv-probe.", dir=existing)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputPathError(f"{option}: the folder {str(existing)!r} is not writable "
+                              f"({exc.strerror or exc}), {got}") from None
+    return folder
 
 
 def digest(data: bytes) -> str:
@@ -80,7 +183,7 @@ def check_writable(files: Mapping[Path, str | bytes], force: bool = False) -> No
     for path, content in files.items():
         path = Path(path)
         if path.is_dir():
-            raise IsADirectoryError(f"{path} is a directory")
+            raise OutputPathError(f"{path} is a directory; give a file name")
         if force or not path.exists():
             continue
         current = path.read_bytes()
@@ -109,8 +212,7 @@ def write_files(files: Mapping[Path, str | bytes], force: bool = False) -> list[
     """
     targets = {Path(p): c for p, c in files.items()}
     for path in targets:
-        if not path.parent.is_dir():
-            raise FileNotFoundError(f"output directory {path.parent} does not exist")
+        check_output_path(path)
     check_writable(targets, force)
     by_folder: dict[Path, dict] = {}
     for path, content in targets.items():

@@ -4,10 +4,11 @@ r"""Check anyone's output-size formula against symconv's derived one.
 compares it with the operator's formula from :mod:`symconv.shapes` over the operator's
 valid domain, and returns a :class:`CheckResult` whose verdict is
 
-* ``"equivalent"`` -- with SymPy proof steps when the rewrite rules close the proof,
-  and always with the number of configurations checked;
-* ``"conditional"`` -- equal exactly where a stated condition holds (e.g. only when
-  :math:`(i + 2p - k) \bmod s = 0`), with the condition and a counterexample outside it;
+* ``"equivalent"`` -- proved: by Z3 (no counterexample over all integers of the valid domain)
+  or by the SymPy rewrite rules (with the steps), and always checked on a grid;
+* ``"unproved"`` -- no counterexample found, but no proof either;
+* ``"conditional"`` -- equal where a condition holds: the *exact* set (``condition_exact``),
+  proved necessary and sufficient by Z3, or else an example of where it holds;
 * ``"wrong"`` -- with the smallest counterexample (every parameter, both results, and
   PyTorch's when it is installed).
 
@@ -16,14 +17,17 @@ Examples
 >>> check_formula("(i-1)*s - 2*p + k", "conv-transpose", d=1, output_padding=0).verdict
 'equivalent'
 >>> r = check_formula("(i + 2*p - k)/s + 1", "conv", d=1)
->>> r.verdict, r.condition
-('conditional', 'Mod(i - k + 2*p, s) = 0')
->>> r = check_formula("(i-1)*s + 2*p + k", "conv-transpose", d=1, output_padding=0)
->>> r.verdict, r.condition, r.counterexample["params"]
-('conditional', 'p = 0', {'i': 1, 'k': 3, 's': 1, 'p': 1, 'd': 1, 'a': 0})
->>> r = check_formula("i*s", "conv-transpose", d=1, output_padding=0)
+>>> r.verdict, r.condition, r.condition_exact
+('conditional', 'Eq(Mod(i - k + 2*p, s), 0)', True)
+>>> r = check_formula("i*s + max(k - s, 0)", "conv-transpose", d=1, p=0, output_padding=0)
+>>> r.condition_text, r.condition_exact, r.counterexample["params"]
+('k >= s', True, {'i': 1, 'k': 1, 's': 2, 'p': 0, 'd': 1, 'a': 0})
+>>> r = check_formula("(i-1)*s - 2*p + k", "conv-transpose", output_padding=0)
+>>> r.condition_text
+'d = 1 or k = 1'
+>>> r = check_formula("ceil(i/s)", "conv", d=1)
 >>> r.verdict, r.counterexample["params"], r.counterexample["formula"], r.counterexample["symconv"]
-('wrong', {'i': 1, 'k': 1, 's': 2, 'p': 0, 'd': 1, 'a': 0}, 2, 1)
+('wrong', {'i': 1, 'k': 1, 's': 1, 'p': 1, 'd': 1}, 1, 3)
 """
 from __future__ import annotations
 
@@ -37,7 +41,9 @@ import sympy as sp
 
 from . import shapes
 from . import symbols as letters
-from .formula import NAMES, Formula, parse_formula
+from .assumptions import Setting, _assumption, minimum, parse_assumptions, resolve
+from .condition import _tidy, compile_exact, exact_condition, human, prove
+from .formula import Formula, parse_formula
 from .proofs import rules
 
 __all__ = ["check_formula", "CheckResult", "OPERATORS", "parse_assumptions", "CATALOGUE", "check_catalogue"]
@@ -49,42 +55,28 @@ Env = dict
 
 
 @dataclass(frozen=True)
-class Condition:
-    """A candidate condition: a predicate on integer parameters and its symbolic relation.
-
-    ``relation`` gives the symbolic ``lhs = rhs``; ``solve_for`` names the letter a
-    substitution eliminates (``i`` for divisibility, via ``span = s m``).
-    """
-
-    holds: Callable[[Env], bool]
-    lhs: Callable[[], sp.Expr]
-    rhs: Callable[[], sp.Expr]
-    solve_for: str | None = None
-
-    def text(self, fixed: dict) -> str:
-        """The condition with the assumed values substituted, e.g. ``Mod(i - k + 2*p, s) = 0``."""
-        return f"{self.lhs().subs(fixed)} = {self.rhs().subs(fixed)}"
-
-    def substitution(self, fixed: dict) -> dict:
-        """A substitution that makes the condition true (for the conditional proof)."""
-        if self.solve_for is None:
-            return {self.lhs(): self.rhs()}
-        span = self.lhs().args[0].subs(fixed)
-        target = letters.BY_NAME[self.solve_for]
-        return {target: sp.solve(sp.Eq(span, letters.s * _integer_m()), target)[0]}
-
-
-@dataclass(frozen=True)
 class OperatorModel:
-    """What check_formula needs of an operator: letters, grid, validity, formula, conditions."""
+    """What check_formula needs of an operator: letters, grid, valid domain, formula, defaults.
+
+    ``rules(env)`` lists the operator's validity rules at ``env``: Python bools for integers,
+    SymPy relations for symbols (the domain Z3 works under). ``defaults`` are PyTorch's values
+    of the letters (a letter name for the pooling stride, which defaults to the kernel size).
+    ``window`` is True when the input must leave room for a window (the grid then starts ``i``
+    at the smallest valid size, so huge kernels still have valid configurations).
+    """
 
     name: str
     letters: tuple
     grid: dict
-    valid: Callable[[Env], bool]
+    rules: Callable[[Env], list]
     derived: Callable[[Env], Any]
-    conditions: tuple
+    defaults: dict
+    window: bool = True
     torch: Callable[[Env], Any] | None = None
+
+    def valid(self, env: Env) -> bool:
+        """True when every rule holds at integer ``env``."""
+        return all(bool(rule) for rule in self.rules(env))
 
 
 def _pads(env: Env) -> tuple:
@@ -118,39 +110,35 @@ def _unpool_size(env: Env) -> Any:
     return shapes.unpool_size_axis(env["i"], env["k"], env["s"], p_b, p_a)
 
 
-def _fits(env: Env) -> bool:
-    return _span(env) >= 0
+def _relation(kind: Any, x: Any, y: Any) -> Any:
+    """``x OP y``: a bool for numbers, a SymPy relation for symbols."""
+    if isinstance(x, sp.Basic) or isinstance(y, sp.Basic):
+        return kind(x, y)
+    return {sp.Ge: x >= y, sp.Le: x <= y, sp.Lt: x < y}[kind]
 
 
-def _pool_valid(env: Env) -> bool:
-    """PyTorch's pooling domain (padding <= k//2; in ceil mode a window may outrun the padded input),
-    decided by :func:`symconv.shapes.pool_output_size` so the rule lives in one place."""
-    try:
-        shapes.pool_output_size(env["i"], env["k"], env["s"], _pads(env), env.get("d", 1),
-                                bool(env.get("ceil_mode", 0)))
-    except ValueError:
-        return False
-    return True
+def _fits(env: Env) -> list:
+    return [_relation(sp.Ge, _span(env), 0)]
 
 
-def _integer_m() -> sp.Symbol:
-    return sp.Symbol("m", integer=True, nonnegative=True)
+def _pool_fits(env: Env) -> list:
+    """PyTorch's pooling rule for a first window (:func:`symconv.shapes.window_fits`): in ceil mode it may
+    outrun the padded input by up to s - 1."""
+    p_b, p_a = _pads(env)
+    return [shapes.window_fits(env["i"], env["k"], p_b, p_a, env.get("d", 1), env["s"],
+                               bool(env.get("ceil_mode", 0)))]
 
 
-def _divisible(symbolic_span: Callable[[], sp.Expr]) -> Condition:
-    """``span mod s = 0``: the floor in the size formula is exact."""
-    return Condition(lambda env: shapes.mod(_span(env), env["s"]) == 0,
-                     lambda: sp.Mod(symbolic_span(), letters.s, evaluate=False),
-                     lambda: sp.Integer(0), solve_for="i")
+def _half_kernel(env: Env) -> list:
+    """PyTorch's pooling rule, from :mod:`symconv.shapes`: padding at most half the kernel."""
+    half = shapes.floordiv(env["k"], 2)
+    return [_relation(sp.Le, pad, half) for pad in _pads(env)]
 
 
-def _equals(letter: str, value: int) -> Condition:
-    return Condition(lambda env: env.get(letter, value) == value, lambda: letters.BY_NAME[letter],
-                     lambda: sp.Integer(value))
-
-
-def _sym_span() -> sp.Expr:
-    return letters.i + 2 * letters.p - shapes.effective_kernel(letters.k, letters.d)
+def _transpose_rules(env: Env) -> list:
+    s, d = env["s"], env.get("d", 1)
+    limit = sp.Max(s, d) if isinstance(s, sp.Basic) or isinstance(d, sp.Basic) else max(s, d)
+    return [_relation(sp.Lt, env.get("a", 0), limit), _relation(sp.Ge, _transpose_size(env), 1)]
 
 
 def _torch_size(kind: str) -> Callable[[Env], Any]:
@@ -160,7 +148,7 @@ def _torch_size(kind: str) -> Callable[[Env], Any]:
             import torch.nn.functional as F
         except ImportError:
             return None
-        if "p_b" in env:
+        if "p_b" in env or max(env.values()) > 10**5:              # asymmetric, or too large to allocate
             return None
         x = torch.zeros(1, 1, env["i"])
         try:
@@ -183,75 +171,29 @@ def _torch_size(kind: str) -> Callable[[Env], Any]:
 
 
 _WINDOW_GRID = {"i": range(1, 13), "k": range(1, 6), "s": range(1, 5), "p": range(0, 4), "d": range(1, 4)}
+_CONV_DEFAULTS = {"s": 1, "p": 0, "d": 1, "a": 0, "p_b": 0, "p_a": 0}
+_POOL_DEFAULTS = dict(_CONV_DEFAULTS, s="k")
+_NO_DILATION = {n: r for n, r in _WINDOW_GRID.items() if n != "d"}
 
 OPERATORS: dict[str, OperatorModel] = {
-    "conv": OperatorModel(
-        "conv", ("i", "k", "s", "p", "d"), _WINDOW_GRID, _fits, _conv_size,
-        (_divisible(_sym_span), _equals("s", 1), _equals("d", 1), _equals("p", 0)), _torch_size("conv")),
+    "conv": OperatorModel("conv", ("i", "k", "s", "p", "d"), _WINDOW_GRID, _fits, _conv_size, _CONV_DEFAULTS,
+                          torch=_torch_size("conv")),
     "conv-transpose": OperatorModel(
-        "conv-transpose", ("i", "k", "s", "p", "d", "a"), dict(_WINDOW_GRID, a=range(0, 4)),
-        lambda env: env.get("a", 0) < max(env["s"], env.get("d", 1)) and _transpose_size(env) >= 1,
-        _transpose_size, (_equals("a", 0), _equals("d", 1), _equals("p", 0), _equals("s", 1)),
-        _torch_size("conv-transpose")),
-    "max-pool": OperatorModel(
-        "max-pool", ("i", "k", "s", "p", "d"), _WINDOW_GRID, _pool_valid, _pool_size,
-        (_divisible(_sym_span), _equals("p", 0), _equals("d", 1), _equals("s", 1)), _torch_size("max-pool")),
-    "avg-pool": OperatorModel(
-        "avg-pool", ("i", "k", "s", "p"), {n: r for n, r in _WINDOW_GRID.items() if n != "d"}, _pool_valid,
-        _pool_size, (_divisible(lambda: letters.i + 2 * letters.p - letters.k), _equals("p", 0), _equals("s", 1)),
-        _torch_size("avg-pool")),
+        "conv-transpose", ("i", "k", "s", "p", "d", "a"), dict(_WINDOW_GRID, a=range(0, 4)), _transpose_rules,
+        _transpose_size, _CONV_DEFAULTS, window=False, torch=_torch_size("conv-transpose")),
+    "max-pool": OperatorModel("max-pool", ("i", "k", "s", "p", "d"), _WINDOW_GRID,
+                              lambda env: _pool_fits(env) + _half_kernel(env), _pool_size, _POOL_DEFAULTS,
+                              torch=_torch_size("max-pool")),
+    "avg-pool": OperatorModel("avg-pool", ("i", "k", "s", "p"), _NO_DILATION,
+                              lambda env: _pool_fits(env) + _half_kernel(env), _pool_size, _POOL_DEFAULTS,
+                              torch=_torch_size("avg-pool")),
     "max-unpool": OperatorModel(
-        "max-unpool", ("i", "k", "s", "p"), {n: r for n, r in _WINDOW_GRID.items() if n != "d"},
-        lambda env: max(_pads(env)) <= env["k"] // 2 and _unpool_size(env) >= 1, _unpool_size,
-        (_equals("p", 0), _equals("s", 1)), _torch_size("max-unpool")),
+        "max-unpool", ("i", "k", "s", "p"), _NO_DILATION,
+        lambda env: _half_kernel(env) + [_relation(sp.Ge, _unpool_size(env), 1)], _unpool_size, _POOL_DEFAULTS,
+        window=False, torch=_torch_size("max-unpool")),
 }
 _ALIASES = {"conv_transpose": "conv-transpose", "transposed": "conv-transpose", "pool": "max-pool",
             "max_pool": "max-pool", "avg_pool": "avg-pool", "unpool": "max-unpool", "max_unpool": "max-unpool"}
-
-
-# --------------------------------------------------------------------------- assumptions
-
-
-def parse_assumptions(text: str | None) -> dict:
-    """Parse ``"d=1, output_padding=0"`` into ``{'d': 1, 'a': 0}`` (integers only, no evaluation).
-
-    Examples
-    --------
-    >>> parse_assumptions("d=1, output_padding=0, ceil_mode=true")
-    {'d': 1, 'a': 0, 'ceil_mode': 1}
-    """
-    out: dict = {}
-    if not text:
-        return out
-    if len(text) > 1000:
-        raise ValueError("assume: longer than 1000 characters")
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        if part.count("=") != 1:
-            raise ValueError(f"assume: expected name=value pairs separated by commas, got {part.strip()!r}")
-        name, value = (v.strip() for v in part.split("="))
-        out.update(_assumption(name, value))
-    return out
-
-
-def _assumption(name: str, value: Any) -> dict:
-    if name == "ceil_mode":
-        if isinstance(value, str):
-            lowered = value.lower()
-            if lowered not in ("0", "1", "true", "false"):
-                raise ValueError(f"assume: ceil_mode must be true/false, got {value!r}")
-            return {"ceil_mode": int(lowered in ("1", "true"))}
-        return {"ceil_mode": int(bool(value))}
-    if name not in NAMES:
-        raise ValueError(f"assume: unknown name {name!r}; allowed: {', '.join(sorted(NAMES))}, ceil_mode")
-    if isinstance(value, str):
-        if not value.lstrip("-").isdigit() or len(value) > 12:
-            raise ValueError(f"assume: {name} must be an integer, got {value!r}")
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"assume: {name} must be an int, got {value!r}")
-    return {NAMES[name]: value}
 
 
 # --------------------------------------------------------------------------- symbolic normal form
@@ -296,7 +238,12 @@ def prove_zero(difference: sp.Expr) -> tuple[bool, list]:
 
 @dataclass
 class CheckResult:
-    """The outcome of :func:`check_formula`."""
+    """The outcome of :func:`check_formula`.
+
+    ``verdict`` is ``equivalent`` (proved: ``proof`` is ``"z3"`` or ``"sympy"``), ``unproved``
+    (no counterexample found, no proof), ``conditional`` (``condition`` holds; ``condition_exact``
+    says whether it is the exact set, proved by ``condition_proof``) or ``wrong``.
+    """
 
     formula: str
     op: str
@@ -305,16 +252,39 @@ class CheckResult:
     user: Any
     assumptions: dict
     checked: int
-    proved: bool = False
-    condition: str | None = None
+    proof: str | None = None
+    condition_expr: Any = None
+    condition_exact: bool = False
+    condition_proof: str | None = None
     counterexample: dict | None = None
+    defaults: dict = field(default_factory=dict)
     steps: list = field(default_factory=list)
+
+    @property
+    def proved(self) -> bool:
+        """True when the verdict (or the exact condition) is proved."""
+        if self.verdict == "conditional":
+            return self.condition_exact and self.condition_proof in ("certified", "bounded")
+        return self.proof is not None
+
+    @property
+    def condition(self) -> str | None:
+        """The condition as a string ``sympy.sympify`` parses back (``Eq(...)``, ``k >= s``, ``&``, ``|``)."""
+        return None if self.condition_expr is None else str(self.condition_expr)
+
+    @property
+    def condition_text(self) -> str | None:
+        """The condition for people: ``d = 1 or k = 1``."""
+        return None if self.condition_expr is None else human(self.condition_expr)
 
     def to_dict(self) -> dict:
         """JSON-ready form: verdict, condition, counterexample, and context."""
-        return {"verdict": self.verdict, "condition": self.condition, "counterexample": self.counterexample,
+        return {"verdict": self.verdict, "condition": self.condition, "condition_text": self.condition_text,
+                "condition_exact": self.condition_exact if self.condition_expr is not None else None,
+                "condition_proof": self.condition_proof, "counterexample": self.counterexample,
                 "formula": self.formula, "op": self.op, "symconv": str(self.derived), "parsed": str(self.user),
-                "assumptions": self.assumptions, "configurations_checked": self.checked,
+                "assumptions": {n: v if isinstance(v, int) else str(v) for n, v in self.assumptions.items()},
+                "defaults": self.defaults, "configurations_checked": self.checked, "proof": self.proof,
                 "proved_symbolically": self.proved,
                 "steps": [{"before": str(s.before), "after": str(s.after), "rule": s.rule} for s in self.steps]}
 
@@ -322,37 +292,67 @@ class CheckResult:
         return f"${sp.latex(self.user)}$ vs. ${sp.latex(self.derived)}$: {self.verdict}"
 
 
-def _free_letters(model: OperatorModel, used: tuple, fixed: dict) -> list:
-    """The letters to vary: the operator's, minus assumed ones; p split into p_b, p_a if the formula does."""
-    names = [n for n in model.letters if n not in fixed]
-    if "p_b" in used or "p_a" in used:
-        names = [n for n in names if n != "p"] + [n for n in ("p_b", "p_a") if n not in fixed]
-    return names
+class _Configurations:
+    """Valid integer configurations of one operator under resolved assumptions."""
 
+    def __init__(self, model: OperatorModel, setting: Setting):
+        self.model, self.setting = model, setting
+        self.values = {n: compile_exact(v) for n, v in setting.fixed.items() if isinstance(v, sp.Basic)}
+        self.ints = {n: v for n, v in setting.fixed.items() if not isinstance(v, sp.Basic)}
 
-def _grid(model: OperatorModel, used: tuple, fixed: dict) -> list:
-    names = _free_letters(model, used, fixed)
-    ranges = [model.grid.get(n, model.grid["p"]) for n in names]
-    envs = []
-    for values in itertools.product(*ranges):
-        env = dict(zip(names, values), **fixed)
-        if model.valid(env):
-            envs.append(env)
-    return envs
+    def complete(self, free: dict) -> dict | None:
+        """``free`` plus the assumed letters, or None when that is not a valid configuration."""
+        env = dict(free, **self.ints)
+        for name, value in self.values.items():
+            try:
+                number = value(free)
+            except (ZeroDivisionError, KeyError, ValueError):
+                return None
+            if number.denominator != 1 or number < minimum(name):
+                return None
+            env[name] = int(number)
+        if any(env[n] < minimum(n) for n in env if n != "ceil_mode"):
+            return None
+        return env if self.model.valid(env) else None
 
+    def _smallest_i(self, free: dict) -> int:
+        """The smallest input size that fits the window (so a huge kernel is still sampled)."""
+        if not self.model.window:
+            return 1
+        probe = self.complete(dict(free, i=10**30)) if "i" in self.setting.free else None
+        if probe is None:
+            return 1
+        pads = _pads(probe)
+        return max(1, shapes.effective_kernel(probe["k"], probe.get("d", 1)) - pads[0] - pads[1])
 
-def _random_envs(model: OperatorModel, used: tuple, fixed: dict, count: int, seed: int = 0) -> list:
-    rng = random.Random(seed)
-    bounds = {"i": 10**4, "k": 20, "s": 16, "p": 10, "d": 6, "a": 15, "p_b": 10, "p_a": 10}
-    names = _free_letters(model, used, fixed)
-    out = []
-    for _ in range(count * 4):
-        env = dict({n: rng.randint(0 if n in ("p", "a", "p_b", "p_a") else 1, bounds[n]) for n in names}, **fixed)
-        if model.valid(env):
-            out.append(env)
-        if len(out) == count:
-            break
-    return out
+    def grid(self) -> list:
+        names = [n for n in self.setting.free if n != "i"]
+        ranges = [self.model.grid.get(n, self.model.grid["p"]) for n in names]
+        envs = []
+        for values in itertools.product(*ranges):
+            free = dict(zip(names, values))
+            offsets = range(12) if "i" in self.setting.free else [None]
+            base = self._smallest_i(free)
+            for offset in offsets:
+                env = self.complete(free if offset is None else dict(free, i=base + offset))
+                if env is not None:
+                    envs.append(env)
+        return envs
+
+    def random(self, count: int, seed: int = 0) -> list:
+        rng = random.Random(seed)
+        bounds = {"i": 10**4, "k": 20, "s": 16, "p": 10, "d": 6, "a": 15, "p_b": 10, "p_a": 10}
+        out = []
+        for _ in range(count * 4):
+            free = {n: rng.randint(minimum(n), bounds[n]) for n in self.setting.free}
+            if "i" in free:
+                free["i"] += self._smallest_i(free) - 1
+            env = self.complete(free)
+            if env is not None:
+                out.append(env)
+            if len(out) == count:
+                break
+        return out
 
 
 def _value(formula: Formula, env: Env) -> Any:
@@ -366,6 +366,33 @@ def _show(value: Any) -> Any:
     return str(value) if isinstance(value, Fraction) else value
 
 
+def _symbolic(model: OperatorModel, setting: Setting, formula: Formula) -> tuple:
+    """(user, derived, domain) as SymPy, in the free letters."""
+    env: dict = {n: letters.BY_NAME[n] for n in setting.free}
+    env.update(setting.fixed)
+    derived = model.derived(env)
+    table = {letters.BY_NAME[n]: v for n, v in setting.fixed.items() if n != "ceil_mode"}
+    user = formula.sympy().xreplace(table)
+    domain = [r for r in model.rules(env) + setting.extra_rules if r is not sp.true and r is not True]
+    return user, derived, domain
+
+
+def _check_rules(model: OperatorModel, setting: Setting, domain: list) -> None:
+    """Refuse assumptions that break one of the operator's rules outright (named in its general form)."""
+    if not any(r is False or r is sp.false for r in domain):
+        return
+    pads = ("p_b", "p_a") if setting.pair else ("p",)
+    generic = {n: letters.BY_NAME[n] for n in [n for n in model.letters if n != "p"] + list(pads)}
+    general = model.rules(generic)
+    env: dict = {n: letters.BY_NAME[n] for n in setting.free}
+    env.update(setting.fixed)
+    broken = list(dict.fromkeys(human(_tidy(g)) for r, g in zip(model.rules(env), general)
+                                if r is False or r is sp.false))
+    shown = ", ".join(f"{n}={v}" for n, v in setting.fixed.items())
+    raise ValueError(f"check_formula: the assumptions {shown} break {model.name}'s rule "
+                     f"{'; '.join(broken) or 'of a positive size'}")
+
+
 def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
     r"""Compare a user's output-size formula with symconv's, for operator ``op``.
 
@@ -375,8 +402,11 @@ def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
         The formula, e.g. ``"(i-1)*s - 2*p + k"``; names ``i k s p d a`` or their long forms
         (``input_size``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``output_padding``).
     op : {'conv', 'conv-transpose', 'max-pool', 'avg-pool', 'max-unpool'}
-    **assumptions : int
-        Fixed parameter values, e.g. ``d=1, output_padding=0`` (and ``ceil_mode`` for pooling).
+    **assumptions : int, str or SymPy expression
+        Fixed parameter values, e.g. ``d=1, output_padding=0``, expressions in the other letters
+        (``p="k//2"``), ``padding="same"``, and ``ceil_mode`` for pooling. A letter the formula does
+        not use is varied over all valid values, except the pooling stride, which follows
+        PyTorch's default (the kernel size).
 
     Returns
     -------
@@ -387,52 +417,52 @@ def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
     FormulaError
         The text was rejected by the safe parser (a ``ValueError``).
     ValueError
-        Unknown operator or assumption, or a name the operator does not have.
+        Unknown operator or assumption, a name the operator does not have, or assumptions
+        that break the operator's rules.
     """
     key = _ALIASES.get(op, op)
     if key not in OPERATORS:
         raise ValueError(f"check_formula: op must be one of {', '.join(OPERATORS)}, got op={op!r}")
     model = OPERATORS[key]
-    fixed: dict = {}
+    given: dict = {}
     for name, value in assumptions.items():
-        fixed.update(_assumption(name, value))
+        given.update(_assumption(name, value))
     formula = parse_formula(text)
-    allowed = set(model.letters) | {"p_b", "p_a"}
-    for name in list(formula.names) + [n for n in fixed if n != "ceil_mode"]:
-        if name not in allowed:
-            raise ValueError(f"check_formula: {key} has no parameter {name!r} (it has {', '.join(model.letters)})")
-    if "ceil_mode" in fixed and key not in ("max-pool", "avg-pool"):
-        raise ValueError(f"check_formula: ceil_mode applies to pooling only, not {key}")
     used = formula.names
-    envs = _grid(model, used, fixed)
-    if not envs:
-        raise ValueError(f"check_formula: no valid {key} configuration satisfies the assumptions {fixed}")
-    sample = envs + _random_envs(model, used, fixed, 400)
-    mismatches = [env for env in sample if _value(formula, env) != model.derived(env)]
-
-    symbolic_env = {n: letters.BY_NAME[n] for n in model.letters + ("p_b", "p_a")}
-    if "p_b" not in used and "p_a" not in used:
-        symbolic_env.pop("p_b"), symbolic_env.pop("p_a")
-    symbolic_env.update({n: v for n, v in fixed.items()})
-    derived = model.derived(symbolic_env)
-    substitution = {letters.BY_NAME[n]: v for n, v in fixed.items() if n != "ceil_mode"}
-    user = formula.sympy().subs(substitution)
-    result = CheckResult(text, key, "equivalent", derived, user, fixed, len(sample))
+    setting = resolve(model, used, given)
+    user, derived, domain = _symbolic(model, setting, formula)
+    _check_rules(model, setting, domain)
+    configurations = _Configurations(model, setting)
+    sample = configurations.grid()
+    if not sample:
+        raise ValueError(f"check_formula: no valid {key} configuration found that satisfies the assumptions "
+                         f"{_shown(setting.fixed)}")
+    sample += configurations.random(400)
+    agree = lambda env: _value(formula, env) == model.derived(env)  # noqa: E731
+    mismatches = [env for env in sample if not agree(env)]
+    result = CheckResult(text, key, "equivalent", derived, user, setting.fixed, len(sample),
+                         defaults=dict(setting.defaults))
     if not mismatches:
-        result.proved, result.steps = prove_zero(user - derived)
-        return result
-
-    for group in _candidate_conditions(model, fixed):
-        holding = [env for env in sample if all(c.holds(env) for c in group)]
-        if holding and all(not all(c.holds(env) for c in group) for env in mismatches):
+        status, counterexample = prove(sp.Eq(user, derived), domain)
+        if status == "certified":
+            result.proof = "z3"
+            return result
+        extra = configurations.complete(counterexample) if status == "refuted" and counterexample else None
+        if extra is None or agree(extra):
+            proved, result.steps = prove_zero(user - derived)
+            result.proof = "sympy" if proved else None
+            result.verdict = "equivalent" if proved else "unproved"
+            return result
+        sample.append(extra)
+        mismatches = [extra]
+    if len(mismatches) < len(sample):
+        found = exact_condition(user, derived, domain, sample, _defaults(model, setting), agree=agree,
+                                complete=configurations.complete)
+        if found is not None:
             result.verdict = "conditional"
-            result.condition = " and ".join(c.text(substitution) for c in group)
-            under = sp.expand(user - derived)
-            for c in group:
-                under = sp.expand(under.subs(c.substitution(substitution)))
-            result.proved, result.steps = prove_zero(under)
-            break
-    else:
+            result.condition_expr, result.condition_exact, result.condition_proof = \
+                found.condition, found.exact, found.proof
+    if result.verdict != "conditional":
         result.verdict = "wrong"
     smallest = min(mismatches, key=lambda env: (sum(env.values()), tuple(env.values())))
     result.counterexample = {
@@ -446,11 +476,18 @@ def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
     return result
 
 
-def _candidate_conditions(model: OperatorModel, fixed: dict) -> list:
-    """Single conditions first, then pairs; conditions on assumed letters are left out."""
-    fixed_letters = {letters.BY_NAME[n] for n in fixed if n in letters.BY_NAME}
-    single = [c for c in model.conditions if c.solve_for is not None or c.lhs() not in fixed_letters]
-    return [(c,) for c in single] + list(itertools.combinations(single, 2))
+def _defaults(model: OperatorModel, setting: Setting) -> dict:
+    """The free letters' PyTorch defaults, as SymPy values (atoms of the condition search)."""
+    out = {}
+    for name in setting.free:
+        value = model.defaults.get(name)
+        if value is not None:
+            out[name] = letters.BY_NAME[value] if isinstance(value, str) else value
+    return out
+
+
+def _shown(fixed: dict) -> str:
+    return "{" + ", ".join(f"{n}={v}" for n, v in fixed.items()) + "}"
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -467,7 +504,7 @@ CATALOGUE: tuple = (
      "equivalent"),
     ("Dumoulin & Visin, Rel. 13", "conv-transpose", "s*(i-1) + k - 2*p", {"d": 1}, "conditional"),
     ("Blog post: transposed with +2p", "conv-transpose", "(i-1)*s + 2*p + k", {"d": 1, "a": 0}, "conditional"),
-    ("Keras deconv 'same' (i*s) read as PyTorch", "conv-transpose", "i*s", {"d": 1, "a": 0}, "wrong"),
+    ("Keras deconv 'same' (i*s) read as PyTorch", "conv-transpose", "i*s", {"d": 1, "a": 0}, "conditional"),
     ("PyTorch MaxPool2d docs", "max-pool", "floor((i + 2*p - d*(k-1) - 1)/s + 1)", {}, "equivalent"),
     ("ceil mode without the last-window rule", "max-pool", "ceil((i + 2*p - d*(k-1) - 1)/s) + 1",
      {"ceil_mode": 1}, "conditional"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -42,14 +43,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message; OS errors as 'reason: path'."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _stdout_closed() -> int:
+    """The reader of standard output went away (``symconv ... | head``): stop quietly.
+
+    The standard recipe (Python docs, "Note on SIGPIPE"): point stdout at devnull so the
+    interpreter's final flush does not raise again, and exit with 1 as a broken pipe would.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # no real file descriptor (e.g. captured in tests)
+        pass
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (``SystemExit`` for argparse exits)."""
+    """Run the command line; returns the exit code (``SystemExit`` for argparse exits).
+
+    A bad argument, file or value ends with one line on standard error and exit code 2;
+    a closed standard output (``| head``) ends quietly.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args._run(args))
-    except (UsageError, ValueError, TypeError) as exc:
-        print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
+        code = int(args._run(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
+    except (UsageError, ValueError, TypeError, OSError, RecursionError, MemoryError) as exc:
+        print(f"symconv {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
@@ -60,6 +61,10 @@ _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv
            ast.Pow: "**"}
 
 
+#: A number written against a letter or a parenthesis, as in ``2p`` or ``2(k-1)``: a product.
+_IMPLICIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?=[A-DF-Za-df-z_(]|[eE](?![\d+-]))")
+
+
 class FormulaError(ValueError):
     """A formula text was rejected; the message is one line saying why."""
 
@@ -81,12 +86,15 @@ def parse_formula(text: Any) -> "Formula":
     """Parse ``text`` into a :class:`Formula`, or raise :class:`FormulaError`.
 
     A leading ``o =`` (any plain name before a single ``=``) is allowed and ignored.
-    ``^`` is rejected with a hint to use ``**``.
+    ``^`` is rejected with a hint to use ``**``. A number written against a letter or an
+    opening parenthesis is a product, as in ``2p`` or ``2(k - 1)``.
 
     Examples
     --------
     >>> parse_formula("o = math.floor((input_size + 2*padding - kernel_size) / stride) + 1").names
     ('i', 'k', 'p', 's')
+    >>> parse_formula("(i - k + 2p)/s + 1").sympy()
+    1 + (i - k + 2*p)/s
     >>> parse_formula("9**9**9")
     Traceback (most recent call last):
     ...
@@ -106,6 +114,7 @@ def parse_formula(text: Any) -> "Formula":
         body = right.strip()
     if "^" in body:
         _fail("'^' is not a power here; use ** for powers")
+    body = _IMPLICIT.sub(r"\1*", body)
     if not body:
         _fail("empty formula")
     try:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -81,6 +81,15 @@ _PARAMS = {
     "upsample": ("size", "scale_factor", "mode", "align_corners"),
 }
 _LAYER_KEYS = ("op", "of", "name")
+#: PyTorch arguments that do not change sizes: accepted in a stack file and ignored.
+SIZE_NEUTRAL = {
+    "conv": ("bias", "padding_mode", "device", "dtype"),
+    "conv_transpose": ("bias", "padding_mode", "device", "dtype"),
+    "max_pool": ("return_indices",),
+    "avg_pool": ("divisor_override",),
+    "max_unpool": (),
+    "upsample": ("recompute_scale_factor", "antialias"),
+}
 _GATHER = (ConvSpec, MaxPoolSpec, AvgPoolSpec)
 _SCATTER = (ConvTransposeSpec, MaxUnpoolSpec)
 _INTERP_SPAN = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
@@ -130,6 +139,9 @@ def _read_file(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValueError(f"stack: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"stack: {str(path)!r} is not UTF-8 text (byte {exc.start}); write the stack as JSON "
+                         f"in UTF-8") from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml  # optional; only used when installed
@@ -144,6 +156,8 @@ def _read_file(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"stack: {str(path)!r} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"stack: {str(path)!r} is nested too deeply") from None
 
 
 def _sequence_length(value: Any) -> int | None:
@@ -178,10 +192,10 @@ def _layer_from_dict(entry: dict, index: int, ndim: int, previous: Sequence[Laye
     if op not in OPS:
         raise ValueError(f"{where}: op must be one of {', '.join(OPS)}, got op={op!r}")
     allowed = _PARAMS[op]
-    unknown = sorted(set(entry) - set(allowed) - set(_LAYER_KEYS))
+    unknown = sorted(set(entry) - set(allowed) - set(_LAYER_KEYS) - set(SIZE_NEUTRAL[op]))
     if unknown:
         raise ValueError(f"{where} ({op}): unknown key {unknown[0]!r}; allowed keys are "
-                         f"{', '.join(_LAYER_KEYS + allowed)}")
+                         f"{', '.join(_LAYER_KEYS + allowed + SIZE_NEUTRAL[op])}")
     of = entry.get("of")
     if of is not None:
         if isinstance(of, bool) or not isinstance(of, int) or not 0 <= of < index:
@@ -242,7 +256,7 @@ def load_stack(source: Any, ndim: int | None = None, input_size: Any = None) -> 
     >>> load_stack([{"op": "conv", "kernel": 3}])
     Traceback (most recent call last):
     ...
-    ValueError: stack: layer 0 (conv): unknown key 'kernel'; allowed keys are op, of, name, kernel_size, stride, padding, dilation, in_channels, out_channels, groups
+    ValueError: stack: layer 0 (conv): unknown key 'kernel'; allowed keys are op, of, name, kernel_size, stride, padding, dilation, in_channels, out_channels, groups, bias, padding_mode, device, dtype
     """
     if isinstance(source, (str, os.PathLike)):
         source = _read_file(Path(source))
@@ -405,6 +419,21 @@ class StackAnalysis:
         checks = [layer.restore.exact for layer in self.layers if layer.restore is not None]
         return all(checks) if checks else None
 
+    def __repr__(self) -> str:
+        notes = [f"checkerboard at layer {', '.join(str(l.index) for l in self.layers if l.checkerboard)}"] \
+            if self.checkerboard else []
+        if self.restores_encoder is not None:
+            notes.append("restores every mirrored size" if self.restores_encoder else "does NOT restore every "
+                         "mirrored size")
+        plural = "" if len(self.layers) == 1 else "s"
+        return (f"<StackAnalysis: {len(self.layers)} layer{plural}, input {list(self.input_size)} -> output "
+                f"{list(self.output_size)}{'; ' if notes else ''}{'; '.join(notes)}>")
+
+    def _repr_html_(self) -> str:
+        """The table, for Jupyter."""
+        import html
+        return f"<pre>{html.escape(self.table())}</pre>"
+
     def as_dicts(self) -> list[dict]:
         """One JSON-ready dict per layer (the ``--json`` output)."""
         return [layer.as_dict() for layer in self.layers]
@@ -413,12 +442,28 @@ class StackAnalysis:
         """The per-layer table printed by ``symconv analyze``, followed by the warnings."""
         return _format_table(self)
 
-    def plot(self, path: Any) -> str:
-        """Write a heat map of every transposed layer's overlap map (:func:`symconv.graphs.plot_overlap`)."""
+    def plot(self, path: Any, force: bool = False) -> str:
+        """Write a heat map of every transposed layer's overlap map (:func:`symconv.graphs.plot_overlap`).
+
+        An existing file symconv did not write (or that was edited since) is kept unless ``force``.
+        """
         panels = [(f"layer {layer.index}: {_describe(layer)}\n"
-                   + ("checkerboard" if layer.checkerboard else "even"), layer.spec)
+                   + ("checkerboard" if layer.checkerboard else "even"), _plotted(layer.spec))
                   for layer in self.layers if layer.overlap is not None]
-        return graphs.plot_overlap(panels, path)
+        return graphs.plot_overlap(panels, path, force=force)
+
+
+#: The heat map shows at most this many input positions per axis (the pattern repeats).
+PLOT_INPUT = 16
+
+
+def _plotted(spec: Any) -> Any:
+    """The layer on an input small enough to draw (the overlap map is periodic away from borders)."""
+    small = tuple(min(i, PLOT_INPUT) for i in spec.input_size)
+    try:
+        return spec.with_input(small)
+    except ValueError:
+        return spec
 
 
 @dataclass(frozen=True)
@@ -593,33 +638,26 @@ def _period(pattern: tuple[int, ...]) -> int:
 def _overlap(spec: ConvTransposeSpec) -> Overlap:
     patterns = tuple(graphs.overlap_pattern(k, s, pb, d) for k, s, (pb, _pa), d in
                      zip(spec.kernel_size, spec.stride, spec.padding, spec.dilation))
-    counts = graphs.overlap_counts(spec)
     lows, highs = [], []
     for j, (low, high) in enumerate(graphs.interior(spec)):
-        values = counts[j][low:high] if high > low else np.asarray(patterns[j])
-        lows.append(int(values.min()))
-        highs.append(int(values.max()))
+        # interior outputs receive every contribution their phase can have: the pattern, without
+        # materialising the counts (the output may be huge)
+        s = spec.stride[j]
+        values = [patterns[j][m % s] for m in range(low, min(high, low + s))] if high > low else patterns[j]
+        lows.append(int(min(values)))
+        highs.append(int(max(values)))
     return Overlap(int(np.prod(lows)), int(np.prod(highs)), tuple(_period(p) for p in patterns), patterns)
 
 
-def _kernel_remedy(spec: ConvTransposeSpec, j: int) -> str | None:
-    """A kernel divisible by the stride with padding/output_padding that keep the output size."""
-    k, s, d, (pb, pa), a = (spec.kernel_size[j], spec.stride[j], spec.dilation[j], spec.padding[j],
-                            spec.output_padding[j])
-    if math.gcd(s, d) != 1:
-        return None
-    k2 = -(-k // s) * s
-    grow = d * (k2 - k)
-    limit = max(s, d)
-    for p2 in range(0, d * (k2 - 1) + 1):
-        a2 = 2 * p2 - (pb + pa) + a - grow
-        if 0 <= a2 < limit:
-            return f"kernel_size={k2}, padding={p2}, output_padding={a2}"
-    return f"kernel_size={k2}"
+def sizes_fixed(sizes: tuple, spec: ConvTransposeSpec) -> bool:
+    """True when the remedy's sizes differ from the layer's own (earlier fixes changed them)."""
+    return tuple(sizes) != tuple(zip(spec.input_size, spec.output_size))
 
 
-def _checkerboard(spec: ConvTransposeSpec, overlap: Overlap) -> tuple[list[str], list[str]]:
-    warnings, remedies, kernels = [], [], []
+def _checkerboard(spec: ConvTransposeSpec, overlap: Overlap, sizes: tuple) -> tuple[list[str], list[str]]:
+    """Warnings and remedies of an uneven overlap; ``sizes`` is (input, output to produce) per axis."""
+    from .advice import kernel_remedy
+    warnings, remedies, kernels = [], [], {}
     uneven = [j for j, p in enumerate(overlap.pattern) if min(p) != max(p)]
     grouped: dict[str, list[int]] = {}
     for j in uneven:
@@ -636,7 +674,7 @@ def _checkerboard(spec: ConvTransposeSpec, overlap: Overlap) -> tuple[list[str],
         text = (f"{why}; interior outputs receive {min(p)} to {max(p)} contributions (pattern {list(p)} by "
                 f"output position mod {s}, period {overlap.period[j]})")
         grouped.setdefault(text, []).append(j)
-        kernels.append(_kernel_remedy(spec, j))
+        kernels[j] = kernel_remedy(spec, j, *sizes[j])
     for text, axes in grouped.items():
         where = "" if spec.ndim == 1 else (" on every axis" if len(axes) == spec.ndim
                                            else f" on axis {', '.join(map(str, axes))}")
@@ -645,10 +683,15 @@ def _checkerboard(spec: ConvTransposeSpec, overlap: Overlap) -> tuple[list[str],
         warnings.append(f"checkerboard: the per-axis patterns multiply, interior overlap ranges from "
                         f"{overlap.min} to {overlap.max} in {spec.ndim}-D")
     if uneven:
-        fixed = [kr for kr in kernels if kr]
+        fixed = {j: kr for j, kr in kernels.items() if kr}
         if fixed:
-            remedies.append("kernel divisible by stride: " + "; ".join(sorted(set(fixed))) + " (even overlap; "
-                            "learned kernels may still show milder artefacts)")
+            same = len(set(fixed.values())) == 1 and len(fixed) == spec.ndim
+            text = (next(iter(fixed.values())) + (" on every axis" if spec.ndim > 1 else "") if same else
+                    "; ".join(f"axis {j}: {kr}" for j, kr in sorted(fixed.items())))
+            target = _compact([t for _, t in sizes])
+            why = "the restoring size" if sizes_fixed(sizes, spec) else "unchanged"
+            remedies.append(f"kernel divisible by stride: {text} (even overlap; output {target}, {why}; "
+                            f"learned kernels may still show milder artefacts)")
         stride = spec.stride[0] if len(set(spec.stride)) == 1 else list(spec.stride)
         remedies.append(f"resize-then-conv: upsample(scale_factor={stride}, mode='nearest') followed by "
                         f"conv(kernel_size={_compact(spec.kernel_size)}, stride=1, padding='same') "
@@ -673,7 +716,8 @@ def _restore(spec: Any, size_in: tuple, size_out: tuple, sym_in: tuple | None, t
                                     spec.dilation))
         if not exact:
             if ok:
-                fix = f"use output_padding={_compact(need)} (or forward(x, output_size={list(target)}))"
+                from .advice import per_axis
+                fix = f"use {per_axis('output_padding', need)} (or forward(x, output_size={list(target)}))"
             else:
                 fix = (f"no output_padding restores {list(target)} (needed {_compact(need)}, allowed "
                        f"0 <= output_padding < max(stride, dilation)); change padding/kernel_size, or pad or crop "
@@ -703,10 +747,30 @@ def _symbolic_output(spec: Any, sym_in: tuple | None) -> tuple | None:
         out = spec.with_input(sym_in).output_size
     except (TypeError, ValueError):
         return None
-    return tuple(merge_floors(v) for v in out)
+    return tuple(_settle(merge_floors(v)) for v in out)
 
 
-def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symbolic: bool = True) -> StackAnalysis:
+def _settle(expr: Any) -> Any:
+    """A ``Piecewise`` size whose branch Z3 decides for every positive input, as that branch.
+
+    Ceil-mode pooling's "drop a last window that starts in the padding" is a ``Piecewise`` in
+    the symbolic input; with no left padding that branch is never taken, and the size reads
+    as one expression.
+    """
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    from .condition import prove
+    positive = [sp.Ge(x, 1) for x in expr.free_symbols]
+    for value, condition in expr.args:
+        if condition is sp.true or prove(condition, positive, 500)[0] == "certified":
+            return value
+        if prove(sp.Not(condition), positive, 500)[0] != "certified":
+            return expr
+    return expr
+
+
+def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symbolic: bool = True,
+            advise: bool = True) -> StackAnalysis:
     r"""Analyse a stack of layers on an input size.
 
     Parameters
@@ -719,6 +783,9 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
         Number of spatial dimensions (see :func:`load_stack`).
     symbolic : bool
         Also derive the symbolic sizes (default); False skips SymPy for speed.
+    advise : bool
+        Size advice in order (default): each fix assumes the earlier ones applied and is verified
+        by re-running the stack (:func:`symconv.advice.repairs`).
 
     Returns
     -------
@@ -743,7 +810,7 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
     >>> report.layers[0].output_size, report.layers[1].output_size
     ((2, 3), (4, 6))
     >>> report.layers[1].restore.fix
-    'pass output_size=[5, 6] (PyTorch: unpool(x, indices, output_size=...))'
+    'use output_size=[5, 6] (PyTorch: unpool(x, indices, output_size=...)) (verified: the stack then restores [5, 6])'
     >>> report.layers[0].output_size_symbolic
     (floor(i_0/2), floor(i_1/2))
 
@@ -770,6 +837,14 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
     if input_size is None:
         raise ValueError("analyze: input_size is required (pass it, or put input_size in the stack file)")
     size = start = _input_tuple(input_size, stack.ndim)
+    fixes, repaired = [], None
+    if advise and any(isinstance(layer.spec, _SCATTER + (UpsampleSpec,)) or layer.of is not None
+                      for layer in stack.layers):
+        from .advice import repairs
+        try:
+            fixes, repaired = repairs(stack, start)
+        except (TypeError, ValueError):
+            fixes, repaired = [], None
     symbols = _symbols_for(size)
     sym: tuple | None = symbols if symbolic else None
     hulls = [graphs.ReceptiveHull.identity()] * stack.ndim
@@ -799,7 +874,10 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
             overlap = _overlap(spec)
             checker = not overlap.even
             if checker:
-                warnings, remedies = _checkerboard(spec, overlap)
+                after = repaired.layers[index] if repaired is not None else None
+                sizes = tuple(zip(after.input_size, after.output_size)) if after is not None else \
+                    tuple(zip(size, out))
+                warnings, remedies = _checkerboard(spec, overlap, sizes)
         restore = None
         if _down(spec):
             open_down.append(index)
@@ -816,6 +894,7 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
                     target_sym = _symbolic_input(results, partner, symbols)
                 restore = _restore(spec, size, out, sym, mirrored.input_size, target_sym, partner)
                 if not restore.exact:
+                    restore = replace(restore, fix=_in_order(index, restore, fixes, repaired))
                     warnings.append(f"size: output {list(out)} does not restore {list(restore.target)}, the input "
                                     f"of layer {partner} it mirrors; {restore.fix}")
         results.append(LayerAnalysis(index, layer.op, layer.name, spec, tuple(size), out, out_sym,
@@ -823,6 +902,22 @@ def analyze(stack: Any, input_size: Any = None, ndim: int | None = None, symboli
                                      checker, tuple(warnings), tuple(remedies), restore))
         size, sym = out, out_sym
     return StackAnalysis(start, symbols, tuple(results))
+
+
+def _in_order(index: int, restore: Restore, fixes: list, repaired: Any) -> str:
+    """The size advice for layer ``index`` given the (verified) fixes of the layers before it."""
+    earlier = [f for f in fixes if f.index < index]
+    before = "; ".join(f"layer {f.index}: {f.change}" for f in earlier)
+    own = next((f for f in fixes if f.index == index), None)
+    if own is not None:
+        given = f", given the fix above ({before})" if earlier else ""
+        return f"use {own.change}{given} (verified: the stack then restores {list(own.target)})"
+    if repaired is not None and index < len(repaired.layers) and repaired.layers[index].restore is not None \
+            and repaired.layers[index].restore.exact and earlier:
+        return f"nothing to change here: it restores {list(restore.target)} once the fix above is applied ({before})"
+    if earlier:
+        return f"{restore.fix} (judged on the sizes before the fix above, {before})"
+    return restore.fix
 
 
 def _symbolic_input(results: list[LayerAnalysis], index: int, symbols: tuple) -> tuple | None:
@@ -846,6 +941,14 @@ def _compact(values: Sequence[Any]) -> str:
     if len(set(map(str, values))) == 1:
         return str(values[0])
     return "x".join(str(v) for v in values)
+
+
+def _per_axis_text(values: Sequence[Any]) -> str:
+    """One value if every axis agrees, else ``(a, b)``: symbolic sizes stay readable (no 'x' joins)."""
+    values = list(values)
+    if len(set(map(str, values))) == 1:
+        return str(values[0])
+    return "(" + ", ".join(str(v) for v in values) + ")"
 
 
 def _params(spec: Any) -> dict:
@@ -883,6 +986,10 @@ def _describe(layer: LayerAnalysis) -> str:
             parts.append(f"d{_compact(spec.dilation)}")
         if isinstance(spec, ConvTransposeSpec) and any(a != 0 for a in spec.output_padding):
             parts.append(f"op{_compact(spec.output_padding)}")
+        if isinstance(spec, (MaxPoolSpec, AvgPoolSpec)) and spec.ceil_mode:
+            parts.append("ceil")
+        if isinstance(spec, AvgPoolSpec) and not spec.count_include_pad and any(p != (0, 0) for p in pads):
+            parts.append("excl-pad")
         text = f"{layer.op} " + " ".join(parts)
     if layer.name:
         text = f"{layer.name}: {text}"
@@ -893,7 +1000,7 @@ def _format_table(report: StackAnalysis) -> str:
     header = ("#", "layer", "output", "symbolic", "RF", "jump", "overlap", "notes")
     rows = []
     for layer in report.layers:
-        sym = "?" if layer.output_size_symbolic is None else _compact(layer.output_size_symbolic)
+        sym = "?" if layer.output_size_symbolic is None else _per_axis_text(layer.output_size_symbolic)
         overlap = ""
         if layer.overlap is not None:
             o = layer.overlap
@@ -908,9 +1015,12 @@ def _format_table(report: StackAnalysis) -> str:
                      _compact(layer.receptive_field), _compact(layer.jump), overlap, ", ".join(notes)))
     widths = [max(len(r[c]) for r in rows + [header]) for c in range(len(header))]
     lines = [f"input {_compact(report.input_size)} ({len(report.input_size)}-D), "
-             f"symbolic input {_compact(report.input_symbols)}"]
+             f"symbolic input {_per_axis_text(report.input_symbols)}"]
     for row in [header] + rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    if any(layer.overlap is not None for layer in report.layers):
+        lines.append("overlap: contributions per interior output of a transposed layer; 'a-b/P' means uneven, "
+                     "from a to b, repeating every P outputs per axis (a checkerboard); one number means even")
     for layer in report.layers:
         for text in layer.warnings:
             lines.append(f"layer {layer.index}: {text}")

@@ -12,9 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.check import CATALOGUE, check_catalogue, check_formula, parse_assumptions
+import sympy as sp
+
+from symconv import symbols
+from symconv.check import CATALOGUE, check_catalogue, check_formula, parse_assumptions, prove_zero
 from symconv.cli import main
 from symconv.formula import FormulaError, parse_formula
+
+LETTERS = {n: symbols.BY_NAME[n] for n in ("i", "k", "s", "p", "d", "a", "p_b", "p_a")}
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -33,16 +38,18 @@ def test_equivalent_forms_are_proved():
         assert result.proved, text
 
 
-def test_domain_dependent_equivalence_is_reported_as_checked_not_proved():
+def test_domain_dependent_equivalence_is_proved_by_z3_not_by_rewriting():
     # max(i - k + 1, 1) equals i - k + 1 only because a valid conv has i >= k here
     result = check_formula("max(i - k + 1, 1)", "conv", p=0, s=1, d=1)
-    assert result.verdict == "equivalent" and not result.proved and result.checked > 100
+    assert result.verdict == "equivalent" and result.proof == "z3" and result.checked > 100
+    assert not prove_zero(result.user - result.derived)[0]          # SymPy alone cannot close it
 
 
 def test_conditional_formula_states_its_condition_and_a_counterexample_outside_it():
     result = check_formula("(i + 2*p - k)/s + 1", "conv", d=1)
-    assert result.verdict == "conditional"
-    assert result.condition == "Mod(i - k + 2*p, s) = 0"
+    assert result.verdict == "conditional" and result.condition_exact
+    i, k, p, s = (LETTERS[n] for n in "ikps")
+    assert sp.sympify(result.condition, locals=LETTERS) == sp.Eq(sp.Mod(i - k + 2 * p, s), 0)
     ce = result.counterexample
     params = ce["params"]
     assert (params["i"] + 2 * params["p"] - params["k"]) % params["s"] != 0   # outside the condition
@@ -52,16 +59,17 @@ def test_conditional_formula_states_its_condition_and_a_counterexample_outside_i
 
 
 def test_wrong_formula_gives_the_smallest_counterexample():
-    result = check_formula("i*s", "conv-transpose", d=1, output_padding=0)
+    result = check_formula("ceil(i/s)", "conv", d=1)
     assert result.verdict == "wrong"
     params = result.counterexample["params"]
-    assert params == {"i": 1, "k": 1, "s": 2, "p": 0, "d": 1, "a": 0}
-    assert result.counterexample["formula"] == 2 and result.counterexample["symconv"] == 1
+    assert params == {"i": 1, "k": 1, "s": 1, "p": 1, "d": 1}
+    assert result.counterexample["formula"] == 1 and result.counterexample["symconv"] == 3
 
 
-def test_missing_dilation_is_wrong_without_the_assumption():
+def test_missing_dilation_gives_the_exact_set_d_1_or_k_1():
     result = check_formula("(i-1)*s - 2*p + k", "conv-transpose", output_padding=0)
-    assert result.verdict == "conditional" and result.condition == "d = 1"
+    assert result.verdict == "conditional" and result.condition_exact
+    assert result.condition_text == "d = 1 or k = 1"        # (k - 1)(1 - d) = 0
 
 
 def test_counterexample_reports_pytorch_when_installed():
@@ -80,7 +88,8 @@ def test_catalogue_verdicts_match_what_it_records():
 
 def test_assumptions_are_parsed_without_evaluation():
     assert parse_assumptions("d=1, output_padding=0") == {"d": 1, "a": 0}
-    for bad in ("d=1+1", "d=__import__('os')", "x=1", "d", "d=1=2", "ceil_mode=maybe"):
+    assert parse_assumptions("d=1+1") == {"d": 2}                 # a constant expression, parsed safely
+    for bad in ("d=__import__('os')", "x=1", "d", "d=1=2", "ceil_mode=maybe", "d=1/2", "p=p+1"):
         with pytest.raises(ValueError):
             parse_assumptions(bad)
 
@@ -175,7 +184,8 @@ def test_cli_exit_codes_and_json(capsys):
     capsys.readouterr()
     assert main(["check-formula", "(i+2*p-k)/s + 1", "--op", "conv", "--assume", "d=1", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["verdict"] == "conditional" and data["condition"] == "Mod(i - k + 2*p, s) = 0"
+    assert data["verdict"] == "conditional" and data["condition_exact"] is True
+    assert data["condition"] == "Eq(Mod(i - k + 2*p, s), 0)"
     assert main(["check-formula", "i*s", "--op", "conv-transpose", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["counterexample"]["params"]["s"] == 2
     assert main(["check-formula", "--catalogue"]) == 0
@@ -201,3 +211,123 @@ def test_cli_subprocess_on_garbage_arguments(tmp_path):
             assert len(proc.stderr.strip().splitlines()) == 1, (argv, proc.stderr)
         assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- exact conditions (issue 14)
+
+
+def _agreement_matches_condition(result, envs, user, oracle):
+    """The JSON condition, parsed back by SymPy, is true exactly where the formula agrees with the oracle."""
+    condition = sp.sympify(result.to_dict()["condition"], locals=LETTERS)
+    assert isinstance(condition, (sp.core.relational.Relational, sp.logic.boolalg.BooleanFunction))
+    assert {x.name for x in condition.free_symbols} <= set("iksdpa") | {"p_b", "p_a"}
+    checked = 0
+    for env in envs:
+        holds = bool(condition.subs({LETTERS[n]: v for n, v in env.items()}))
+        assert holds == (user(env) == oracle(env)), env
+        checked += 1
+    return checked
+
+
+def test_transposed_formula_with_max_holds_exactly_when_k_at_least_s():
+    result = check_formula("i*s + max(k - s, 0)", "conv-transpose", d=1, p=0, output_padding=0)
+    assert result.verdict == "conditional" and result.condition_exact and result.condition_proof == "certified"
+    assert result.condition_text == "k >= s"
+    envs = [dict(i=i, k=k, s=s) for i in range(1, 8) for k in range(1, 9) for s in range(1, 6)]
+    # oracle: PyTorch's documented ConvTranspose size with d=1, p=0, output_padding=0, written out here
+    n = _agreement_matches_condition(result, envs, lambda e: e["i"] * e["s"] + max(e["k"] - e["s"], 0),
+                                     lambda e: (e["i"] - 1) * e["s"] + e["k"])
+    assert n == 280
+
+
+def _torch_ceil_pool(env):
+    torch = pytest.importorskip("torch")
+    x = torch.zeros(1, 1, env["i"])
+    return torch.nn.functional.max_pool1d(x, env["k"], env["s"], env["p"], env["d"], ceil_mode=True).shape[-1]
+
+
+def test_ceil_mode_formula_condition_is_exact_and_holds_at_i5_k2_s2():
+    pytest.importorskip("torch")
+    text = "ceil((i + 2*p - d*(k-1) - 1)/s) + 1"
+    result = check_formula(text, "max-pool", ceil_mode="true")
+    assert result.verdict == "conditional" and result.condition_exact
+    condition = sp.sympify(result.condition, locals=LETTERS)
+    assert condition.subs({LETTERS["i"]: 5, LETTERS["k"]: 2, LETTERS["s"]: 2, LETTERS["p"]: 0, LETTERS["d"]: 1})
+    envs = [dict(i=i, k=k, s=s, p=p, d=d) for i in range(1, 10) for k in range(1, 5) for s in range(1, 4)
+            for p in range(0, k // 2 + 1) for d in range(1, 3) if i + 2 * p >= d * (k - 1) + 1]
+    user = lambda e: -(-(e["i"] + 2 * e["p"] - e["d"] * (e["k"] - 1) - 1) // e["s"]) + 1  # noqa: E731
+    assert _agreement_matches_condition(result, envs, user, _torch_ceil_pool) > 200
+
+
+def test_unproved_condition_is_labelled_for_example(capsys):
+    assert main(["check-formula", "floor(i/2)", "--op", "max-pool", "--assume", "k=2", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "conditional" and data["condition_exact"] is False
+    assert data["defaults"] == {"s": "k"} and data["counterexample"]["params"]["s"] == 2
+    condition = sp.sympify(data["condition"], locals=LETTERS)
+    assert condition.subs({LETTERS["d"]: 1, LETTERS["p"]: 0}) is sp.true
+    assert main(["check-formula", "floor(i/2)", "--op", "max-pool", "--assume", "k=2"]) == 1
+    assert "for example when: d = 1 and p = 0" in capsys.readouterr().out
+
+
+def test_pooling_stride_default_is_pytorchs_kernel_size_as_in_shape(capsys):
+    result = check_formula("floor(i/2)", "max-pool", k=2, p=0, d=1)
+    assert result.verdict == "equivalent" and result.defaults == {"s": "k"}
+    assert main(["shape", "max-pool", "--i", "101", "--k", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "50" == str(101 // 2)
+
+
+def test_equivalent_needs_a_proof(monkeypatch):
+    import symconv.check as check
+    monkeypatch.setattr(check, "prove", lambda *a, **k: ("unknown", None))
+    result = check.check_formula("max(i - k + 1, 1)", "conv", p=0, s=1, d=1)
+    assert result.verdict == "unproved" and result.proof is None
+    assert check.check_formula("(i + 2*p - k) // s + 1", "conv", d=1).proof == "sympy"
+
+
+def test_z3_counterexample_beyond_the_grid_is_not_called_equivalent():
+    # agrees on every sampled i <= 10^4 + a few, differs for i >= 20000
+    result = check_formula("i - k + 1 + max(i - 20000, 0)", "conv", p=0, s=1, d=1)
+    assert result.verdict == "conditional" and result.condition_text == "i <= 20000" and result.condition_exact
+    assert result.counterexample["params"]["i"] >= 20001
+
+
+@pytest.mark.parametrize("assume, op, fragment", [
+    ("s=0", "conv", "s must be >= 1"),
+    ("k=-1", "conv", "k must be >= 1"),
+    ("d=0", "max-pool", "d must be >= 1"),
+    ("p=-1", "conv", "p must be >= 0"),
+    ("i=0", "conv-transpose", "i must be >= 1"),
+    ("s=0", "max-unpool", "s must be >= 1"),
+    ("a=2, s=2, d=1", "conv-transpose", "a < Max(d, s)"),
+    ("p=2, k=2", "max-pool", "p <= floor(k/2)"),
+    ("s=k, k=s", "conv", "in terms of each other"),
+    ("p_b=1, p_a=2", "conv", "write the formula with p_b and p_a"),
+    ("padding=same", "conv-transpose", "defined for conv only"),
+    ("padding=same, s=2", "conv", "requires s=1"),
+])
+def test_assumptions_are_validated_with_the_spec_rules(capsys, assume, op, fragment):
+    assert main(["check-formula", "i - k + 1 + 0*p", "--op", op, "--assume", assume]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_assumptions_in_other_letters_and_padding_modes():
+    for text, assume in [("floor((i + 2*p - k)/s) + 1", dict(p="k//2", d=1)),
+                         ("floor((i + 2*p - k)/s) + 1", dict(p="(k-1)//2", d=1)),
+                         ("floor((i - k)/k) + 1", dict(s="k", p=0, d=1)),
+                         ("i", dict(padding="same")),
+                         ("i - d*(k-1)", dict(padding="valid", s=1)),
+                         ("floor((i + 2*p - k)/s) + 1", dict(p_b=1, p_a=1, d=1))]:
+        assert check_formula(text, "conv", **assume).verdict == "equivalent", (text, assume)
+    # p = k//2 keeps an odd kernel's size with stride 1: i exactly when k is odd
+    result = check_formula("i", "conv", p="k//2", s=1, d=1)
+    assert result.condition_exact
+    assert sp.sympify(result.condition, locals=LETTERS) == sp.Ne(sp.Mod(LETTERS["k"], 2), 0)
+
+
+def test_implicit_multiplication_and_huge_assumed_kernel():
+    result = check_formula("(i-k+2p)/s+1", "conv", d=1)
+    assert result.verdict == "conditional" and result.condition_exact
+    result = check_formula("i - k + 1", "conv", k=10**9, p=0, s=1, d=1)
+    assert result.verdict == "equivalent" and result.checked > 0

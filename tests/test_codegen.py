@@ -254,10 +254,28 @@ def test_cli_usage_errors_exit_2_with_one_line(tmp_path, capsys):
 
 def test_cli_writes_the_lowered_source(tmp_path, capsys):
     target = tmp_path / "kernels.py"
-    assert main(["codegen", "conv", "--k", "3", "--p", "1,0", "--out", str(target)]) == 0
+    assert main(["codegen", "conv", "--k", "3", "--p", "1,0", "--in-channels", "1", "--out-channels", "1",
+                 "--out", str(target)]) == 0
     assert target.read_text() == module_source(ConvSpec(3, padding=((1, 0),), ndim=1))
-    assert main(["codegen", "conv", "--k", "3", "--out", "-"]) == 0
+    assert main(["codegen", "conv", "--k", "3", "--in-channels", "1", "--out-channels", "1", "--out", "-"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == module_source(ConvSpec(3, ndim=1)).splitlines()[-1]
+
+
+def test_cli_kernels_are_channel_generic_unless_channels_are_given(tmp_path):
+    torch = pytest.importorskip("torch")
+    import importlib.util
+    target = tmp_path / "generic.py"
+    assert main(["codegen", "conv", "--k", "3", "--s", "2", "--p", "1", "--i", "7,9", "--out", str(target)]) == 0
+    spec = importlib.util.spec_from_file_location("generic_kernel", target)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = np.random.default_rng(0)
+    x, w = rng.random((2, 3, 7, 9)), rng.random((5, 3, 3, 3))           # 3 channels in, 5 out, 2-D from --i
+    expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1).numpy()
+    np.testing.assert_allclose(module.conv(x, w), expected, rtol=1e-10)
+    fixed = tmp_path / "fixed.py"
+    assert main(["codegen", "conv", "--k", "3", "--in-channels", "2", "--out", str(fixed)]) == 0
+    assert "x must have 2 channels" in fixed.read_text()
 
 
 # --------------------------------------------------------------------------- golden module (SYMCONV_REGEN_GOLDEN=1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -242,7 +243,7 @@ def test_yaml_is_optional(tmp_path):
 
 @pytest.mark.parametrize("layers, message", [
     ([{"op": "conv2d", "kernel_size": 3}], "op must be one of"),
-    ([{"op": "conv", "kernel_size": 3, "bias": True}], "unknown key 'bias'"),
+    ([{"op": "conv", "kernel_size": 3, "kernal": 3}], "unknown key 'kernal'"),   # bias is size-neutral: accepted
     ([{"op": "conv", "kernel_size": "__import__('os')"}], "kernel_size must be an int"),
     ([{"op": "max_unpool", "kernel_size": 2, "of": 0}], "of must be the index of an earlier layer"),
     ([{"op": "conv", "kernel_size": 3}, {"op": "max_unpool", "of": 0}], "of must name a max_pool"),
@@ -302,3 +303,82 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, content, message)
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert pytest.importorskip("re").search(message, err)
+
+
+# --------------------------------------------------------------------------- advice in order (issue 14)
+
+DECODER = [{"op": "conv", "kernel_size": 3, "stride": 2, "padding": 1}] * 2 + [
+    {"op": "conv_transpose", "kernel_size": 3, "stride": 2, "padding": 1},
+    {"op": "conv_transpose", "kernel_size": 4, "stride": 2, "padding": 1}]
+
+
+def _torch_sizes_1d(layers, size):
+    """Output sizes of a 1-D stack computed by torch (the oracle for every advised remedy)."""
+    torch = pytest.importorskip("torch")
+    x = torch.zeros(1, 1, size)
+    out = []
+    for layer in layers:
+        kw = dict(stride=layer["stride"], padding=layer["padding"])
+        if layer["op"] == "conv":
+            x = torch.nn.functional.conv1d(x, torch.zeros(1, 1, layer["kernel_size"]), **kw)
+        else:
+            x = torch.nn.functional.conv_transpose1d(x, torch.zeros(1, 1, layer["kernel_size"]),
+                                                     output_padding=layer.get("output_padding", 0), **kw)
+        out.append(x.shape[-1])
+    return out
+
+
+def test_decoder_advice_is_in_order_and_every_remedy_is_verified_by_torch():
+    report = analyze(DECODER, 100, ndim=1)
+    assert [layer.output_size[0] for layer in report.layers] == _torch_sizes_1d(DECODER, 100) == [50, 25, 49, 98]
+    layer2, layer3 = report.layers[2], report.layers[3]
+    assert layer2.restore.fix.startswith("use output_padding=1")
+    assert "nothing to change here" in layer3.restore.fix and "layer 2: output_padding=1" in layer3.restore.fix
+    fixed = [dict(DECODER[0]), dict(DECODER[1]), dict(DECODER[2], output_padding=1), dict(DECODER[3])]
+    assert _torch_sizes_1d(fixed, 100) == [50, 25, 50, 100]
+    # the kernel remedy of layer 2 keeps the restoring size 50 (torch, with the input layer 1 gives)
+    remedy = next(r for r in layer2.remedies if r.startswith("kernel divisible"))
+    k, p, a = (int(v) for v in re.search(r"kernel_size=(\d+), padding=(\d+), output_padding=(\d+)", remedy).groups())
+    assert k % 2 == 0
+    remedied = fixed[:2] + [dict(op="conv_transpose", kernel_size=k, stride=2, padding=p, output_padding=a),
+                            DECODER[3]]
+    assert _torch_sizes_1d(remedied, 100) == [50, 25, 50, 100]
+
+
+def test_table_legend_multi_d_symbols_ceil_mode_and_size_neutral_arguments():
+    stack = [{"op": "max_pool", "kernel_size": 2, "ceil_mode": True, "return_indices": True},
+             {"op": "conv", "kernel_size": 3, "bias": False, "padding_mode": "zeros"},
+             {"op": "conv_transpose", "kernel_size": 3, "stride": 2, "bias": True}]
+    table = analyze(stack, (9, 12)).table()
+    assert "max_pool k2 s2 ceil" in table
+    assert "overlap: contributions per interior output" in table
+    assert "xfloor" not in table and "(i_0, i_1)" in table
+    with pytest.raises(ValueError, match="unknown key 'bias'"):
+        analyze([{"op": "max_pool", "kernel_size": 2, "bias": False}], 8)
+
+
+def test_per_axis_remedies_name_their_axis():
+    report = analyze([{"op": "conv_transpose", "kernel_size": [3, 5], "stride": [2, 4], "padding": [1, 1]}], (6, 6))
+    remedy = next(r for r in report.layers[0].remedies if r.startswith("kernel divisible"))
+    assert "axis 0: kernel_size=4" in remedy and "axis 1: kernel_size=8" in remedy
+
+
+def test_stack_analysis_repr_is_short_and_rich():
+    report = analyze(DECODER, 100, ndim=1)
+    text = repr(report)
+    assert text.startswith("<StackAnalysis: 4 layers, input [100] -> output [98]") and "checkerboard at layer 2" in text
+    assert report._repr_html_().startswith("<pre>") and "conv_transpose k3 s2 p1" in report._repr_html_()
+
+
+def test_ceil_mode_symbolic_size_is_settled_and_matches_torch():
+    torch = pytest.importorskip("torch")
+    for k, s, p in ((2, 2, 0), (3, 2, 1), (3, 3, 1)):
+        layer = {"op": "max_pool", "kernel_size": k, "stride": s, "padding": p, "ceil_mode": True}
+        report = analyze([layer], 9, ndim=1)
+        size = report.layers[0].output_size_symbolic[0]
+        symbol = report.input_symbols[0]
+        if p == 0:
+            assert not size.has(sp.Piecewise), size
+        for i in range(k, 30):
+            want = torch.nn.functional.max_pool1d(torch.zeros(1, 1, i), k, s, p, ceil_mode=True).shape[-1]
+            assert size.subs(symbol, i) == want, (k, s, p, i)

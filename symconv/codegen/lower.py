@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import product
@@ -50,7 +51,7 @@ from .ir import Assign, Block, Comment, Function, Line, Module, Return, render
 
 __all__ = ["Kernel", "lower", "module_source", "CHUNK_ELEMENTS", "IM2COL_LIMIT", "COLUMN_LIMIT",
            "STRIDED_IM2COL_PHASES",
-           "CHANNELS_LAST_ROW_OFFSETS"]
+           "CHANNELS_LAST_ROW_OFFSETS", "MAX_TAPS", "MAX_PHASES"]
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
 CHUNK_ELEMENTS = 2 ** 18
@@ -67,6 +68,12 @@ STRIDED_IM2COL_PHASES = 4
 #: channels last, where BLAS's long M absorbs the accumulations better (measured: 3-D k3 32->32
 #: 39 ms channels last vs 45 ms first; 2-D k3/k5/k7 and 1-D k5 5-20 % faster channels first).
 CHANNELS_LAST_ROW_OFFSETS = 8
+
+#: Lowering plans every kernel tap and every stride phase separately (SymPy slice bounds for each),
+#: so its cost grows with both; larger kernels are refused before any work starts. A 64x64 (2-D)
+#: or 16x16x16 (3-D) kernel with 256 phases lowers in a few seconds.
+MAX_TAPS = 4096
+MAX_PHASES = 256
 
 _AXES = {1: ("w",), 2: ("h", "w"), 3: ("d", "h", "w")}
 _SPECS = (ConvSpec, ConvTransposeSpec, MaxPoolSpec, AvgPoolSpec, MaxUnpoolSpec, UpsampleSpec)
@@ -88,7 +95,7 @@ class Kernel:
 
     name: str
     spec: Any
-    source: str
+    source: str = field(repr=False)
     function: Callable = field(repr=False, compare=False)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -131,7 +138,36 @@ def lower(spec: Any) -> Kernel:
     """
     if not isinstance(spec, _SPECS):
         raise TypeError(f"lower: expected a symconv spec, got {type(spec).__name__}")
+    _check_cost(spec)
     return _lower(spec)
+
+
+def _check_cost(spec: Any) -> None:
+    """Refuse a spec whose lowering would plan more taps or stride phases than the limits.
+
+    Examples
+    --------
+    >>> _check_cost(ConvSpec(10**9, ndim=1))
+    Traceback (most recent call last):
+    ...
+    ValueError: lower: conv with kernel_size=(1000000000,) has 1000000000 taps; at most 4096 (MAX_TAPS) can be lowered
+    """
+    if isinstance(spec, UpsampleSpec):
+        return
+    kernel, stride = spec.kernel_size, spec.stride
+    if not all(isinstance(v, int) for v in kernel + stride + spec.dilation):
+        return                                            # symbolic: refused by the builders
+    taps = prod(kernel)
+    if taps > MAX_TAPS:
+        raise ValueError(f"lower: {spec.op} with kernel_size={kernel} has {taps} taps; at most {MAX_TAPS} "
+                         f"(MAX_TAPS) can be lowered")
+    if isinstance(spec, ConvTransposeSpec):
+        phases = prod(stride)
+    else:
+        phases = prod(len({(t * d) % s for t in range(k)}) for k, s, d in zip(kernel, stride, spec.dilation))
+    if phases > MAX_PHASES:
+        raise ValueError(f"lower: {spec.op} with kernel_size={kernel}, stride={stride} is split into {phases} "
+                         f"stride phases; at most {MAX_PHASES} (MAX_PHASES) can be lowered")
 
 
 def module_source(spec: Any) -> str:
@@ -341,7 +377,7 @@ def _plan(taps: list, strategy: str, ndim: int, line_strides: tuple, column_axes
 
 def _phase_taps(k: tuple, s: tuple, d: tuple) -> tuple:
     """Per axis, the most taps any stride phase has (taps t with the same (t*d) mod s)."""
-    return tuple(max(sum(1 for t in range(kj) if (t * dj) % sj == f) for f in range(sj)) for kj, sj, dj in zip(k, s, d))
+    return tuple(max(Counter((t * dj) % sj for t in range(kj)).values()) for kj, sj, dj in zip(k, s, d))
 
 
 def _column_axes(kernel_size: tuple, c_in_g: Any, shifts: tuple = (), grid: tuple = (),

@@ -27,6 +27,50 @@ def int_or_pair(text: str) -> int | tuple[int, int]:
     raise argparse.ArgumentTypeError(f"expected an integer or a 'before,after' pair, got {text!r}")
 
 
+def padding(text: str) -> int | tuple[int, int] | str:
+    """``1``, ``1,2`` (before, after), or ``same`` / ``valid`` as the specs accept them."""
+    if text.strip().lower() in ("same", "valid"):
+        return text.strip().lower()
+    try:
+        return int_or_pair(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected an integer, a 'before,after' pair, 'same' or 'valid', "
+                                         f"got {text!r}") from None
+
+
+#: Most spatial dimensions any command accepts.
+MAX_DIMS = 6
+
+
+def sizes(text: str) -> tuple[int, ...]:
+    """``224`` or ``224,320`` (one size per spatial dimension, at most 6), each >= 1."""
+    parts = text.split(",")
+    if len(parts) > MAX_DIMS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DIMS} sizes (one per spatial dimension), got {text!r}")
+    values = tuple(integer(part) for part in parts)
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
+    return values
+
+
+def remember_defaults(parser: argparse.ArgumentParser) -> None:
+    """Record the parser's defaults in the namespace (``_defaults``) for :func:`refuse_inapplicable`."""
+    parser.set_defaults(_defaults={a.dest: a.default for a in parser._actions if a.dest != "help"})
+
+
+def refuse_inapplicable(args: argparse.Namespace, op: str, applies: dict) -> None:
+    """Refuse an option given for an operator it does not apply to (``--d`` for avg-pool).
+
+    ``applies`` maps an option's destination to the operators it applies to; an option is
+    "given" when its value differs from the parser's default (see :func:`remember_defaults`).
+    """
+    defaults = getattr(args, "_defaults", {})
+    for dest, ops in applies.items():
+        if op not in ops and getattr(args, dest, None) != defaults.get(dest):
+            flag = "--" + dest.replace("_", "-")
+            raise ValueError(f"{flag} does not apply to {op} (it applies to {', '.join(ops)})")
+
+
 def positive_number(text: str) -> float | int:
     """A positive scale factor: an integer or a decimal number."""
     if _INT.match(text):

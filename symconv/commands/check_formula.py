@@ -1,6 +1,9 @@
 """``symconv check-formula TEXT --op OP``: is this output-size formula right?
 
-Exit codes: 0 equivalent, 1 wrong or only conditionally equivalent, 2 input rejected.
+Exit codes: 0 equivalent (proved), 1 wrong, only conditionally equivalent or unproved, 2 input
+rejected. A condition is printed as "holds exactly when" only when Z3 proved it necessary and
+sufficient over the operator's valid domain; otherwise as "for example when" (``--json``:
+``"condition_exact": false``). ``condition`` in ``--json`` is a string ``sympy.sympify`` reads.
 ``--catalogue`` checks the shipped catalogue of formulas from documentation and posts
 (exit 1 if any verdict differs from the one recorded in the catalogue).
 """
@@ -19,24 +22,37 @@ def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``check-formula`` arguments."""
     parser.add_argument("formula", nargs="?", help="the formula, e.g. \"(i-1)*s - 2*p + k\" (quote it)")
     parser.add_argument("--op", choices=sorted(OPERATORS), help="the operator the formula is for")
-    parser.add_argument("--assume", default="", help="fixed values, e.g. \"d=1, output_padding=0\"")
+    parser.add_argument("--assume", default="",
+                        help="fixed values: integers, expressions in the other letters or padding=same|valid, "
+                             "e.g. \"d=1, output_padding=0\", \"p=k//2\" (letters the formula does not use are "
+                             "varied, except the pooling stride, which defaults to k as in PyTorch)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--catalogue", action="store_true",
                         help=f"check the {len(CATALOGUE)} catalogued real-world formulas")
 
 
+_PROOFS = {"z3": "proved by Z3 (no counterexample exists over all integers)",
+           "sympy": "proved symbolically (SymPy rewriting)"}
+
+
 def _describe(result) -> list[str]:
     lines = [f"formula:  {result.user}", f"symconv:  {result.derived}", f"verdict:  {result.verdict}"]
-    if result.condition:
-        lines.append(f"only when: {result.condition}")
+    for name, value in result.defaults.items():
+        lines.append(f"default:  {name} = {value} (PyTorch's default; the formula has no {name})")
+    if result.condition_expr is not None:
+        if result.condition_exact:
+            how = "bounded check by Z3" if result.condition_proof == "bounded" else "proved by Z3"
+            lines.append(f"holds exactly when: {result.condition_text}  (necessary and sufficient, {how})")
+        else:
+            proved = " (proved sufficient)" if result.condition_proof else ""
+            lines.append(f"for example when: {result.condition_text}{proved}; not shown to be the only cases")
     if result.counterexample:
         ce = result.counterexample
         params = ", ".join(f"{k}={v}" for k, v in ce["params"].items())
         torch = "" if ce["pytorch"] is None else f", PyTorch {ce['pytorch']}"
         lines.append(f"counterexample: {params}: formula {ce['formula']}, symconv {ce['symconv']}{torch}")
-    how = "proved symbolically" if result.proved else "no symbolic proof found"
-    lines.append(f"checked on {result.checked} "
-                 f"configurations; {how}")
+    how = _PROOFS.get(result.proof, "no proof found") if result.verdict in ("equivalent", "unproved") else ""
+    lines.append(f"checked on {result.checked} configurations" + (f"; {how}" if how else ""))
     for step in result.steps:
         lines.append(f"  {step.rule}: {step.after}")
     return lines
@@ -53,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             for src, r, exp in rows:
                 mark = "" if r.verdict == exp else f"  (catalogue says {exp})"
-                detail = f" when {r.condition}" if r.condition else ""
+                detail = f" {'exactly when' if r.condition_exact else 'e.g. when'} {r.condition_text}" \
+                    if r.condition else ""
                 print(f"{r.verdict:12s} {r.op:15s} {src}: {r.formula}{detail}{mark}")
         return 0 if all(r.verdict == exp for _, r, exp in rows) else 1
     if args.formula is None or args.op is None:

@@ -2,21 +2,25 @@
 
 ``symconv codegen conv --k 3 --s 2 --p 1 --dims 2 --in-channels 3 --out-channels 8 --out kernels.py``
 writes a module that imports only NumPy and exposes one function, ``conv(x, weight, bias=None)``,
-with the parameters baked in. Without ``--i`` the kernel is generic in the input size; with it,
-the kernel is specialised to (and checks) that size. The file is written atomically.
+with the parameters baked in. Without ``--i`` the kernel is generic in the input size; with it
+(``--i 32`` or ``--i 32,48``), the kernel is specialised to (and checks) that size. Without
+``--in-channels``/``--out-channels`` it accepts any channel counts (read from ``x`` and the
+weight). Options that do not apply to the operator are refused. The file is written atomically.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+
+import sympy as sp
 
 from pathlib import Path
 
-from .._io import write_files
+from .._io import check_output_path, write_files
 from ..codegen import module_source
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
-from ._args import OPERATORS, int_or_pair, integer, positive_number
+from ._args import (OPERATORS, integer, padding, positive_number, refuse_inapplicable, remember_defaults,
+                    sizes)
 
 NAME = "codegen"
 HELP = "write a standalone NumPy module (imports only numpy) implementing one operator"
@@ -28,19 +32,24 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("op", choices=sorted(OPERATORS), help="operator")
     parser.add_argument("--out", required=True, help="file to write (e.g. kernels.py); '-' prints to stdout")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite the file even if it was edited by hand or not written by symconv")
+                        help="overwrite the file even if it was edited by hand or not written by symconv"
+                             " (symconv records what it wrote in .symconv-manifest.json beside the file)")
     parser.add_argument("--dims", type=integer, default=None, help="number of spatial dimensions (default 1, "
                                                                    "or 2/3 for bilinear/trilinear)")
-    parser.add_argument("--i", type=integer, help="input size per spatial dimension (default: generic)")
+    parser.add_argument("--i", type=sizes, help="input size, one value or one per dimension 'H,W' "
+                                                "(default: a kernel generic in the input size)")
     parser.add_argument("--k", type=integer, help="kernel size")
     parser.add_argument("--s", type=integer, help="stride (pooling and unpooling: defaults to k)")
-    parser.add_argument("--p", type=int_or_pair, default=0, help="padding: an int or 'before,after' (default 0)")
+    parser.add_argument("--p", type=padding, default=0,
+                        help="padding: an int, 'before,after', 'same' (conv) or 'valid' (default 0)")
     parser.add_argument("--d", type=integer, default=1, help="dilation (default 1)")
     parser.add_argument("--output-padding", dest="output_padding", type=integer, default=0,
                         help="conv-transpose: output padding")
-    parser.add_argument("--in-channels", dest="in_channels", type=integer, default=1)
-    parser.add_argument("--out-channels", dest="out_channels", type=integer, default=1)
-    parser.add_argument("--groups", type=integer, default=1)
+    parser.add_argument("--in-channels", dest="in_channels", type=integer, default=None,
+                        help="conv, conv-transpose: input channels (default: any, read from x)")
+    parser.add_argument("--out-channels", dest="out_channels", type=integer, default=None,
+                        help="conv, conv-transpose: output channels (default: any, read from the weight)")
+    parser.add_argument("--groups", type=integer, default=1, help="conv, conv-transpose: groups (default 1)")
     parser.add_argument("--ceil-mode", action="store_true", help="pooling: round the window count up")
     parser.add_argument("--exclude-pad", action="store_true", help="avg-pool: count_include_pad=False")
     parser.add_argument("--output-size", dest="output_size", type=integer, help="max-unpool: pinned output size")
@@ -49,30 +58,52 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default="nearest", help="upsample: interpolation mode")
     parser.add_argument("--align-corners", dest="align_corners", action="store_true",
                         help="upsample: align_corners=True (interpolating modes)")
+    remember_defaults(parser)
+
+
+_CONVS = ("conv", "conv-transpose")
+_WINDOWED = _CONVS + ("max-pool", "avg-pool", "max-unpool")
+#: Which operators each option applies to.
+APPLIES = {
+    "k": _WINDOWED, "s": _WINDOWED, "p": _WINDOWED, "d": _CONVS + ("max-pool",),
+    "output_padding": ("conv-transpose",), "in_channels": _CONVS, "out_channels": _CONVS, "groups": _CONVS,
+    "ceil_mode": ("max-pool", "avg-pool"), "exclude_pad": ("avg-pool",), "output_size": ("max-unpool",),
+    "size": ("upsample",), "scale_factor": ("upsample",), "mode": ("upsample",), "align_corners": ("upsample",),
+}
+#: The channel counts of a kernel generic in its channels (read from ``x`` and the weight at run time).
+CHANNELS = (sp.Symbol("c_in", integer=True, positive=True), sp.Symbol("c_out", integer=True, positive=True))
 
 
 def build_spec(args: argparse.Namespace):
     """The spec described by the arguments (validated by the spec classes)."""
+    refuse_inapplicable(args, args.op, APPLIES)
     op = OPERATORS[args.op]
-    if op == "upsample":
-        ndim = args.dims if args.dims is not None else {"bilinear": 2, "trilinear": 3}.get(args.mode, 1)
+    if args.dims is not None:
+        ndim = args.dims
+    elif args.i is not None and len(args.i) > 1:
+        ndim = len(args.i)
     else:
-        ndim = 1 if args.dims is None else args.dims
+        ndim = {"bilinear": 2, "trilinear": 3}.get(args.mode, 1) if op == "upsample" else 1
     if not 1 <= ndim <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={ndim}")
-    size = None if args.i is None else (args.i,) * ndim
+    if args.i is not None and len(args.i) not in (1, ndim):
+        raise ValueError(f"--i must have 1 or {ndim} sizes (one per spatial dimension), got --i={args.i}")
+    size = None if args.i is None else (args.i * ndim if len(args.i) == 1 else args.i)
     if op == "upsample":
         return UpsampleSpec(None if args.size is None else (args.size,) * ndim, args.scale_factor, args.mode,
                             True if args.align_corners else None, input_size=size, ndim=ndim)
     if args.k is None:
         raise ValueError(f"--k is required for {args.op}")
-    padding = (args.p,) * ndim
+    padding = args.p if isinstance(args.p, str) else (args.p,) * ndim
+    if op in ("conv", "conv_transpose"):
+        c_in = CHANNELS[0] if args.in_channels is None else args.in_channels
+        c_out = CHANNELS[1] if args.out_channels is None else args.out_channels
     if op == "conv":
-        return ConvSpec(args.k, 1 if args.s is None else args.s, padding, args.d, args.in_channels,
-                        args.out_channels, args.groups, input_size=size, ndim=ndim)
+        return ConvSpec(args.k, 1 if args.s is None else args.s, padding, args.d, c_in, c_out, args.groups,
+                        input_size=size, ndim=ndim)
     if op == "conv_transpose":
         return ConvTransposeSpec(args.k, 1 if args.s is None else args.s, padding, args.output_padding, args.d,
-                                 args.in_channels, args.out_channels, args.groups, input_size=size, ndim=ndim)
+                                 c_in, c_out, args.groups, input_size=size, ndim=ndim)
     if op == "max_pool":
         return MaxPoolSpec(args.k, args.s, padding, args.d, args.ceil_mode, input_size=size, ndim=ndim)
     if op == "avg_pool":
@@ -86,13 +117,12 @@ def build_spec(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Generate the module and write it."""
+    if args.out != "-":
+        check_output_path(args.out, "--out")
     source = module_source(build_spec(args))
     if args.out == "-":
         sys.stdout.write(source)
         return 0
-    directory = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(directory):
-        raise ValueError(f"--out directory does not exist: {directory}")
     write_files({Path(args.out): source}, force=args.force)
     print(f"wrote {args.out} ({len(source.splitlines())} lines)")
     return 0

@@ -35,26 +35,31 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="layer: output padding (default 0)")
     parser.add_argument("--i", type=integer, default=3, help="layer: input size of the worked matrix (default 3)")
     parser.add_argument("--dims", type=integer, default=1, help="layer: spatial dimensions, 1-3 (default 1)")
-    parser.add_argument("--out", help="layer: output .tex file (default: standard output)")
+    parser.add_argument("--out", help="layer: output .tex file (default, or '-': standard output)")
     parser.add_argument("--fragment", action="store_true", help="layer: a fragment to \\input, not a document")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite (or remove) files that were edited by hand or not written by symconv")
+                        help="overwrite (or remove) files that were edited by hand or not written by symconv"
+                             " (symconv records what it wrote in .symconv-manifest.json beside the file)")
 
 
 def _run_layer(args: argparse.Namespace) -> int:
-    from .._io import write_files
+    from .._io import check_output_path, write_files
     from ..derivations import layer_document, layer_fragment
     if args.k is None:
         raise ValueError("derive conv-transpose needs --k (the kernel size)")
     if args.check:
         raise ValueError("--check applies to the derivations folder, not to a single layer")
+    if args.dir != "derivations":
+        raise ValueError("--dir applies to the derivations folder, not to a single layer (use --out)")
+    if args.out == "-":
+        args.out = None
+    if args.out is not None:
+        check_output_path(args.out, "--out", (".tex",))
     build = layer_fragment if args.fragment else layer_document
     body = build(args.k, args.s, args.p, i=args.i, d=args.d, output_padding=args.output_padding, dims=args.dims)
     if args.out is None:
         sys.stdout.write(body)
         return 0
-    if not args.out.endswith(".tex"):
-        raise ValueError(f"--out must name a .tex file, got --out={args.out!r}")
     write_files({Path(args.out): body}, force=args.force)
     print(f"wrote {args.out}")
     return 0
@@ -68,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
         (["fragment"] if args.fragment else [])
     if layer_only:
         raise ValueError(f"--{layer_only[0]} needs a layer (symconv derive conv-transpose ...)")
+    from .._io import check_output_dir
     from ..derivations import build, stale, write
+    if not args.check:
+        check_output_dir(args.dir, "--dir")
     files = build()
     if args.check:
         changed = stale(args.dir, files)

@@ -11,7 +11,8 @@ import json
 import sympy as sp
 
 from ..matrix import conv_matrix, conv_transpose_matrix
-from ._args import int_or_pair, integer
+from ..spec import ConvSpec, ConvTransposeSpec
+from ._args import int_or_pair, integer, refuse_inapplicable, remember_defaults
 
 NAME = "matrix"
 HELP = "print the matrix C of a convolution (or of a transposed convolution) with symbolic weights"
@@ -33,19 +34,34 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-channels", dest="out_channels", type=integer, default=1)
     parser.add_argument("--groups", type=integer, default=1)
     parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    remember_defaults(parser)
 
 
 def build(args: argparse.Namespace) -> sp.SparseMatrix:
     """The requested matrix (validated by the specs)."""
+    refuse_inapplicable(args, args.op, {"output_padding": ("conv-transpose",)})
     if not 1 <= args.dims <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
     size = (args.i,) * args.dims
     padding = (args.p,) * args.dims if args.dims > 1 else args.p
+    _refuse_large(args)
     common = dict(stride=args.s, padding=padding, dilation=args.d, in_channels=args.in_channels,
                   out_channels=args.out_channels, groups=args.groups)
     if args.op == "conv":
         return conv_matrix(size, args.k, **common)
     return conv_transpose_matrix(size, args.k, output_padding=args.output_padding, **common)
+
+
+def _refuse_large(args: argparse.Namespace) -> None:
+    """Refuse a matrix with more than MAX_TEXT_ENTRIES entries before building it."""
+    spec = (ConvSpec(args.k, args.s, args.p, args.d, input_size=args.i) if args.op == "conv" else
+            ConvTransposeSpec(args.k, args.s, args.p, args.output_padding, args.d, input_size=args.i))
+    inputs = args.i ** args.dims * args.in_channels
+    outputs = spec.output_size[0] ** args.dims * args.out_channels
+    if inputs * outputs > MAX_TEXT_ENTRIES:
+        raise ValueError(f"the matrix would be {outputs}x{inputs} (--i {args.i}, --dims {args.dims}, --in-channels "
+                         f"{args.in_channels}, --out-channels {args.out_channels}), more than {MAX_TEXT_ENTRIES} "
+                         f"entries to print; use smaller values or the Python API (symconv.conv_matrix)")
 
 
 def as_text(matrix: sp.MatrixBase) -> str:

@@ -1,8 +1,11 @@
 """``symconv prove [NAME ...]``: prove the convolution-arithmetic theorems.
 
-Prints a table (theorem, status, seconds) or, with ``--json``, a list of objects with keys
-``name``, ``status`` ("proved" | "checked" | "failed"), ``seconds``, ``uses`` and, when failed,
-``counterexample``. Exit code 1 when any theorem failed.
+Prints a table (theorem, status, wall-clock seconds, and why a theorem is only ``checked`` or
+``failed``) or, with ``--json``, a list of objects with keys ``name``, ``status`` ("proved" |
+"checked" | "failed"), ``seconds`` (the theorem's own time), ``wall_seconds`` (the time this
+command spent on it, lemmas proved on the way included), ``uses``, ``reason`` and, when failed,
+``counterexample``. ``--list`` lists the names (``--list --json``: name, title, uses). Exit code
+1 when any theorem failed; an unknown name exits 2 and points to ``--list``.
 """
 from __future__ import annotations
 
@@ -16,35 +19,74 @@ HELP = "prove the convolution-arithmetic theorems (symbolic proof + exhaustive g
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``prove`` arguments."""
-    parser.add_argument("names", nargs="*", metavar="NAME", help="theorems to prove (default: all)")
-    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="theorems to prove (default: all; see --list)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table (also with --list)")
     parser.add_argument("--quick", action="store_true",
                         help="grid check only the configurations with input sizes <= 3 (for a fast look)")
     parser.add_argument("--list", action="store_true", help="list the theorem names and exit")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _list(as_json: bool) -> int:
+    from ..proofs import theorem, theorems
+    rows = [theorem(name) for name in theorems()]
+    if as_json:
+        print(json.dumps([{"name": t.name, "title": t.title, "uses": list(t.uses)} for t in rows], indent=2))
+    else:
+        for t in rows:
+            print(f"{t.name}\t{t.title}")
+    return 0
+
+
+def _names(requested: list) -> list:
+    """The theorems to prove, in dependency order; an unknown name is refused (pointing to --list)."""
+    from ..proofs import theorems
+    order = theorems()
+    unknown = [n for n in requested if n not in order]
+    if unknown:
+        raise ValueError(f"unknown theorem {unknown[0]!r}; `symconv prove --list` lists the "
+                         f"{len(order)} theorem names")
+    wanted = set(requested)
+    return [n for n in order if not requested or n in wanted]
+
+
 def run(args: argparse.Namespace) -> int:
     """Prove, print, and return 1 if any theorem failed."""
-    from ..proofs import prove_all, theorem, theorems
-
     if args.list:
-        for name in theorems():
-            print(f"{name}\t{theorem(name).title}")
-        return 0
+        if args.names or args.quick:
+            raise ValueError("--list takes no theorem names and no --quick")
+        return _list(args.json)
+    from .. import proofs
+    names = _names(args.names)
+    grid = "quick" if args.quick else "full"
+    results, walls = [], []
     start = time.perf_counter()
-    results = prove_all(args.names or None, grid="quick" if args.quick else "full")
+    for name in names:
+        began = time.perf_counter()
+        results.extend(proofs.prove_all([name], grid))
+        walls.append(time.perf_counter() - began)
     total = time.perf_counter() - start
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2))
+        print(json.dumps([dict(r.to_dict(), wall_seconds=round(w, 4)) for r, w in zip(results, walls)], indent=2))
     else:
-        width = max([len("theorem")] + [len(r.name) for r in results])
-        print(f"{'theorem':<{width}}  {'status':<8}  {'seconds':>8}")
-        for r in results:
-            print(f"{r.name:<{width}}  {r.status:<8}  {r.seconds:>8.3f}")
+        print(_table(results, walls))
         counts = {s: sum(r.status == s for r in results) for s in ("proved", "checked", "failed")}
-        print(f"{len(results)} theorems: {counts['proved']} proved, {counts['checked']} checked, "
-              f"{counts['failed']} failed in {total:.2f} s")
+        print(f"{_plural(len(results), 'theorem')}: {counts['proved']} proved, {counts['checked']} checked, "
+              f"{counts['failed']} failed in {total:.2f} s (wall clock)")
         for r in results:
             if r.status == "failed":
-                print(f"FAILED {r.name}: {r.reason}; counterexample: {json.dumps(r.counterexample)}")
+                print(f"FAILED {r.name}: {r.reason}; counterexample: {json.dumps(r.counterexample, default=str)}")
     return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _table(results: list, walls: list) -> str:
+    """theorem, status, seconds (wall clock, lemmas proved on the way included) and why not proved."""
+    width = max([len("theorem")] + [len(r.name) for r in results])
+    lines = [f"{'theorem':<{width}}  {'status':<8}  {'seconds':>8}  why not proved"]
+    for r, wall in zip(results, walls):
+        why = r.reason if r.status != "proved" else ""
+        lines.append(f"{r.name:<{width}}  {r.status:<8}  {wall:>8.3f}  {why}".rstrip())
+    return "\n".join(lines)

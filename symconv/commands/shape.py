@@ -1,8 +1,10 @@
-"""``symconv shape OP``: an operator's output-size formula, or its value.
+"""``symconv shape OP``: an operator's output size, or its formula.
 
-Left-out sizes become the paper's symbols (``i k s p``); dilation and output padding
-are symbols too while any of ``i k s p`` is, and default to 1 and 0 once all four are
-numbers, so ``symconv shape conv --i 5 --k 3 --s 2 --p 1`` prints ``3``.
+Parameters not given take PyTorch's defaults (stride 1, or the kernel size for pooling;
+padding 0; dilation 1; output padding 0); the input and kernel sizes become the paper's
+symbols ``i`` and ``k`` when left out. ``--symbolic p,d`` keeps the named letters as symbols
+(``--symbolic all`` every letter not given). So ``symconv shape conv --i 5 --k 3 --s 2 --p 1``
+prints ``3`` and ``symconv shape conv --symbolic all`` prints Dumoulin & Visin's relation 15.
 """
 from __future__ import annotations
 
@@ -12,22 +14,47 @@ import json
 import sympy as sp
 
 from .. import shapes, symbols
-from ._args import OPERATORS, int_or_pair, integer, positive_number
+from ..spec import ConvSpec, ConvTransposeSpec, MaxPoolSpec
+from ._args import OPERATORS, integer, padding, positive_number, refuse_inapplicable, remember_defaults
 
 NAME = "shape"
-HELP = "print an operator's output-size formula (symbols where values are left out) or its value"
+HELP = "print an operator's output size, or its formula (PyTorch's defaults for what is not given)"
+
+_WINDOWED = ("conv", "conv-transpose", "max-pool", "avg-pool", "max-unpool")
+#: Which operators each option applies to.
+APPLIES = {
+    "k": _WINDOWED, "s": _WINDOWED, "p": _WINDOWED,
+    "d": ("conv", "conv-transpose", "max-pool", "avg-pool"),
+    "convention": ("max-pool", "avg-pool", "max-unpool"),
+    "auto_pad": ("conv", "max-pool", "avg-pool"),
+    "output_padding": ("conv-transpose",),
+    "ceil_mode": ("max-pool", "avg-pool"),
+    "size": ("upsample",), "scale_factor": ("upsample",),
+}
+#: The letters ``--symbolic`` may name, and the option each stands for.
+LETTERS = {"i": "i", "k": "k", "s": "s", "p": "p", "d": "d", "a": "output_padding"}
+
+
+def _letters(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if names == ("all",):
+        return tuple(LETTERS)
+    unknown = [n for n in names if n not in LETTERS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"expected letters among {', '.join(LETTERS)} (or 'all'), got {text!r}")
+    return names
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``shape`` arguments."""
     parser.add_argument("op", choices=sorted(OPERATORS), help="operator")
-    parser.add_argument("--i", type=integer, help="input size")
-    parser.add_argument("--k", type=integer, help="kernel size")
-    parser.add_argument("--s", type=integer, help="stride (pooling: defaults to k)")
-    parser.add_argument("--p", type=int_or_pair, help="padding: an int or 'before,after'")
-    parser.add_argument("--d", type=integer, help="dilation")
+    parser.add_argument("--i", type=integer, help="input size (default: the symbol i)")
+    parser.add_argument("--k", type=integer, help="kernel size (default: the symbol k)")
+    parser.add_argument("--s", type=integer, help="stride (default 1; pooling and unpooling: the kernel size)")
+    parser.add_argument("--p", type=padding, help="padding: an int, 'before,after', 'same' or 'valid' (default 0)")
+    parser.add_argument("--d", type=integer, help="dilation (default 1)")
     parser.add_argument("--output-padding", "--a", dest="output_padding", type=integer,
-                        help="output padding (conv-transpose)")
+                        help="conv-transpose: output padding (default 0)")
     parser.add_argument("--ceil-mode", action="store_true", help="pooling: round the window count up")
     parser.add_argument("--size", type=integer, help="upsample: output size")
     parser.add_argument("--scale-factor", type=positive_number, help="upsample: scale factor")
@@ -36,29 +63,59 @@ def register(parser: argparse.ArgumentParser) -> None:
                              "(pads <= k-1, stride defaults to 1)")
     parser.add_argument("--auto-pad", choices=shapes.AUTO_PADS[1:],
                         help="ONNX auto_pad (conv, pools): padding generated from i, k, s, d")
+    parser.add_argument("--symbolic", type=_letters, default=(), metavar="LETTERS",
+                        help="keep these letters as symbols instead of PyTorch's defaults, e.g. 'p,d' or 'all' "
+                             "(letters: i k s p d a)")
     parser.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    remember_defaults(parser)
+
+
+def _value(args: argparse.Namespace, letter: str, default):
+    """The given value, the letter's symbol if asked for, else PyTorch's default."""
+    given = getattr(args, LETTERS[letter])
+    if letter in args.symbolic:
+        if given is not None:
+            raise ValueError(f"--{LETTERS[letter].replace('_', '-')} is given, so {letter} cannot also be "
+                             f"--symbolic")
+        return symbols.BY_NAME[letter]
+    return default if given is None else given
+
+
+def _padding(op: str, k, s, d, p):
+    """A 'same'/'valid' padding as the spec computes it (refused where the spec refuses it)."""
+    if not isinstance(p, str):
+        return p
+    spec = {"conv": ConvSpec, "conv-transpose": ConvTransposeSpec}.get(op, MaxPoolSpec)
+    if spec is MaxPoolSpec:
+        if p == "valid":
+            return 0
+        raise ValueError(f"--p same is defined for conv only, not {op}")
+    kwargs = {"dilation": d} if op != "max-pool" else {}
+    return spec(k, stride=s, padding=p, ndim=1, **kwargs).padding[0]
 
 
 def formula(args: argparse.Namespace) -> sp.Expr | int:
     """The output size for the parsed arguments (validated by :mod:`symconv.shapes`)."""
-    i = symbols.i if args.i is None else args.i
+    i = _value(args, "i", symbols.i)
     if args.op == "upsample":
         if args.size is None and args.scale_factor is None:
             return shapes.upsample_output_size(i, scale_factor=sp.Symbol("f", positive=True, integer=True))
         return shapes.upsample_output_size(i, args.size, args.scale_factor)
-    k = symbols.k if args.k is None else args.k
-    s = args.s
-    if s is None and (args.op not in ("max-pool", "avg-pool", "max-unpool") or args.convention == "onnx"):
-        s = symbols.s if args.convention == "torch" else 1
-    p = symbols.p if args.p is None or args.auto_pad else args.p
-    all_numbers = all(isinstance(v, (int, tuple)) for v in (i, k, p)) and (s is None or isinstance(s, int))
-    d = args.d if args.d is not None else (1 if all_numbers or args.auto_pad else symbols.d)
+    k = _value(args, "k", symbols.k)
+    pool = args.op in ("max-pool", "avg-pool", "max-unpool")
+    s = _value(args, "s", (1 if args.convention == "onnx" else k) if pool else 1)
+    d = _value(args, "d", 1)
+    if args.op == "avg-pool" and args.convention == "torch" and args.d is not None:
+        raise ValueError("--d applies to avg-pool only with --convention onnx (AveragePool's dilations); "
+                         "PyTorch's avg_pool has no dilation")
     if args.auto_pad:
         if args.p is not None or args.op not in ("conv", "max-pool", "avg-pool"):
             raise ValueError(f"shape: --auto-pad applies to conv, max-pool and avg-pool without --p, "
                              f"got {args.op} with p={args.p}")
-        p = shapes.auto_pad_axis(i, k, k if s is None else s, d, args.auto_pad)
-    a = args.output_padding if args.output_padding is not None else (0 if all_numbers else symbols.a)
+        p = shapes.auto_pad_axis(i, k, s, d, args.auto_pad)
+    else:
+        p = _padding(args.op, k, s, d, _value(args, "p", 0))
+    a = _value(args, "a", 0)
     if args.op == "conv":
         return shapes.conv_output_size(i, k, s, p, d)
     if args.op == "conv-transpose":
@@ -73,6 +130,10 @@ def formula(args: argparse.Namespace) -> sp.Expr | int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the formula or value."""
+    refuse_inapplicable(args, args.op, APPLIES)
+    inapplicable = [n for n in args.symbolic if n != "i" and args.op not in APPLIES[LETTERS[n]]]
+    if inapplicable:
+        raise ValueError(f"--symbolic {inapplicable[0]}: {args.op} has no parameter {inapplicable[0]}")
     value = formula(args)
     if args.format == "latex":
         print(sp.latex(value))

@@ -21,6 +21,7 @@ import sympy as sp
 
 from .. import shapes
 from ..derive import as_direct_conv
+from ..graphs import interior, overlap_pattern
 from ..latex import elide, matrix_tex, render, spec_tex, tex
 from ..matrix import conv_matrix, conv_transpose_matrix_of
 from ..spec import ConvTransposeSpec
@@ -61,8 +62,9 @@ def layer_spec(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_paddin
     spec = ConvTransposeSpec((k,) * dims, s, padding, output_padding, d, input_size=(i,) * dims, ndim=dims)
     entries = int(np.prod(spec.output_size)) * int(np.prod(spec.input_size))
     if entries > MAX_ENTRIES:
-        raise ValueError(f"derive conv-transpose: the {dims}-D matrix for i={i} has {entries} entries "
-                         f"(more than {MAX_ENTRIES}); choose a smaller i (the document shows a small example)")
+        raise ValueError(f"derive conv-transpose: the {dims}-D matrix for i={i}, k={k}, s={s}, d={d} has {entries} "
+                         f"entries (more than {MAX_ENTRIES}); choose a smaller i, k, s or d (the document shows a "
+                         f"small example)")
     return spec
 
 
@@ -77,15 +79,6 @@ def overlap_counts_1d(k: int, s: int, i: int, p: Any = 0, d: int = 1) -> list[in
     spec = ConvTransposeSpec(k, s, p, 0, d, input_size=i)
     ct = conv_transpose_matrix_of(spec, np.ones(k, dtype=np.int64), format="numpy")
     return [int(round(v)) for v in ct @ np.ones(ct.shape[1])]
-
-
-def _phase_counts(k: int, s: int, d: int) -> list[int]:
-    """Interior contributions per output phase r = m mod s (p = 0): from a long enough 1-D example."""
-    i = 2 * (d * (k - 1) + 1) + 2 * s + 2
-    counts = overlap_counts_1d(k, s, i, 0, d)
-    start = d * (k - 1) + s                        # well inside: every tap has a source
-    start -= start % s
-    return counts[start:start + s]
 
 
 def _kernel_tex(kernel_size: tuple) -> str:
@@ -134,8 +127,13 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
     require(eq == t, "that the zero-insertion form with the flipped kernel equals the transposed conv's matrix")
     d_shape = (eq.rows, z.rows)
 
-    counts = overlap_counts_1d(k, s, i, spec.padding[0], d)
-    phases = _phase_counts(k, s, d)
+    axis = ConvTransposeSpec(k, s, spec.padding[0], a_val, d, input_size=i)   # one axis of this very layer
+    counts = [int(v) for v in conv_transpose_matrix_of(axis, np.ones(k, dtype=np.int64), format="numpy")
+              @ np.ones(i, dtype=np.int64)]
+    phases = list(overlap_pattern(k, s, pb, d))                 # by output position m mod s, as `analyze`
+    (low, high), = interior(axis)
+    require(len(counts) == axis.output_size[0] and all(counts[m] == phases[m % s] for m in range(low, high)),
+            "that T·1 has one entry per output and its interior entries follow the per-phase pattern")
     block = sp.Matrix(phases) * sp.Matrix(phases).T
     even = len(set(phases)) == 1
     t_sym = sp.MatrixSymbol("T", t.rows, t.cols)

@@ -1261,7 +1261,7 @@ def library_function(name: str, fn: Callable[..., Any]) -> Any:
 
 
 def _library_latex(self: Any, printer: Any) -> str:
-    """A library call prints as code: ``\mathtt{window\_count\_axis}(i, k, ...)``."""
+    """A library call prints as code (``window_count_axis`` in typewriter type, then its arguments)."""
     args = ", ".join(printer._print(arg) for arg in self.args)
     return r"\mathtt{" + self.func.__name__.replace("_", r"\_") + r"}\left(" + args + r"\right)"
 
