@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -225,9 +225,9 @@ class Theorem:
     statement: Any
     assumptions: tuple = ()
     equalities: tuple = ()
-    proof: Callable[[], list] | None = None
+    proof: Callable[[], list] | None = field(default=None, repr=False)
     uses: tuple = ()
-    grid: Grid | None = None
+    grid: Grid | None = field(default=None, repr=False)
     family: int = 0
     kind: str = "theorem"
     reason: str = ""
