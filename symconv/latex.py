@@ -283,6 +283,9 @@ def spec_tex(spec: Any) -> str:
     >>> from symconv import ConvTransposeSpec
     >>> spec_tex(ConvTransposeSpec(4, stride=2, padding=1, input_size=3))
     '\\text{conv\\_transpose}:\\; i = 3,\\; k = 4,\\; s = 2,\\; p = 1,\\; d = 1,\\; o = 6'
+    >>> from symconv import MaxPoolSpec
+    >>> spec_tex(MaxPoolSpec(3, stride=2, ceil_mode=True, input_size=2)).endswith(r"\text{ceil\_mode}")
+    True
     """
     op = getattr(spec, "op", None)
     if not isinstance(op, str) or not hasattr(spec, "__dataclass_fields__"):
@@ -291,6 +294,10 @@ def spec_tex(spec: Any) -> str:
     parts = [tex(e) for e in spec_equations(spec)]
     if getattr(spec, "mode", None) is not None:
         parts.append(r"\text{mode " + text(spec.mode) + "}")
+    if getattr(spec, "ceil_mode", False):
+        parts.append(r"\text{ceil\_mode}")
+    if getattr(spec, "count_include_pad", True) is False:
+        parts.append(r"\text{count\_include\_pad} = \text{False}")
     return head + r"\; " + r",\; ".join(parts)
 
 
