@@ -132,3 +132,57 @@ register(Theorem(
               _output_shape_cfgs, _scatter_with_generated_pads, lambda c: c["O"]),
     reference="ONNX ConvTranspose (opset 22): pads generated from output_shape",
 ))
+
+
+# --------------------------------------------------------------------------- ONNX pool pads up to k - 1
+
+_PB, _PA = sp.symbols("p_b p_a", integer=True, nonnegative=True)
+#: the window count with d = 1, written literally
+_POOL_L = i + _PB + _PA - k
+_POOL_O = sp.floor(_POOL_L / s) + 1
+
+
+def _pool_pads_proof() -> list:
+    last = s * (_POOL_O - 1) - _PB
+    return [
+        step(last, s * sp.floor(_POOL_L / s) - _PB, "algebra", "o - 1 = floor(L/s)"),
+        step(s * sp.floor(_POOL_L / s) - _PB, _POOL_L - sp.Mod(_POOL_L, s) - _PB, "floor-mod", "division with remainder"),
+        step(_POOL_L - sp.Mod(_POOL_L, s) - _PB, _POOL_L - _PB, "bound", "a remainder is >= 0", rel="<="),
+        step(_POOL_L - _PB, i + _PA - k, "algebra", "L = i + p_b + p_a - k"),
+        step(i + _PA - k, i - 1, "bound", "p_a <= k - 1", rel="<="),
+        step(k - 1 - _PB, 0, "bound", "p_b <= k - 1", rel=">="),
+    ]
+
+
+def _pool_pad_cfgs() -> list:
+    """Undilated windows with ONNX's pads 0 <= p <= k - 1 on each side (the 1-D grid's i, k, s)."""
+    out = []
+    for i_ in range(1, 13):
+        for k_ in range(1, 6):
+            for s_ in range(1, 5):
+                for pb in range(k_):
+                    for pa in range(k_):
+                        if i_ + pb + pa >= k_:
+                            out.append({"i": i_, "k": k_, "s": s_, "p_b": pb, "p_a": pa})
+    return out
+
+
+def _windows_meeting_the_input(c: dict) -> tuple:
+    """Brute force: (number of windows, number of them holding an input element)."""
+    count = G.count_windows(c["i"], c["k"], c["s"], 1, c["p_b"], c["p_a"])
+    meets = sum(any(0 <= r * c["s"] - c["p_b"] + t < c["i"] for t in range(c["k"])) for r in range(count))
+    return count, meets
+
+
+register(Theorem(
+    name="onnx_pool_pads",
+    title="ONNX pools allow pads up to k - 1 per side: the last window still starts inside the input "
+          "(s(o-1) - p_b <= i - 1) and the first ends inside it (k - 1 - p_b >= 0), so no window is all padding",
+    statement=sp.And(sp.Le(s * (_POOL_O - 1) - _PB, i - 1), sp.Ge(k - 1 - _PB, 0)),
+    assumptions=(Range(_PB, 0, k - 1), Range(_PA, 0, k - 1), Range(i, lo=k - _PB - _PA)),
+    proof=_pool_pads_proof, family=9,
+    grid=Grid("1-D: i<=12, k<=5, s<=4, d=1, pads 0<=p_b,p_a<=k-1 with the kernel fitting; lhs (windows, windows "
+              "meeting the input) by brute force, rhs (windows, windows)", _pool_pad_cfgs,
+              _windows_meeting_the_input, lambda c: (_windows_meeting_the_input(c)[0],) * 2),
+    reference="ONNX MaxPool/AveragePool pads (opset 22); onnxruntime: Pad should be smaller than kernel",
+))
