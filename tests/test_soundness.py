@@ -249,3 +249,55 @@ def test_unflipped_kernel_and_missing_guard_are_refuted():
     # floor -> ceiling in the tap of the entry formula
     result = prove(base.variant(statement=sp.Implies(unguarded, _reads(sp.ceiling(Q_OFFSET / d)))), grid="quick")
     assert result.status == "failed"
+
+
+# --------------------------------------------------------------------------- every rule refuses a false step
+
+
+def _false_steps():
+    from symconv.proofs.rules import EMPTY, Context
+    from symconv.proofs.sizes import WINDOW_COUNT
+    from symconv.symbols import d, p_b, r
+    j = sp.Symbol("j", integer=True, nonnegative=True)
+    u = sp.Symbol("u", integer=True)
+    w = sp.IndexedBase("w")
+    f, q, e = sp.symbols("f q e", integer=True, nonnegative=True)
+    return {
+        "algebra": (sp.floor(i / s), i / s, EMPTY, {}),
+        "substitute": (s * i, s, EMPTY, {"mapping": {i: 1}}),                       # i = 1 is not assumed
+        "floor-mod": (s * sp.floor(i / s), i, EMPTY, {}),
+        "floor-value": (sp.floor((s * k + j) / s), k, EMPTY, {"term": sp.floor((s * k + j) / s), "value": k}),
+        "delta-normal": (sp.KroneckerDelta(c, r * s), sp.KroneckerDelta(c, r * s + 1), EMPTY, {}),
+        "sum-exchange": (t * sp.Sum(x[t], (t, 0, k - 1)), sp.Sum(t * x[t], (t, 0, k - 1)), EMPTY, {}),
+        "delta-sum": (sp.KroneckerDelta(c, 5) * sp.Sum(x[c], (c, 0, 2)), 0, EMPTY, {}),
+        "guarded-delta-sum": (sp.Sum(w[t] * sp.KroneckerDelta(c, 2 * t), (t, 0, k - 1)),
+                              sp.Piecewise((w[c / 2], (c >= 0) & (c <= 2 * k - 2)), (0, True)), EMPTY, {}),
+        "reindex": (sp.Sum(x[t], (t, 0, k - 1)), sp.Sum(x[u], (u, 1, k)), EMPTY,
+                    {"old": t, "new": u, "old_of_new": u}),
+        "differentiate": (x[c] ** 2, x[c], EMPTY, {"wrt": x[c]}),
+        "resolve": (sp.Piecewise((1, i >= 3), (0, True)), 1, EMPTY, {}),
+        "bound": (k, k + i, EMPTY, {}),
+        "cases": (sp.Abs(z), z, EMPTY, {"cases": (({z: 2 * n_nonneg}, ()), ({z: 2 * n_nonneg + 1}, ()))}),
+        "use": (i, i, EMPTY, {}),
+        "delta-digits": (sp.KroneckerDelta(f * q + e, f * r + t), sp.KroneckerDelta(q, r) * sp.KroneckerDelta(e, t),
+                         EMPTY, {"f": f, "pairs": (((q, e), (r, t)),)}),
+        "delta-substitute": (x[c] * sp.KroneckerDelta(t, 1), x[1] * sp.KroneckerDelta(t, 1), EMPTY,
+                             {"old": c, "new": 1}),
+        "split-range": (sp.Sum(x[t], (t, 0, 2 * k - 1)), sp.Sum(x[2 * t + c], (c, 0, 1), (t, 0, k - 1)), EMPTY,
+                        {"modulus": 2, "outer": t, "inner": c}),                  # t is not a fresh variable
+        "mod-indicator": (sp.Piecewise((1, sp.Eq(sp.Mod(i - j, s), 0)), (0, True)),
+                          sp.KroneckerDelta(j, sp.Mod(i, s)), EMPTY, {"var": j, "modulus": s}),   # j unbounded
+        "library": (WINDOW_COUNT(i, k, s, p_b, 0, d), sp.floor((i + p_b - d * k) / s) + 1, EMPTY, {}),
+    }
+
+
+def test_every_rule_has_a_refusal_case():
+    from symconv.proofs.rules import RULES
+    assert set(_false_steps()) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(_false_steps()))
+def test_every_rule_refuses_a_false_step(rule):
+    from symconv.proofs.rules import check_step
+    before, after, ctx, params = _false_steps()[rule]
+    assert check_step(rule, before, after, ctx, **params) is not None
