@@ -504,7 +504,8 @@ def _build_conv(spec: ConvSpec) -> Module:
     out_exprs = concrete.output_size
     _, c_in_g = _channels(spec, False)
     strategy = _strategy(c_in_g, g, prod(k))
-    if strategy == "rows" and prod(s) >= STRIDED_IM2COL_PHASES and c_in_g * prod(k) <= COLUMN_LIMIT:
+    if (strategy == "rows" and prod(s) >= STRIDED_IM2COL_PHASES and isinstance(c_in_g, int)
+            and c_in_g * prod(k) <= COLUMN_LIMIT):     # channels unknown (None) at generation time: rows
         strategy = "im2col"
 
     body = _conv_prologue(spec, sizes, False)

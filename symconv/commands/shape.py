@@ -106,8 +106,8 @@ def formula(args: argparse.Namespace) -> sp.Expr | int:
     s = _value(args, "s", (1 if args.convention == "onnx" else k) if pool else 1)
     d = _value(args, "d", 1)
     if args.op == "avg-pool" and args.convention == "torch" and args.d is not None:
-        raise ValueError("--d applies to avg-pool only with --convention onnx (AveragePool's dilations); "
-                         "PyTorch's avg_pool has no dilation")
+        raise ValueError("--d does not apply to avg-pool with PyTorch's convention (it has no dilation); "
+                         "with --convention onnx it is AveragePool's dilations")
     if args.auto_pad:
         if args.p is not None or args.op not in ("conv", "max-pool", "avg-pool"):
             raise ValueError(f"shape: --auto-pad applies to conv, max-pool and avg-pool without --p, "
