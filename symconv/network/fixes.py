@@ -79,10 +79,10 @@ def _spec_changes(node: Node, shape: tuple) -> list:
     return out
 
 
-def _fix_holds(net: Network, node_name: str) -> tuple[bool, Any]:
+def _fix_holds(net: Network, node_name: str, reuse: Any, changed: tuple) -> tuple[bool, Any]:
     """Whether every constraint of ``node_name`` holds where all tensors are non-empty."""
     try:
-        result = evaluate(net)
+        result = evaluate(net, reuse=reuse, changed=changed)
     except ValueError:
         return False, None
     symbols = list(result.symbols.values())
@@ -186,7 +186,7 @@ def find_fixes(analysis: Any) -> dict:
             continue
         best = None
         for changed, record in candidates(net, by_name[c.node], sizes):
-            holds, result = _fix_holds(changed, c.node)
+            holds, result = _fix_holds(changed, c.node, analysis.evaluation, (record["node"], c.node))
             if not holds:
                 continue
             count = _valid_count(result)

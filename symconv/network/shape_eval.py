@@ -32,8 +32,8 @@ import sympy as sp
 
 from .. import shapes
 from .model import SPEC_OPS, Network, Node
-from .decide import always
-from .spec_ops import spec_output
+from .decide import Assumptions, always, assuming
+from .spec_ops import rebuild, spec_output
 
 __all__ = ["TensorInfo", "Constraint", "Evaluation", "evaluate", "SUPPORTED_OPS"]
 
@@ -51,13 +51,22 @@ class TensorInfo:
 
 @dataclass(frozen=True)
 class Constraint:
-    """A condition on the input dims that node ``node`` needs to run."""
+    """A condition on the input dims that node ``node`` needs to run.
+
+    ``why`` is the reason as text, or a callable producing it (formatting large SymPy
+    expressions is slow, and most constraints are never printed).
+    """
 
     node: str
     op: str
     condition: Any
-    reason: str
+    why: Any
     kind: str  # positive | equal | fixed | range
+
+    @property
+    def reason(self) -> str:
+        """Why the node needs the condition, in words."""
+        return self.why() if callable(self.why) else self.why
 
 
 @dataclass
@@ -67,6 +76,7 @@ class Evaluation:
     tensors: dict
     constraints: list
     symbols: dict
+    per_node: dict = None   # node name -> (node, output infos, constraints), for re-evaluation
 
 
 class _Unsupported(ValueError):
@@ -85,17 +95,45 @@ def _int(x: Any) -> Any:
 
 
 def _trunc(x: Any) -> Any:
-    """Round toward zero (ONNX integer Div and float -> int Cast)."""
-    x = sp.sympify(x)
-    if x.is_integer:
-        return _int(x)
-    nonneg = sp.Ge(x, 0)
-    sign = always(nonneg)
+    """Round toward zero (float -> int Cast)."""
+    if isinstance(x, int):
+        return x
+    num, den = sp.fraction(sp.together(sp.sympify(x)))
+    if not den.is_Integer:
+        raise _Unsupported(f"truncation of {x}")
+    return _trunc_div(num, int(den))
+
+
+def _trunc_div(a: Any, b: Any) -> Any:
+    """``a / b`` rounded toward zero (ONNX integer Div), for a constant divisor ``b``."""
+    if isinstance(a, sp.Integer):
+        a = int(a)
+    if isinstance(b, sp.Integer):
+        b = int(b)
+    if not isinstance(b, int) or b == 0:
+        raise _Unsupported(f"integer division by {b}")
+    if isinstance(a, int):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b > 0) else -q
+    if b < 0:
+        return _trunc_div(-a, -b)
+    if b == 1:
+        return a
+    sign = always(sp.Ge(a, 0, evaluate=False))
     if sign is True:
-        return _int(sp.floor(x))
+        return _int(_floor(a / sp.Integer(b)))
     if sign is False:
-        return _int(sp.ceiling(x))
-    return sp.Piecewise((sp.floor(x), nonneg), (sp.ceiling(x), True))
+        return _int(-_floor(-a / sp.Integer(b)))
+    # trunc(a/b) = floor(max(a, 0)/b) - floor(max(-a, 0)/b): exact for every integer a, no Piecewise
+    return _int(_floor(_build(sp.Max, a, 0) / b) - _floor(_build(sp.Max, -a, 0) / b))
+
+
+def _floor(x: Any) -> Any:
+    return rebuild(sp.floor, sp.sympify(x))
+
+
+def _ceiling(x: Any) -> Any:
+    return rebuild(sp.ceiling, sp.sympify(x))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -103,7 +141,7 @@ def _same(a: Any, b: Any) -> bool:
     if a == b:
         return True
     diff = sp.expand(sp.sympify(a) - sp.sympify(b))
-    return diff == 0 or always(sp.Eq(diff, 0)) is True
+    return diff == 0 or always(sp.Eq(diff, 0, evaluate=False)) is True
 
 
 def _prod(values: Any) -> Any:
@@ -142,9 +180,9 @@ def _broadcast(shapes_in: list, node: Node) -> tuple[tuple, list]:
             if result == 1:
                 result = d
                 continue
-            cond = sp.Or(sp.Eq(result, d), sp.Eq(result, 1), sp.Eq(d, 1))
-            conditions.append((cond, f"{node.op} broadcasts axis {axis}: sizes {result} and {d} must be equal "
-                                     f"(or one of them 1)", "equal"))
+            cond = sp.Or(sp.Eq(result, d, evaluate=False), sp.Eq(result, 1), sp.Eq(d, 1))
+            conditions.append((cond, lambda axis=axis, a=result, b=d: f"{node.op} broadcasts axis {axis}: sizes "
+                                     f"{a} and {b} must be equal (or one of them 1)", "equal"))
             result = sp.Max(result, d)
         out.append(result)
     return tuple(out), conditions
@@ -157,7 +195,7 @@ def _elementwise(fn: Callable, values: list, dtype: str) -> tuple:
 
 
 def _int_div(a: Any, b: Any) -> Any:
-    return _trunc(sp.sympify(a) / b)
+    return _trunc_div(a, b)
 
 
 _BINARY_VALUE = {
@@ -188,7 +226,7 @@ def _binary(node: Node, ins: list) -> tuple[list, list]:
 
 
 _CAST_DTYPES = {1: "float", 10: "float", 11: "float", 16: "float", 9: "bool"}
-_VALUE_UNARY = {"Identity": lambda v: v, "Neg": lambda v: -v, "Floor": sp.floor, "Ceil": sp.ceiling,
+_VALUE_UNARY = {"Identity": lambda v: v, "Neg": lambda v: -v, "Floor": lambda v: _floor(v), "Ceil": lambda v: _ceiling(v),
                 "Abs": sp.Abs}
 
 
@@ -269,9 +307,10 @@ def _concat(node: Node, ins: list) -> tuple[list, list]:
             raise ValueError(f"network: node {node.describe()}: inputs have ranks {rank} and {len(other.shape)}")
         for j in range(rank):
             if j != axis and not _same(first.shape[j], other.shape[j]):
-                conditions.append((sp.Eq(first.shape[j], other.shape[j]),
+                conditions.append((sp.Eq(first.shape[j], other.shape[j], evaluate=False),
+                                   lambda j=j, index=index, a=first.shape[j], b=other.shape[j]:
                                    f"Concat needs equal sizes on axis {j}: {node.inputs[0]!r} has "
-                                   f"{first.shape[j]}, {node.inputs[index]!r} has {other.shape[j]}", "equal"))
+                                   f"{a}, {node.inputs[index]!r} has {b}", "equal"))
     shape = list(first.shape)
     shape[axis] = _prod([]) * 0 + sum((t.shape[axis] for t in present), sp.Integer(0))
     shape[axis] = _int(shape[axis])
@@ -306,28 +345,34 @@ def _clamp_index(x: Any, dim: Any) -> Any:
         if x < 0:
             x = x + dim
     else:
-        negative = always(sp.Lt(x, 0))
+        negative = always(sp.Lt(x, 0, evaluate=False))
         if negative is True:
             x = x + dim
         elif negative is None:
-            x = sp.Piecewise((x + dim, sp.Lt(x, 0)), (x, True))
+            # x + dim when x < 0: for an integer x, [x < 0] = min(1, max(0, -x))
+            x = x + dim * _build(sp.Min, 1, _build(sp.Max, 0, -x))
     return _int(_at_least(0, _at_most(x, dim)))
+
+
+def _build(func: Any, *args: Any) -> Any:
+    """``Max``/``Min`` without SymPy's pairwise simplification (slow, and its evalf fails on floors)."""
+    return _int(rebuild(func, *[sp.sympify(a) for a in args]))
 
 
 def _at_least(lo: Any, x: Any) -> Any:
     """``Max(lo, x)``, without the ``Max`` when ``x >= lo`` always holds."""
-    return x if always(sp.Ge(x, lo)) is True else sp.Max(lo, x)
+    return x if always(sp.Ge(x, lo, evaluate=False)) is True else _build(sp.Max, lo, x)
 
 
 def _at_most(x: Any, hi: Any) -> Any:
-    return x if always(sp.Le(x, hi)) is True else sp.Min(x, hi)
+    return x if always(sp.Le(x, hi, evaluate=False)) is True else _build(sp.Min, x, hi)
 
 
 def _slice_length(dim: Any, start: Any, end: Any, step: int) -> Any:
     if step < 1:
         raise _Unsupported("Slice with a negative step on a symbolic axis")
     lo, hi = _clamp_index(start, dim), _clamp_index(end, dim)
-    return _int(_at_least(0, shapes.ceildiv(hi - lo, step)))
+    return _int(_at_least(0, _ceiling(sp.sympify(hi - lo) / step)))
 
 
 def _slice(node: Node, ins: list) -> tuple[list, list]:
@@ -541,14 +586,18 @@ def _positivity(node: Node, name: str, info: TensorInfo) -> list:
                 out.append(Constraint(node.name, node.op, sp.false, f"tensor {name!r} has size {d} on axis {axis}",
                                       "positive"))
             continue
-        cond = sp.Ge(d, 1)
+        if d.is_Symbol and d.is_positive:
+            continue
+        cond = sp.Ge(d, 1, evaluate=False)
         if always(cond) is not True:
             out.append(Constraint(node.name, node.op, cond,
+                                  lambda name=name, axis=axis, d=d:
                                   f"tensor {name!r} must have size >= 1 on axis {axis} (size {d})", "positive"))
     return out
 
 
-def evaluate(net: Network, symbols: dict | None = None) -> Evaluation:
+def evaluate(net: Network, symbols: dict | None = None, reuse: Evaluation | None = None,
+             changed: tuple = ()) -> Evaluation:
     """Shapes of every tensor of ``net`` and the constraints its nodes impose.
 
     Parameters
@@ -556,6 +605,10 @@ def evaluate(net: Network, symbols: dict | None = None) -> Evaluation:
     net : Network
     symbols : dict, optional
         Dim name -> SymPy symbol (default :meth:`Network.symbols`).
+    reuse : Evaluation, optional
+        An evaluation of a network that differs from ``net`` only in the nodes named in
+        ``changed``: every node upstream of them keeps its earlier results.
+    changed : tuple of str
 
     Returns
     -------
@@ -567,32 +620,55 @@ def evaluate(net: Network, symbols: dict | None = None) -> Evaluation:
         An unsupported op or a tensor that cannot be evaluated (the message names the node).
     """
     symbols = net.symbols() if symbols is None else symbols
+    with assuming(Assumptions()) as facts:
+        return _walk(net, symbols, reuse, changed, facts)
+
+
+def _walk(net: Network, symbols: dict, reuse: Evaluation | None, changed: tuple, facts: Assumptions) -> Evaluation:
     tensors = _initial(net, symbols)
     constraints: list = []
+    per_node: dict = {}
+    dirty_tensors: set = set()
     for node in net.nodes:
-        rule = RULES.get(node.op)
-        if rule is None:
-            raise ValueError(f"network: node {node.describe()}: unsupported op {node.op!r}")
-        missing = [t for t in node.inputs if t and t not in tensors]
-        if missing:
-            raise ValueError(f"network: node {node.describe()}: input tensor {missing[0]!r} is not computed "
-                             f"by any earlier node")
-        ins = [tensors[t] if t else None for t in node.inputs]
-        try:
-            outs, conditions = rule(node, ins)
-        except _Unsupported as exc:
-            text = str(exc)
-            raise ValueError(text if text.startswith("network:") else
-                             f"network: node {node.describe()}: unsupported: {text}") from None
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ValueError(f"network: node {node.describe()}: cannot evaluate its shape "
-                             f"({type(exc).__name__}: {exc})") from None
-        for cond, reason, kind in conditions:
-            if cond is not sp.true:
-                constraints.append(Constraint(node.name, node.op, cond, reason, kind))
+        previous = reuse.per_node.get(node.name) if reuse is not None else None
+        dirty = (previous is None or node.name in changed or previous[0] != node
+                 or any(t in dirty_tensors for t in node.inputs))
+        if dirty:
+            dirty_tensors.update(node.outputs)
+            outs, found = _evaluate_node(node, tensors)
+        else:
+            _, outs, found = previous
+        per_node[node.name] = (node, outs, found)
+        constraints.extend(found)
+        for c in found:
+            facts.add(c.condition)
         for name, info in zip(node.outputs, outs):
             if name:
                 tensors[name] = info
-                if info.value is None:
-                    constraints.extend(_positivity(node, name, info))
-    return Evaluation(tensors, constraints, symbols)
+    return Evaluation(tensors, constraints, symbols, per_node)
+
+
+def _evaluate_node(node: Node, tensors: dict) -> tuple[list, list]:
+    rule = RULES.get(node.op)
+    if rule is None:
+        raise ValueError(f"network: node {node.describe()}: unsupported op {node.op!r}")
+    missing = [t for t in node.inputs if t and t not in tensors]
+    if missing:
+        raise ValueError(f"network: node {node.describe()}: input tensor {missing[0]!r} is not computed "
+                         f"by any earlier node")
+    ins = [tensors[t] if t else None for t in node.inputs]
+    try:
+        outs, conditions = rule(node, ins)
+    except _Unsupported as exc:
+        text = str(exc)
+        raise ValueError(text if text.startswith("network:") else
+                         f"network: node {node.describe()}: unsupported: {text}") from None
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"network: node {node.describe()}: cannot evaluate its shape "
+                         f"({type(exc).__name__}: {exc})") from None
+    found = [Constraint(node.name, node.op, cond, reason, kind)
+             for cond, reason, kind in conditions if cond is not sp.true]
+    for name, info in zip(node.outputs, outs):
+        if name and info.value is None:
+            found.extend(_positivity(node, name, info))
+    return outs, found
