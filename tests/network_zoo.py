@@ -40,9 +40,9 @@ def centre_crop(skip, like):
 class UNet(nn.Module):
     """Ronneberger et al.: 4 poolings; valid convolutions and centre crops (pad=0) or same padding."""
 
-    def __init__(self, pad: int, c: int = 2, depth: int = 4):
+    def __init__(self, pad: int, c: int = 2, depth: int = 4, crop: bool = False):
         super().__init__()
-        self.pad = pad
+        self.pad, self.crop = pad, crop
         self.downs = nn.ModuleList([_double(1 if j == 0 else c, c, pad) for j in range(depth)])
         self.bottom = _double(c, c, pad)
         self.ups = nn.ModuleList([nn.ConvTranspose2d(c, c, 2, stride=2) for _ in range(depth)])
@@ -59,7 +59,7 @@ class UNet(nn.Module):
         for up, dec in zip(self.ups, self.decs):
             x = up(x)
             skip = skips.pop()
-            if self.pad == 0:
+            if self.pad == 0 or self.crop:
                 skip = centre_crop(skip, x)
             x = dec(torch.cat([skip, x], 1))
         return self.head(x)
@@ -226,6 +226,8 @@ ZOO = {
                    lambda v: (1, 1, v, 188), (("H", None), ("W", 188))),
     "unet_same": (lambda: export(UNet(pad=1), _x(1, 1, 32, 32), {2: "H", 3: "W"}),
                   lambda v: (1, 1, v, 16), (("H", None), ("W", 16))),
+    "unet_same_cropped": (lambda: export(UNet(pad=1, crop=True), _x(1, 1, 32, 32), {2: "H", 3: "W"}),
+                          lambda v: (1, 1, v, 16), (("H", None), ("W", 16))),
     "dcgan_g": (lambda: export(dcgan_generator(), _x(1, 4, 1, 1), {2: "H", 3: "W"}),
                 lambda v: (1, 4, v, 1), (("H", None), ("W", 1))),
     "dcgan_d": (lambda: export(DCGANDiscriminator(), _x(1, 1, 64, 64), {2: "H", 3: "W"}),

@@ -46,6 +46,7 @@ def as_json(analysis: Any) -> dict:
         "proof": analysis.valid.proof,
         "smallest": {name: analysis.smallest(name) for name in analysis.symbols},
         "constraints": constraints,
+        "valid_with_all_fixes": analysis.valid_with_fixes,
     }
 
 
@@ -98,4 +99,6 @@ def text_report(analysis: Any, examples: int = 4) -> str:
             if fix:
                 lines.append(f"    fix: {fix['description']} -> valid sizes after the fix: {fix['valid_after']} "
                              f"(verified by re-analysis)")
+        if analysis.valid_with_fixes is not None:
+            lines.append(f"with every fix above applied, valid input sizes: {analysis.valid_with_fixes}")
     return "\n".join(lines)
