@@ -573,7 +573,8 @@ def _initial(net: Network, symbols: dict) -> dict:
     for name, array in net.constants.items():
         array = np.asarray(array)
         dtype = "float" if array.dtype.kind == "f" else "int"
-        value = tuple(_exact(v, dtype) for v in array.reshape(-1).tolist()) if array.size <= 64 else None
+        small = array.size <= (8 if dtype == "float" else 64)     # shape arithmetic, scales; not weights
+        value = tuple(_exact(v, dtype) for v in array.reshape(-1).tolist()) if small else None
         tensors[name] = TensorInfo(tuple(int(d) for d in array.shape), value, dtype)
     return tensors
 
