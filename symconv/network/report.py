@@ -92,11 +92,13 @@ def text_report(analysis: Any, examples: int = 4) -> str:
     if analysis.constraints:
         lines.append("")
         lines.append("constraints that restrict the input sizes:")
+        shown: set = set()
         for c in analysis.constraints:
             lines.append(f"  {c.node} ({c.op}, {c.kind}): {c.condition}")
             lines.append(f"    why: {c.reason}")
-            fix = analysis.fixes.get(c.node) if c.kind != "positive" else None
+            fix = analysis.fixes.get(c.node) if c.kind != "positive" and c.node not in shown else None
             if fix:
+                shown.add(c.node)
                 lines.append(f"    fix: {fix['description']} -> valid sizes after the fix: {fix['valid_after']} "
                              f"(verified by re-analysis)")
         if analysis.valid_with_fixes is not None:
