@@ -50,6 +50,7 @@ class NetworkAnalysis:
     constraints: list
     fixes: dict = field(default_factory=dict)
     shapes: dict = field(default_factory=dict)
+    valid_with_fixes: str | None = None
 
     @property
     def symbols(self) -> dict:
@@ -185,6 +186,7 @@ def analyze_network(net: Network, fixes: bool = True, prove: bool = True) -> Net
     constraints = binding_constraints(result.constraints, result.symbols)
     analysis = NetworkAnalysis(net, result, valid, constraints, shapes=_shapes_on_valid(result, valid))
     if fixes:
-        from .fixes import find_fixes
+        from .fixes import find_fixes, valid_with_all
         analysis.fixes = find_fixes(analysis)
+        analysis.valid_with_fixes = valid_with_all(analysis)
     return analysis

@@ -40,7 +40,7 @@ from .shape_eval import evaluate
 from .spec_ops import node_spec, spec_node_with
 from .vectorize import NotVectorizable, evaluate_many
 
-__all__ = ["find_fixes", "candidates"]
+__all__ = ["find_fixes", "candidates", "apply_fix", "valid_with_all"]
 
 _SCAN = 512
 _MAX_ANCESTORS = 6
@@ -79,10 +79,10 @@ def _spec_changes(node: Node, shape: tuple) -> list:
     return out
 
 
-def _fix_holds(net: Network, node_name: str) -> tuple[bool, Any]:
+def _fix_holds(net: Network, node_name: str, reuse: Any, changed: tuple) -> tuple[bool, Any]:
     """Whether every constraint of ``node_name`` holds where all tensors are non-empty."""
     try:
-        result = evaluate(net)
+        result = evaluate(net, reuse=reuse, changed=changed)
     except ValueError:
         return False, None
     symbols = list(result.symbols.values())
@@ -130,13 +130,22 @@ def _crop(net: Network, node: Node, sizes: dict) -> list:
     big, small = (b, a) if b_larger else (a, b) if a_larger else (None, None)
     if big is None:
         return []
-    crop_name = f"{node.name}__crop_{big}"
-    crop = Node(crop_name, "CropLike", (big, small), (crop_name,), {})
-    rewired = Node(node.name, node.op, tuple(crop_name if t == big else t for t in node.inputs),
-                   node.outputs, node.attrs)
-    changed = net.replace_node(node.name, [crop, rewired])
-    text = f"centre-crop {big!r} to the spatial size of {small!r} before {node.name!r}"
-    return [(changed, {"node": node.name, "change": "crop", "tensor": big, "description": text})]
+    record = {"node": node.name, "change": "crop", "tensor": big, "like": small,
+              "description": f"centre-crop {big!r} to the spatial size of {small!r} before {node.name!r}"}
+    return [(apply_fix(net, record), record)]
+
+
+def apply_fix(net: Network, record: dict) -> Network:
+    """``net`` with one fix record applied (a crop inserted or a parameter changed)."""
+    node = next(n for n in net.nodes if n.name == record["node"])
+    if record["change"] == "crop":
+        big, small = record["tensor"], record["like"]
+        crop_name = f"{node.name}__crop_{big}"
+        crop = Node(crop_name, "CropLike", (big, small), (crop_name,), {})
+        rewired = Node(node.name, node.op, tuple(crop_name if t == big else t for t in node.inputs),
+                       node.outputs, node.attrs)
+        return net.replace_node(node.name, [crop, rewired])
+    return net.replace_node(node.name, spec_node_with(node, **{record["change"]: record["value"]}))
 
 
 def candidates(net: Network, node: Node, sizes: dict) -> list:
@@ -153,12 +162,12 @@ def candidates(net: Network, node: Node, sizes: dict) -> list:
     for target in near[:_MAX_ANCESTORS]:
         shape = sizes[target.inputs[0]]
         for param, value, text in _spec_changes(target, shape):
+            record = {"node": target.name, "change": param, "value": value,
+                      "description": f"set {text} on {target.name!r}"}
             try:
-                changed = net.replace_node(target.name, spec_node_with(target, **{param: value}))
+                out.append((apply_fix(net, record), record))
             except (TypeError, ValueError):
                 continue
-            out.append((changed, {"node": target.name, "change": param, "value": value,
-                                  "description": f"set {text} on {target.name!r}"}))
     if node.op in ("Concat", "Add", "Sub", "Mul", "Sum"):
         out += _crop(net, node, sizes)
     return out
@@ -186,7 +195,7 @@ def find_fixes(analysis: Any) -> dict:
             continue
         best = None
         for changed, record in candidates(net, by_name[c.node], sizes):
-            holds, result = _fix_holds(changed, c.node)
+            holds, result = _fix_holds(changed, c.node, analysis.evaluation, (record["node"], c.node))
             if not holds:
                 continue
             count = _valid_count(result)
@@ -200,3 +209,16 @@ def find_fixes(analysis: Any) -> dict:
             record["verified"] = "re-analysis"
             fixes[c.node] = record
     return fixes
+
+
+def valid_with_all(analysis: Any) -> str | None:
+    """The valid-set condition once every fix found is applied together (re-analysed)."""
+    from .valid_set import valid_set
+    if not analysis.fixes:
+        return None
+    net = analysis.network
+    for record in analysis.fixes.values():
+        net = apply_fix(net, record)
+    result = evaluate(net)
+    after = valid_set([c.condition for c in result.constraints], list(result.symbols.values()), prove=False)
+    return str(after.condition)

@@ -46,6 +46,7 @@ def as_json(analysis: Any) -> dict:
         "proof": analysis.valid.proof,
         "smallest": {name: analysis.smallest(name) for name in analysis.symbols},
         "constraints": constraints,
+        "valid_with_all_fixes": analysis.valid_with_fixes,
     }
 
 
@@ -91,11 +92,15 @@ def text_report(analysis: Any, examples: int = 4) -> str:
     if analysis.constraints:
         lines.append("")
         lines.append("constraints that restrict the input sizes:")
+        shown: set = set()
         for c in analysis.constraints:
             lines.append(f"  {c.node} ({c.op}, {c.kind}): {c.condition}")
             lines.append(f"    why: {c.reason}")
-            fix = analysis.fixes.get(c.node) if c.kind != "positive" else None
+            fix = analysis.fixes.get(c.node) if c.kind != "positive" and c.node not in shown else None
             if fix:
+                shown.add(c.node)
                 lines.append(f"    fix: {fix['description']} -> valid sizes after the fix: {fix['valid_after']} "
                              f"(verified by re-analysis)")
+        if analysis.valid_with_fixes is not None:
+            lines.append(f"with every fix above applied, valid input sizes: {analysis.valid_with_fixes}")
     return "\n".join(lines)

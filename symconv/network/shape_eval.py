@@ -23,109 +23,19 @@ Examples
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import reduce
 from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
 
-from .. import shapes
+from .decide import Assumptions, always, assuming
 from .model import SPEC_OPS, Network, Node
-from .decide import always
 from .spec_ops import spec_output
+from .tensor_ops import TENSOR_RULES
+from .values import (Constraint, Evaluation, TensorInfo, _axes, _ceiling, _const_ints, _exact, _floor, _int,
+                     _prod, _same, _trunc, _trunc_div, _Unsupported)
 
 __all__ = ["TensorInfo", "Constraint", "Evaluation", "evaluate", "SUPPORTED_OPS"]
-
-_BIG = 2 ** 62  # ONNX uses INT64_MAX (and INT64_MIN) as "to the end" in Slice
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """A tensor's shape (ints and SymPy expressions) and, when small and computed, its values."""
-
-    shape: tuple
-    value: tuple | None = None
-    dtype: str = "float"
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """A condition on the input dims that node ``node`` needs to run."""
-
-    node: str
-    op: str
-    condition: Any
-    reason: str
-    kind: str  # positive | equal | fixed | range
-
-
-@dataclass
-class Evaluation:
-    """Result of :func:`evaluate`: tensor name -> :class:`TensorInfo`, and the constraints."""
-
-    tensors: dict
-    constraints: list
-    symbols: dict
-
-
-class _Unsupported(ValueError):
-    pass
-
-
-# --------------------------------------------------------------------------- exact scalar helpers
-
-
-def _int(x: Any) -> Any:
-    """Plain ``int`` for integer constants, else the expression."""
-    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
-        return int(x)
-    x = sp.sympify(x)
-    return int(x) if isinstance(x, sp.Integer) else x
-
-
-def _trunc(x: Any) -> Any:
-    """Round toward zero (ONNX integer Div and float -> int Cast)."""
-    x = sp.sympify(x)
-    if x.is_integer:
-        return _int(x)
-    nonneg = sp.Ge(x, 0)
-    sign = always(nonneg)
-    if sign is True:
-        return _int(sp.floor(x))
-    if sign is False:
-        return _int(sp.ceiling(x))
-    return sp.Piecewise((sp.floor(x), nonneg), (sp.ceiling(x), True))
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal for every positive size (decided by SymPy, else proved by Z3)."""
-    if a == b:
-        return True
-    diff = sp.expand(sp.sympify(a) - sp.sympify(b))
-    return diff == 0 or always(sp.Eq(diff, 0)) is True
-
-
-def _prod(values: Any) -> Any:
-    return _int(reduce(lambda a, b: a * b, values, sp.Integer(1)))
-
-
-def _const_ints(info: TensorInfo | None, node: Node, what: str) -> tuple | None:
-    if info is None:
-        return None
-    if info.value is None:
-        raise _Unsupported(f"network: node {node.describe()}: {what} must be computable from constants and "
-                           f"shapes, got a data-dependent tensor")
-    return tuple(_int(v) for v in info.value)
-
-
-def _exact(v: Any, dtype: str) -> Any:
-    if dtype == "float":
-        return shapes.exact_factor(float(v)) if isinstance(v, (float, np.floating)) else sp.sympify(v)
-    if dtype == "bool":
-        return bool(v)
-    return _int(v)
-
 
 # --------------------------------------------------------------------------- broadcasting
 
@@ -142,9 +52,9 @@ def _broadcast(shapes_in: list, node: Node) -> tuple[tuple, list]:
             if result == 1:
                 result = d
                 continue
-            cond = sp.Or(sp.Eq(result, d), sp.Eq(result, 1), sp.Eq(d, 1))
-            conditions.append((cond, f"{node.op} broadcasts axis {axis}: sizes {result} and {d} must be equal "
-                                     f"(or one of them 1)", "equal"))
+            cond = sp.Or(sp.Eq(result, d, evaluate=False), sp.Eq(result, 1), sp.Eq(d, 1))
+            conditions.append((cond, lambda axis=axis, a=result, b=d: f"{node.op} broadcasts axis {axis}: sizes "
+                                     f"{a} and {b} must be equal (or one of them 1)", "equal"))
             result = sp.Max(result, d)
         out.append(result)
     return tuple(out), conditions
@@ -157,7 +67,7 @@ def _elementwise(fn: Callable, values: list, dtype: str) -> tuple:
 
 
 def _int_div(a: Any, b: Any) -> Any:
-    return _trunc(sp.sympify(a) / b)
+    return _trunc_div(a, b)
 
 
 _BINARY_VALUE = {
@@ -188,7 +98,7 @@ def _binary(node: Node, ins: list) -> tuple[list, list]:
 
 
 _CAST_DTYPES = {1: "float", 10: "float", 11: "float", 16: "float", 9: "bool"}
-_VALUE_UNARY = {"Identity": lambda v: v, "Neg": lambda v: -v, "Floor": sp.floor, "Ceil": sp.ceiling,
+_VALUE_UNARY = {"Identity": lambda v: v, "Neg": lambda v: -v, "Floor": lambda v: _floor(v), "Ceil": lambda v: _ceiling(v),
                 "Abs": sp.Abs}
 
 
@@ -234,13 +144,6 @@ def _constant_of_shape(node: Node, ins: list) -> tuple[list, list]:
     return [TensorInfo(dims, value, dtype)], []
 
 
-def _axes(node: Node, ins: list, rank: int, position: int = 1) -> list:
-    raw = node.attrs.get("axes")
-    if raw is None and len(ins) > position and ins[position] is not None:
-        raw = _const_ints(ins[position], node, "axes")
-    return [] if raw is None else [int(a) % rank for a in raw]
-
-
 def _unsqueeze(node: Node, ins: list) -> tuple[list, list]:
     x = ins[0]
     rank = len(x.shape) + len(node.attrs.get("axes") or (ins[1].value if len(ins) > 1 else ()))
@@ -269,9 +172,10 @@ def _concat(node: Node, ins: list) -> tuple[list, list]:
             raise ValueError(f"network: node {node.describe()}: inputs have ranks {rank} and {len(other.shape)}")
         for j in range(rank):
             if j != axis and not _same(first.shape[j], other.shape[j]):
-                conditions.append((sp.Eq(first.shape[j], other.shape[j]),
+                conditions.append((sp.Eq(first.shape[j], other.shape[j], evaluate=False),
+                                   lambda j=j, index=index, a=first.shape[j], b=other.shape[j]:
                                    f"Concat needs equal sizes on axis {j}: {node.inputs[0]!r} has "
-                                   f"{first.shape[j]}, {node.inputs[index]!r} has {other.shape[j]}", "equal"))
+                                   f"{a}, {node.inputs[index]!r} has {b}", "equal"))
     shape = list(first.shape)
     shape[axis] = _prod([]) * 0 + sum((t.shape[axis] for t in present), sp.Integer(0))
     shape[axis] = _int(shape[axis])
@@ -293,192 +197,7 @@ def _gather(node: Node, ins: list) -> tuple[list, list]:
     return [TensorInfo(tuple(shape), value, data.dtype)], []
 
 
-# --------------------------------------------------------------------------- slicing, padding, reshaping
-
-
-def _clamp_index(x: Any, dim: Any) -> Any:
-    """ONNX Slice (positive step): negative counts from the end, then clamp to [0, dim]."""
-    if isinstance(x, int):
-        if x >= _BIG:
-            return dim
-        if x <= -_BIG:
-            return 0
-        if x < 0:
-            x = x + dim
-    else:
-        negative = always(sp.Lt(x, 0))
-        if negative is True:
-            x = x + dim
-        elif negative is None:
-            x = sp.Piecewise((x + dim, sp.Lt(x, 0)), (x, True))
-    return _int(_at_least(0, _at_most(x, dim)))
-
-
-def _at_least(lo: Any, x: Any) -> Any:
-    """``Max(lo, x)``, without the ``Max`` when ``x >= lo`` always holds."""
-    return x if always(sp.Ge(x, lo)) is True else sp.Max(lo, x)
-
-
-def _at_most(x: Any, hi: Any) -> Any:
-    return x if always(sp.Le(x, hi)) is True else sp.Min(x, hi)
-
-
-def _slice_length(dim: Any, start: Any, end: Any, step: int) -> Any:
-    if step < 1:
-        raise _Unsupported("Slice with a negative step on a symbolic axis")
-    lo, hi = _clamp_index(start, dim), _clamp_index(end, dim)
-    return _int(_at_least(0, shapes.ceildiv(hi - lo, step)))
-
-
-def _slice(node: Node, ins: list) -> tuple[list, list]:
-    data = ins[0]
-    rank = len(data.shape)
-    if "starts" in node.attrs:                      # opset < 10: attributes
-        starts, ends = node.attrs["starts"], node.attrs["ends"]
-        axes = node.attrs.get("axes", list(range(len(starts))))
-        steps = [1] * len(starts)
-    else:
-        starts = _const_ints(ins[1], node, "starts")
-        ends = _const_ints(ins[2], node, "ends")
-        axes = _const_ints(ins[3], node, "axes") if len(ins) > 3 and ins[3] is not None else range(len(starts))
-        steps = _const_ints(ins[4], node, "steps") if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
-    shape = list(data.shape)
-    value = data.value
-    for start, end, axis, step in zip(starts, ends, axes, steps):
-        axis = int(axis) % rank
-        if value is not None and rank == 1 and all(isinstance(v, int) for v in (start, end, step)):
-            value = value[slice(max(min(start, _BIG), -_BIG), max(min(end, _BIG), -_BIG), step)]
-            shape[axis] = len(value)
-            continue
-        value = None
-        if not isinstance(step, int):
-            raise _Unsupported(f"network: node {node.describe()}: Slice steps must be constants")
-        shape[axis] = _slice_length(shape[axis], start, end, step)
-    return [TensorInfo(tuple(shape), value, data.dtype)], []
-
-
-def _pad(node: Node, ins: list) -> tuple[list, list]:
-    x = ins[0]
-    rank = len(x.shape)
-    if node.op == "CropLike":
-        return _crop_like(node, ins)
-    if "pads" in node.attrs and len(ins) < 2:
-        pads = list(node.attrs["pads"])
-        if len(pads) != 2 * rank:                    # DAG JSON: per spatial axis (before, after)
-            flat = [p for pair in pads for p in (pair if isinstance(pair, (list, tuple)) else (pair, pair))]
-            spatial = flat[0::2], flat[1::2]
-            pads = [0, 0, *spatial[0], 0, 0, *spatial[1]]
-        axes = list(range(rank))
-    else:
-        pads = list(_const_ints(ins[1], node, "pads"))
-        axes = _axes(node, ins, rank, position=3) or list(range(rank))
-    shape = list(x.shape)
-    half = len(pads) // 2
-    for j, axis in enumerate(axes):
-        shape[axis] = _int(shape[axis] + pads[j] + pads[j + half])
-    return [TensorInfo(tuple(shape), None, x.dtype)], []
-
-
-def _crop_like(node: Node, ins: list) -> tuple[list, list]:
-    x, ref = ins[0], ins[1]
-    conditions = []
-    for j in range(2, len(x.shape)):
-        if not _same(x.shape[j], ref.shape[j]):
-            conditions.append((sp.Ge(x.shape[j], ref.shape[j]),
-                               f"crop: {node.inputs[0]!r} (size {x.shape[j]}) must be at least as large as "
-                               f"{node.inputs[1]!r} (size {ref.shape[j]}) on axis {j}", "range"))
-    return [TensorInfo(tuple(x.shape[:2]) + tuple(ref.shape[2:]), None, x.dtype)], conditions
-
-
-def _reshape(node: Node, ins: list) -> tuple[list, list]:
-    x = ins[0]
-    target = list(_const_ints(ins[1], node, "the target shape"))
-    if not node.attrs.get("allowzero", 0):
-        target = [x.shape[j] if t == 0 else t for j, t in enumerate(target)]
-    numel = _prod(x.shape)
-    conditions = []
-    if -1 in target:
-        known = _prod([t for t in target if t != -1])
-        inferred = _int(sp.sympify(numel) / known)
-        if not sp.sympify(inferred).is_integer:
-            conditions.append((sp.Eq(sp.Mod(numel, known), 0),
-                               f"Reshape to {target}: {numel} elements must be divisible by {known}", "fixed"))
-            inferred = _int(shapes.floordiv(numel, known))
-        target[target.index(-1)] = inferred
-    elif not _same(numel, _prod(target)):
-        conditions.append((sp.Eq(numel, _prod(target)),
-                           f"Reshape to {target} needs {_prod(target)} elements, gets {numel}", "fixed"))
-    return [TensorInfo(tuple(target), x.value, x.dtype)], conditions
-
-
-def _flatten(node: Node, ins: list) -> tuple[list, list]:
-    x = ins[0]
-    axis = int(node.attrs.get("axis", 1)) % (len(x.shape) + 1)
-    return [TensorInfo((_prod(x.shape[:axis]), _prod(x.shape[axis:])), x.value, x.dtype)], []
-
-
-def _matrix_product(node: Node, ins: list) -> tuple[list, list]:
-    a, b = ins[0], ins[1]
-    if node.op == "Linear":
-        k_b, n = node.attrs["in_features"], node.attrs["out_features"]
-        m = a.shape[:-1]
-    else:
-        a_shape = a.shape[::-1] if node.attrs.get("transA") else a.shape
-        b_shape = b.shape[::-1] if node.attrs.get("transB") else b.shape
-        k_b, n, m = b_shape[-2], b_shape[-1], a_shape[:-1]
-        a = TensorInfo(a_shape)
-    k_a = a.shape[-1]
-    conditions = []
-    if not _same(k_a, k_b):
-        conditions.append((sp.Eq(k_a, k_b), f"{node.op} needs {k_b} input features, gets {k_a}", "fixed"))
-    return [TensorInfo((*m, n))], conditions
-
-
-def _transpose(node: Node, ins: list) -> tuple[list, list]:
-    x = ins[0]
-    perm = node.attrs.get("perm") or list(range(len(x.shape)))[::-1]
-    return [TensorInfo(tuple(x.shape[p] for p in perm), None, x.dtype)], []
-
-
-def _reduce(node: Node, ins: list) -> tuple[list, list]:
-    x = ins[0]
-    rank = len(x.shape)
-    if node.op.startswith("Global"):
-        axes = list(range(2, rank))
-        keep = True
-    else:
-        axes = _axes(node, ins, rank) or list(range(rank))
-        keep = bool(node.attrs.get("keepdims", 1))
-    shape = [1 if j in axes else d for j, d in enumerate(x.shape)]
-    if not keep:
-        shape = [d for j, d in enumerate(x.shape) if j not in axes]
-    return [TensorInfo(tuple(shape), None, x.dtype)], []
-
-
-def _resize(node: Node, ins: list) -> tuple[list, list]:
-    x = ins[0]
-    rank = len(x.shape)
-    if node.op == "Upsample":
-        scale_info, sizes_info = ins[1] if len(ins) > 1 else None, None
-    else:
-        scale_info = ins[2] if len(ins) > 2 else None
-        sizes_info = ins[3] if len(ins) > 3 else None
-    axes = node.attrs.get("axes") or list(range(rank))
-    shape = list(x.shape)
-    if sizes_info is not None and sizes_info.shape != (0,):
-        sizes = _const_ints(sizes_info, node, "sizes")
-        if node.attrs.get("keep_aspect_ratio_policy", "stretch") != "stretch":
-            raise _Unsupported(f"network: node {node.describe()}: keep_aspect_ratio_policy other than "
-                               f"'stretch' is not supported")
-        for axis, size in zip(axes, sizes):
-            shape[axis] = _int(shapes.resize_size_axis(shape[axis], size))
-    elif scale_info is not None and scale_info.value is not None and len(scale_info.value):
-        for axis, scale in zip(axes, scale_info.value):
-            scale = sp.Rational(scale)
-            shape[axis] = shape[axis] if scale == 1 else _int(shapes.resize_size_axis(shape[axis], None, scale))
-    else:
-        raise _Unsupported(f"network: node {node.describe()}: needs constant scales or computable sizes")
-    return [TensorInfo(tuple(shape), None, x.dtype)], []
+# --------------------------------------------------------------------------- specs
 
 
 def _spec_node(node: Node, ins: list) -> tuple[list, list]:
@@ -508,12 +227,8 @@ RULES: dict = {op: _unary for op in _UNARY_OPS}
 RULES.update({op: _binary for op in _BINARY_OPS})
 RULES.update({op: _spec_node for op in SPEC_OPS})
 RULES.update({"Shape": _shape_op, "Size": _size, "Constant": _constant, "ConstantOfShape": _constant_of_shape,
-              "Unsqueeze": _unsqueeze, "Squeeze": _squeeze, "Concat": _concat, "Gather": _gather,
-              "Slice": _slice, "Pad": _pad, "CropLike": _pad, "Reshape": _reshape, "Flatten": _flatten,
-              "Gemm": _matrix_product, "MatMul": _matrix_product, "Linear": _matrix_product,
-              "Transpose": _transpose, "GlobalAveragePool": _reduce, "GlobalMaxPool": _reduce,
-              "ReduceMean": _reduce, "ReduceMax": _reduce, "ReduceSum": _reduce, "Resize": _resize,
-              "Upsample": _resize})
+              "Unsqueeze": _unsqueeze, "Squeeze": _squeeze, "Concat": _concat, "Gather": _gather})
+RULES.update(TENSOR_RULES)
 
 #: Ops the evaluator knows (ONNX names for glue, symconv names for specs).
 SUPPORTED_OPS = tuple(sorted(RULES))
@@ -528,7 +243,8 @@ def _initial(net: Network, symbols: dict) -> dict:
     for name, array in net.constants.items():
         array = np.asarray(array)
         dtype = "float" if array.dtype.kind == "f" else "int"
-        value = tuple(_exact(v, dtype) for v in array.reshape(-1).tolist()) if array.size <= 64 else None
+        small = array.size <= (8 if dtype == "float" else 64)     # shape arithmetic, scales; not weights
+        value = tuple(_exact(v, dtype) for v in array.reshape(-1).tolist()) if small else None
         tensors[name] = TensorInfo(tuple(int(d) for d in array.shape), value, dtype)
     return tensors
 
@@ -541,14 +257,18 @@ def _positivity(node: Node, name: str, info: TensorInfo) -> list:
                 out.append(Constraint(node.name, node.op, sp.false, f"tensor {name!r} has size {d} on axis {axis}",
                                       "positive"))
             continue
-        cond = sp.Ge(d, 1)
+        if d.is_Symbol and d.is_positive:
+            continue
+        cond = sp.Ge(d, 1, evaluate=False)
         if always(cond) is not True:
             out.append(Constraint(node.name, node.op, cond,
+                                  lambda name=name, axis=axis, d=d:
                                   f"tensor {name!r} must have size >= 1 on axis {axis} (size {d})", "positive"))
     return out
 
 
-def evaluate(net: Network, symbols: dict | None = None) -> Evaluation:
+def evaluate(net: Network, symbols: dict | None = None, reuse: Evaluation | None = None,
+             changed: tuple = ()) -> Evaluation:
     """Shapes of every tensor of ``net`` and the constraints its nodes impose.
 
     Parameters
@@ -556,6 +276,10 @@ def evaluate(net: Network, symbols: dict | None = None) -> Evaluation:
     net : Network
     symbols : dict, optional
         Dim name -> SymPy symbol (default :meth:`Network.symbols`).
+    reuse : Evaluation, optional
+        An evaluation of a network that differs from ``net`` only in the nodes named in
+        ``changed``: every node upstream of them keeps its earlier results.
+    changed : tuple of str
 
     Returns
     -------
@@ -567,32 +291,55 @@ def evaluate(net: Network, symbols: dict | None = None) -> Evaluation:
         An unsupported op or a tensor that cannot be evaluated (the message names the node).
     """
     symbols = net.symbols() if symbols is None else symbols
+    with assuming(Assumptions()) as facts:
+        return _walk(net, symbols, reuse, changed, facts)
+
+
+def _walk(net: Network, symbols: dict, reuse: Evaluation | None, changed: tuple, facts: Assumptions) -> Evaluation:
     tensors = _initial(net, symbols)
     constraints: list = []
+    per_node: dict = {}
+    dirty_tensors: set = set()
     for node in net.nodes:
-        rule = RULES.get(node.op)
-        if rule is None:
-            raise ValueError(f"network: node {node.describe()}: unsupported op {node.op!r}")
-        missing = [t for t in node.inputs if t and t not in tensors]
-        if missing:
-            raise ValueError(f"network: node {node.describe()}: input tensor {missing[0]!r} is not computed "
-                             f"by any earlier node")
-        ins = [tensors[t] if t else None for t in node.inputs]
-        try:
-            outs, conditions = rule(node, ins)
-        except _Unsupported as exc:
-            text = str(exc)
-            raise ValueError(text if text.startswith("network:") else
-                             f"network: node {node.describe()}: unsupported: {text}") from None
-        except (KeyError, IndexError, TypeError) as exc:
-            raise ValueError(f"network: node {node.describe()}: cannot evaluate its shape "
-                             f"({type(exc).__name__}: {exc})") from None
-        for cond, reason, kind in conditions:
-            if cond is not sp.true:
-                constraints.append(Constraint(node.name, node.op, cond, reason, kind))
+        previous = reuse.per_node.get(node.name) if reuse is not None else None
+        dirty = (previous is None or node.name in changed or previous[0] != node
+                 or any(t in dirty_tensors for t in node.inputs))
+        if dirty:
+            dirty_tensors.update(node.outputs)
+            outs, found = _evaluate_node(node, tensors)
+        else:
+            _, outs, found = previous
+        per_node[node.name] = (node, outs, found)
+        constraints.extend(found)
+        for c in found:
+            facts.add(c.condition)
         for name, info in zip(node.outputs, outs):
             if name:
                 tensors[name] = info
-                if info.value is None:
-                    constraints.extend(_positivity(node, name, info))
-    return Evaluation(tensors, constraints, symbols)
+    return Evaluation(tensors, constraints, symbols, per_node)
+
+
+def _evaluate_node(node: Node, tensors: dict) -> tuple[list, list]:
+    rule = RULES.get(node.op)
+    if rule is None:
+        raise ValueError(f"network: node {node.describe()}: unsupported op {node.op!r}")
+    missing = [t for t in node.inputs if t and t not in tensors]
+    if missing:
+        raise ValueError(f"network: node {node.describe()}: input tensor {missing[0]!r} is not computed "
+                         f"by any earlier node")
+    ins = [tensors[t] if t else None for t in node.inputs]
+    try:
+        outs, conditions = rule(node, ins)
+    except _Unsupported as exc:
+        text = str(exc)
+        raise ValueError(text if text.startswith("network:") else
+                         f"network: node {node.describe()}: unsupported: {text}") from None
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"network: node {node.describe()}: cannot evaluate its shape "
+                         f"({type(exc).__name__}: {exc})") from None
+    found = [Constraint(node.name, node.op, cond, reason, kind)
+             for cond, reason, kind in conditions if cond is not sp.true]
+    for name, info in zip(node.outputs, outs):
+        if name and info.value is None:
+            found.extend(_positivity(node, name, info))
+    return outs, found

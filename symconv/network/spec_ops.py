@@ -25,7 +25,7 @@ import sympy as sp
 from ..spec import MaxUnpoolSpec
 from .model import SPEC_OPS
 
-__all__ = ["spec_output", "resolve_auto_pad", "node_spec", "spec_node_with"]
+__all__ = ["spec_output", "resolve_auto_pad", "node_spec", "spec_node_with", "rebuild"]
 
 _CHANNEL_OPS = ("conv", "conv_transpose")
 
@@ -84,17 +84,96 @@ def node_spec(node: Any, shape: tuple) -> Any:
     return spec
 
 
+_OUTPUT_CACHE: dict = {}
+
+
 def _output_size(spec: Any, sizes: tuple) -> tuple[tuple, list]:
     """``spec.with_input(sizes).output_size``; a size the spec rejects gives a false condition."""
+    key = (spec, sizes)
     try:
-        return tuple(spec.with_input(sizes).output_size), []
-    except ValueError as exc:
-        dummies = sp.symbols(f"_i0:{len(sizes)}", integer=True, positive=True)
-        out = spec.with_input(dummies).output_size
-        subs = dict(zip(dummies, sizes))
-        out = tuple(sp.sympify(o).subs(subs) for o in out)
-        return tuple(int(o) if isinstance(o, sp.Integer) else o for o in out), \
-            [(sp.false, str(exc), "positive")]
+        found = _OUTPUT_CACHE.get(key)
+    except TypeError:                                   # an unhashable parameter: no caching
+        return _compute_output_size(spec, sizes)
+    if found is None:
+        if len(_OUTPUT_CACHE) > 20000:
+            _OUTPUT_CACHE.clear()
+        found = _OUTPUT_CACHE[key] = _compute_output_size(spec, sizes)
+    return found[0], list(found[1])
+
+
+_TEMPLATES: dict = {}
+
+
+def _template(spec: Any, ndim: int) -> tuple[tuple, tuple]:
+    """The spec's output size for fresh symbolic inputs (validation on plain symbols is cheap)."""
+    key = (type(spec), tuple((k, v) for k, v in spec.params().items()
+                             if k not in ("in_channels", "out_channels", "groups", "input_size")))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        dummies = sp.symbols(f"_i0:{ndim}", integer=True, positive=True)
+        from .decide import simplify_on
+        out = tuple(simplify_on(_indicator_form(sp.sympify(o)), sp.true)
+                    for o in spec.with_input(dummies).output_size)
+        found = _TEMPLATES[key] = (dummies, out)
+    return found
+
+
+def _indicator_form(expr: Any) -> Any:
+    """``Piecewise((a, l >= r), (b, True))`` over integers as ``b + (a - b)*Min(1, Max(0, l - r + 1))``.
+
+    The same value for every integer input, but free of ``Piecewise``: SymPy folds a
+    Piecewise's conditions with ``evalf``, which fails on nested floors.
+    """
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Piecewise):
+        return expr
+    if isinstance(expr, sp.Piecewise) and len(expr.args) == 2 and expr.args[1][1] is sp.true:
+        (a, cond), (b, _) = expr.args
+        if isinstance(cond, (sp.Ge, sp.Gt, sp.Le, sp.Lt)):
+            gap = {sp.Ge: cond.lhs - cond.rhs + 1, sp.Gt: cond.lhs - cond.rhs,
+                   sp.Le: cond.rhs - cond.lhs + 1, sp.Lt: cond.rhs - cond.lhs}[type(cond)]
+            indicator = sp.Min(1, sp.Max(0, gap, evaluate=False), evaluate=False)
+            return _indicator_form(b) + (_indicator_form(a) - _indicator_form(b)) * indicator
+    return expr.func(*[_indicator_form(arg) for arg in expr.args])
+
+
+def _substitute(expr: Any, subs: dict) -> Any:
+    """``expr.xreplace(subs)``, rebuilding ``Max``/``Min`` and relations unevaluated."""
+    if expr in subs:
+        return subs[expr]
+    if not expr.args or not (expr.free_symbols & subs.keys()):
+        return expr
+    args = [_substitute(arg, subs) for arg in expr.args]
+    return rebuild(expr.func, *args)
+
+
+def rebuild(func: Any, *args: Any) -> Any:
+    """``func(*args)``, unevaluated where SymPy's simplification is slow or fails.
+
+    ``Max``/``Min`` and relations are never simplified (pairwise comparisons of nested
+    floors), and neither is a ``floor``/``ceiling``/``Mod`` of an argument holding a
+    ``Max``/``Min`` (its integer test expands them without end).
+    """
+    if all(getattr(a, "is_Number", False) for a in args):
+        return func(*args)
+    if func in (sp.Max, sp.Min) or issubclass(func, sp.core.relational.Relational):
+        return func(*args, evaluate=False)
+    if func in (sp.floor, sp.ceiling, sp.Mod) and any(a.has(sp.Max, sp.Min) for a in args):
+        return func(*args, evaluate=False)
+    return func(*args)
+
+
+def _compute_output_size(spec: Any, sizes: tuple) -> tuple[tuple, list]:
+    if all(isinstance(v, int) for v in sizes):
+        try:
+            return tuple(spec.with_input(sizes).output_size), []
+        except ValueError as exc:
+            conditions = [(sp.false, str(exc), "positive")]
+    else:
+        conditions = []                   # symbolic sizes: only positivity can fail, checked by the caller
+    dummies, out = _template(spec, len(sizes))
+    subs = dict(zip(dummies, (sp.sympify(v) for v in sizes)))
+    out = tuple(_substitute(o, subs) for o in out)
+    return tuple(int(o) if isinstance(o, sp.Integer) else o for o in out), conditions
 
 
 def spec_output(node: Any, shape: tuple, target: tuple | None = None) -> tuple[tuple, list]:
