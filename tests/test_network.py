@@ -189,3 +189,31 @@ def test_stack_json_still_goes_to_the_stack_analysis(tmp_path, capsys):
     path.write_text(json.dumps([{"op": "conv", "kernel_size": 3}]))
     assert main(["analyze", str(path), "--i", "8", "--json"]) == 0
     assert isinstance(json.loads(capsys.readouterr().out), list)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_load_torch_condition_matches_running_the_module():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from symconv.network import load_torch
+
+    class Skip(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down = torch.nn.Conv1d(1, 1, 3, stride=2, padding=1)
+            self.up = torch.nn.ConvTranspose1d(1, 1, 4, stride=2, padding=1)
+
+        def forward(self, x):
+            return torch.cat([x, self.up(self.down(x))], 1)
+
+    module = Skip().eval()
+    valid = analyze_network(load_torch(module, torch.zeros(1, 1, 16), {2: "L"}), fixes=False).valid.condition
+    L = sp.Symbol("L", integer=True, positive=True)
+    brute = set()
+    for n in range(1, 60):
+        try:
+            module(torch.zeros(1, 1, n))
+            brute.add(n)
+        except RuntimeError:
+            pass
+    assert {n for n in range(1, 60) if bool(valid.subs(L, n))} == brute
