@@ -37,7 +37,6 @@ def resolve_auto_pad(op: str, auto_pad: str, spec: Any, input_size: tuple) -> tu
     ``o = i*s`` for transposed convolutions; UPPER puts the odd unit at the end, LOWER at the start
     (ONNX ``op_conv.py`` / ``op_conv_transpose.py``, see REFERENCE.md section 3).
     """
-    # TODO(merge): use symconv.shapes' ONNX auto_pad resolution from issue 13
     from .. import shapes
     if auto_pad == "VALID":
         return ((0, 0),) * len(input_size)
@@ -45,14 +44,9 @@ def resolve_auto_pad(op: str, auto_pad: str, spec: Any, input_size: tuple) -> tu
     for j, i in enumerate(input_size):
         k, s, d = spec.kernel_size[j], spec.stride[j], spec.dilation[j]
         if op == "conv_transpose":
-            total = s * (i - 1) + shapes.effective_kernel(k, d) + spec.output_padding[j] - i * s
-        else:
-            o = shapes.ceildiv(i, s)
-            total = sp.Max(0, (o - 1) * s + shapes.effective_kernel(k, d) - i)
-            total = int(total) if isinstance(total, sp.Integer) else total
-        small = shapes.floordiv(total, 2)
-        big = total - small
-        pairs.append((small, big) if auto_pad == "SAME_UPPER" else (big, small))
+            pairs.append(shapes.conv_transpose_pads_axis(i, k, s, d, spec.output_padding[j], auto_pad=auto_pad))
+        else:                       # the same resolution symconv.onnx uses (clipped at 0 as Conv does)
+            pairs.append(shapes.auto_pad_axis(i, k, s, d, auto_pad, clip=True))
     return tuple(pairs)
 
 
