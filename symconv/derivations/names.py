@@ -26,6 +26,7 @@ SHORT_NAMES = {
     "onnx_same_pads": "ONNX SAME padding",
     "onnx_valid_pads": "ONNX VALID padding",
     "onnx_pool_pads": "ONNX pool padding below the kernel",
+    "onnx_resize_keep_aspect": "ONNX Resize keeps the aspect ratio",
     "onnx_conv_transpose_output_shape": "ONNX output shape of the transposed convolution",
     "maxpool_switches": "Max pooling selects by switches",
     "bilinear_size": "Size of the bilinear layer",

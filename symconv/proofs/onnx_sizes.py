@@ -186,3 +186,60 @@ register(Theorem(
               _windows_meeting_the_input, lambda c: (_windows_meeting_the_input(c)[0],) * 2),
     reference="ONNX MaxPool/AveragePool pads (opset 22); onnxruntime: Pad should be smaller than kernel",
 ))
+
+
+# --------------------------------------------------------------------------- Resize: keep_aspect_ratio_policy
+
+_I1, _I2, _S1, _S2 = sp.symbols("i_1 i_2 S_1 S_2", integer=True, positive=True)
+
+
+def _kept_sizes(pick) -> tuple:
+    """ONNX Resize with ``sizes`` (S_1, S_2) and a kept aspect ratio, written literally: one scale
+    f = pick(S_1/i_1, S_2/i_2) for both axes, each size f i rounded half up."""
+    f = pick(_S1 / _I1, _S2 / _I2)
+    return sp.floor(f * _I1 + sp.Rational(1, 2)), sp.floor(f * _I2 + sp.Rational(1, 2))
+
+
+_NOT_LARGER = _kept_sizes(sp.Min)
+_NOT_SMALLER = _kept_sizes(sp.Max)
+
+
+def _resize_cfgs() -> list:
+    return [{"i_1": a_, "i_2": b_, "S_1": c_, "S_2": e_} for a_ in range(1, 9) for b_ in range(1, 9)
+            for c_ in range(1, 9) for e_ in range(1, 9)]
+
+
+def _resize_library(c: dict) -> tuple:
+    inputs, sizes = (c["i_1"], c["i_2"]), (c["S_1"], c["S_2"])
+    return (shapes.resize_output_sizes(inputs, sizes=sizes, keep_aspect_ratio_policy="not_larger")[0],
+            shapes.resize_output_sizes(inputs, sizes=sizes, keep_aspect_ratio_policy="not_smaller")[0])
+
+
+def _resize_brute(c: dict) -> tuple:
+    """By search: the largest (smallest) common rational scale n/(i_1 i_2 ...) not overshooting (undershooting)
+    either requested size, then each size rounded half up -- from the policy's words, not the formula."""
+    from fractions import Fraction
+    inputs, sizes = (c["i_1"], c["i_2"]), (c["S_1"], c["S_2"])
+    ratios = [Fraction(s_, i_) for s_, i_ in zip(sizes, inputs)]
+    larger = [r for r in ratios if all(r * i_ <= s_ for i_, s_ in zip(inputs, sizes))]
+    smaller = [r for r in ratios if all(r * i_ >= s_ for i_, s_ in zip(inputs, sizes))]
+
+    def rounded(f):
+        return tuple(int((f * i_ + Fraction(1, 2)).__floor__()) for i_ in inputs)
+    return rounded(max(larger)), rounded(min(smaller))
+
+
+register(Theorem(
+    name="onnx_resize_keep_aspect",
+    title="ONNX Resize with sizes and keep_aspect_ratio_policy: not_larger never exceeds a requested size and "
+          "meets it on the binding axis; not_smaller never falls short and meets it on the binding axis",
+    statement=sp.And(sp.Le(_NOT_LARGER[0], _S1), sp.Le(_NOT_LARGER[1], _S2),
+                     sp.Or(sp.Eq(_NOT_LARGER[0], _S1), sp.Eq(_NOT_LARGER[1], _S2)),
+                     sp.Ge(_NOT_SMALLER[0], _S1), sp.Ge(_NOT_SMALLER[1], _S2),
+                     sp.Or(sp.Eq(_NOT_SMALLER[0], _S1), sp.Eq(_NOT_SMALLER[1], _S2))),
+    proof=None, family=12, kind="theorem",
+    reason="no step proof (a minimum of ratios of sizes: nonlinear); Z3 and the grid check it",
+    grid=Grid("2-D Resize: input sizes and requested sizes 1..8 on both axes; lhs symconv.shapes.resize_output_sizes, "
+              "rhs the policy by search over the candidate scales", _resize_cfgs, _resize_library, _resize_brute),
+    reference="ONNX Resize (opset 18+) keep_aspect_ratio_policy",
+))
