@@ -96,13 +96,7 @@ def check_output_path(path: Any, option: str = "output", suffixes: tuple = ()) -
             raise OutputPathError(f"{option}: must name a {', '.join(suffixes)} file, {got}")
     except OSError as exc:          # e.g. a name too long for the file system
         raise OutputPathError(f"{option}: cannot use this path ({exc.strerror or exc}), {got}") from None
-    try:
-        handle, probe = tempfile.mkstemp(prefix=".symconv-probe.", dir=folder)
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputPathError(f"{option}: the folder {str(folder)!r} is not writable "
-                              f"({exc.strerror or exc}), {got}") from None
+    _require_writable(folder, option, got)
     if target.exists() and not os.access(target, os.W_OK):
         raise OutputPathError(f"{option}: {text!r} is not writable, {got}")
     return target
@@ -133,14 +127,19 @@ def check_output_dir(path: Any, option: str = "output") -> Path:
             raise OutputPathError(f"{option}: {str(existing)!r} is a file, not a folder, {got}")
     except OSError as exc:
         raise OutputPathError(f"{option}: cannot use this path ({exc.strerror or exc}), {got}") from None
+    _require_writable(existing, option, got)
+    return folder
+
+
+def _require_writable(folder: Path, option: str, got: str) -> None:
+    """Create and remove a probe file in ``folder`` (works for root and read-only file systems alike)."""
     try:
-        handle, probe = tempfile.mkstemp(prefix=".symconv-probe.", dir=existing)
+        handle, probe = tempfile.mkstemp(prefix=".symconv-probe.", dir=folder)
         os.close(handle)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputPathError(f"{option}: the folder {str(existing)!r} is not writable "
+        raise OutputPathError(f"{option}: the folder {str(folder)!r} is not writable "
                               f"({exc.strerror or exc}), {got}") from None
-    return folder
 
 
 def digest(data: bytes) -> str:
