@@ -372,9 +372,8 @@ def trivial_reason(statement: Any) -> str | None:
             if type(claim)(claim.lhs, claim.rhs) is sp.true:
                 return f"the relation {claim} evaluates to True"
             continue
-        if not isinstance(claim, sp.core.relational.Relational):
-            return None if isinstance(claim, sp.Basic) and claim.free_symbols else \
-                f"the conjunct {claim} is not a relation"
+        if not (isinstance(claim, sp.Basic) and claim.free_symbols):   # Or / Implies over symbols: fine
+            return f"the conjunct {claim} is not a relation"
     return None
 
 
