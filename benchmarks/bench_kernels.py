@@ -92,7 +92,7 @@ def tiny_cases() -> list[dict]:
     """Every API function on a (1, 1, 8, 8) input: what a call costs when there is no work (fixed overhead)."""
     x, w, b = _rand(1, 1, 8, 8), _rand(1, 1, 3, 3), _rand(1)
     tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
-    vals, idx = sn.max_pool(x, 2, return_indices=True)
+    vals, idx = sn.max_pool2d(x, 2, return_indices=True)
     tv, ti = torch.from_numpy(vals), torch.from_numpy(idx)
     g = _rand(1, 1, 4, 4)
     tg = torch.from_numpy(g)
@@ -100,11 +100,11 @@ def tiny_cases() -> list[dict]:
         ("conv", lambda: sn.conv(x, w, b, padding=1), lambda: F.conv2d(tx, tw, tb, padding=1)),
         ("conv_transpose", lambda: sn.conv_transpose(x, w, b, stride=2, padding=1),
          lambda: F.conv_transpose2d(tx, tw, tb, stride=2, padding=1)),
-        ("max_pool", lambda: sn.max_pool(x, 2), lambda: F.max_pool2d(tx, 2)),
-        ("max_pool+indices", lambda: sn.max_pool(x, 2, return_indices=True),
+        ("max_pool", lambda: sn.max_pool2d(x, 2), lambda: F.max_pool2d(tx, 2)),
+        ("max_pool+indices", lambda: sn.max_pool2d(x, 2, return_indices=True),
          lambda: F.max_pool2d(tx, 2, return_indices=True)),
-        ("avg_pool", lambda: sn.avg_pool(x, 2), lambda: F.avg_pool2d(tx, 2)),
-        ("max_unpool", lambda: sn.max_unpool(vals, idx, 2), lambda: F.max_unpool2d(tv, ti, 2)),
+        ("avg_pool", lambda: sn.avg_pool2d(x, 2), lambda: F.avg_pool2d(tx, 2)),
+        ("max_unpool", lambda: sn.max_unpool2d(vals, idx, 2), lambda: F.max_unpool2d(tv, ti, 2)),
         ("upsample nearest", lambda: sn.upsample(x, scale_factor=2), lambda: F.interpolate(tx, scale_factor=2)),
         ("upsample bilinear", lambda: sn.upsample(x, scale_factor=2, mode="bilinear"),
          lambda: F.interpolate(tx, scale_factor=2, mode="bilinear")),
@@ -177,20 +177,20 @@ def cases() -> list[dict]:
     xp = _rand(8, 64, 112, 112)
     txp = torch.from_numpy(xp)
     for k, s, p in ((2, 2, 0), (3, 2, 1)):
-        vals, idx = sn.max_pool(xp, k, s, p, return_indices=True)
+        vals, idx = sn.max_pool2d(xp, k, s, p, return_indices=True)
         tv, ti = torch.from_numpy(vals), torch.from_numpy(idx)
         out.append(dict(name=f"max_pool k{k} s{s} p{p} +indices (8,64,112,112)", api="max_pool", inputs=(xp,),
-                        ours=lambda k=k, s=s, p=p: sn.max_pool(xp, k, s, p, return_indices=True),
+                        ours=lambda k=k, s=s, p=p: sn.max_pool2d(xp, k, s, p, return_indices=True),
                         theirs=lambda k=k, s=s, p=p: F.max_pool2d(txp, k, s, p, return_indices=True), flops=None))
         out.append(dict(name=f"max_unpool k{k} s{s} p{p} -> (8,64,112,112)", api="max_unpool",
                         inputs=(vals, idx),
-                        ours=lambda vals=vals, idx=idx, k=k, s=s, p=p: sn.max_unpool(vals, idx, k, s, p,
+                        ours=lambda vals=vals, idx=idx, k=k, s=s, p=p: sn.max_unpool2d(vals, idx, k, s, p,
                                                                                      output_size=(112, 112)),
                         theirs=lambda tv=tv, ti=ti, k=k, s=s, p=p: F.max_unpool2d(tv, ti, k, s, p,
                                                                                    output_size=(112, 112)),
                         flops=None))
     out.append(dict(name="avg_pool k3 s2 p1 (8,64,112,112)", api="avg_pool", inputs=(xp,),
-                    ours=lambda: sn.avg_pool(xp, 3, 2, 1), theirs=lambda: F.avg_pool2d(txp, 3, 2, 1), flops=None))
+                    ours=lambda: sn.avg_pool2d(xp, 3, 2, 1), theirs=lambda: F.avg_pool2d(txp, 3, 2, 1), flops=None))
     xu = _rand(8, 64, 56, 56)
     txu = torch.from_numpy(xu)
     out.append(dict(name="upsample nearest x2 (8,64,56,56)", api="upsample", inputs=(xu,),

@@ -13,7 +13,9 @@ of everything the spec validated (shapes, dtypes, the parameters with their type
 repeated call goes straight to the kernel without building a spec.
 
 The dimension-explicit names (``conv2d``, ``max_pool2d``, ...) read ``(C, *spatial)`` as one
-unbatched sample, as PyTorch does; the rank-inferred names always read ``(N, C, *spatial)``.
+unbatched sample, as PyTorch does; the rank-inferred names always read ``(N, C, *spatial)``
+and, for pooling, need the rank from a tuple size when ``x`` has 3 or 4 axes (PyTorch reads
+those shapes two ways).
 
 Examples
 --------
@@ -22,8 +24,8 @@ Examples
 >>> conv(x, np.ones((1, 1, 2, 2), np.float32), stride=2)
 array([[[[10., 18.],
          [42., 50.]]]], dtype=float32)
->>> values, indices = max_pool(x, 2, return_indices=True)
->>> max_unpool(values, indices, 2)[0, 0]
+>>> values, indices = max_pool(x, (2, 2), return_indices=True)
+>>> max_unpool(values, indices, (2, 2))[0, 0]
 array([[ 0.,  0.,  0.,  0.],
        [ 0.,  5.,  0.,  7.],
        [ 0.,  0.,  0.,  0.],
@@ -154,15 +156,34 @@ def _conv_inputs(owner: str, x: Any, weight: Any, bias: Any) -> tuple:
 def _unbatched(owner: str, ndim: int | None, x: np.ndarray, rank_of: int | None, name: str, value: Any) -> bool:
     """Whether ``x`` is one unbatched sample ``(C, *spatial)``: only for the dimension-explicit names.
 
-    The rank-inferred names (``ndim`` None) refuse an ``x`` one axis short of ``rank_of + 2``
-    (the rank argument ``name`` implies), naming the explicit function that reads it as unbatched.
+    The rank-inferred names (``ndim`` None) read ``x`` as ``(N, C, *spatial)`` and refuse the
+    two cases where that reading is a guess: ``x`` one axis short of the rank ``name`` implies,
+    and, when no argument fixes the rank (``rank_of`` None: every size is a scalar), an ``x`` of
+    3 or 4 axes, which PyTorch's ``*{r}d`` functions read two ways (``(N, C, *spatial)`` with
+    ``r = x.ndim - 2`` or one unbatched ``(C, *spatial)`` with ``r = x.ndim - 1``). Both errors
+    name the explicit function to call.
     """
     if ndim is not None:
         return x.ndim == ndim + 1
     if rank_of is not None and x.ndim == rank_of + 1:
         raise ValueError(f"{owner}: x.shape={x.shape} has one axis fewer than the (N, C, *spatial) layout "
                          f"{name}={value} implies; for one unbatched (C, *spatial) sample call {owner}{rank_of}d")
+    if rank_of is None and x.ndim in (3, 4):
+        batched, unbatched = x.ndim - 2, x.ndim - 1
+        raise ValueError(f"{owner}: x.shape={x.shape} with scalar {name}={value} is ambiguous: call "
+                         f"{owner}{batched}d for a batch (N, C, *spatial) with {batched} spatial axes, or "
+                         f"{owner}{unbatched}d for one unbatched (C, *spatial) sample with {unbatched}, or give "
+                         f"{name} as a tuple of {batched}")
     return False
+
+
+def _pool_rank(**sizes: Any) -> tuple:
+    """``(rank, name, value)``: the spatial rank the first sequence among ``sizes`` (kernel_size,
+    stride, ...) gives, with its name and value; ``(None, "kernel_size", kernel_size)`` when all are scalars."""
+    for name, value in sizes.items():
+        if isinstance(value, (tuple, list)):
+            return len(value), name, value
+    return None, "kernel_size", sizes["kernel_size"]
 
 
 def _run(kernel: Any, shape: tuple, dtype: Any, sliced: tuple, fixed: tuple = (), *, planewise: bool = False,
@@ -343,9 +364,9 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
 
     Examples
     --------
-    >>> max_pool(np.array([[[1., 5, 2, 0, 3]]]), 3, stride=1, return_indices=True)
+    >>> max_pool(np.array([[[1., 5, 2, 0, 3]]]), (3,), stride=1, return_indices=True)
     (array([[[5., 5., 3.]]]), array([[[1, 1, 4]]]))
-    >>> max_pool(np.ones((1, 1, 4)), 2, padding=2)
+    >>> max_pool(np.ones((1, 1, 4)), (2,), padding=2)
     Traceback (most recent call last):
     ...
     ValueError: max_pool: padding must be at most half the kernel size (p <= k//2 = 1), got padding before=2 with kernel_size=2 (input shape (1, 1, 4))
@@ -353,6 +374,10 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
     Traceback (most recent call last):
     ...
     ValueError: max_pool: x.shape=(3, 8, 8) has one axis fewer than the (N, C, *spatial) layout kernel_size=(2, 2) implies; for one unbatched (C, *spatial) sample call max_pool2d
+    >>> max_pool(np.zeros((3, 8, 8)), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_pool: x.shape=(3, 8, 8) with scalar kernel_size=2 is ambiguous: call max_pool1d for a batch (N, C, *spatial) with 1 spatial axes, or max_pool2d for one unbatched (C, *spatial) sample with 2, or give kernel_size as a tuple of 1
     """
     return _max_pool("max_pool", None, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
@@ -360,7 +385,8 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
 def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     x = _array(x, "x", owner)
-    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), "kernel_size", kernel_size):
+    rank = _pool_rank(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    if _unbatched(owner, ndim, x, *rank):
         out = _max_pool(owner, ndim, x[None], kernel_size, stride, padding, dilation, ceil_mode, return_indices)
         return (out[0][0], out[1][0]) if return_indices else out[0]
 
@@ -386,11 +412,11 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
 
     Examples
     --------
-    >>> avg_pool(np.array([[[1., 2, 3, 4, 5]]]), 2, ceil_mode=True)
+    >>> avg_pool(np.array([[[1., 2, 3, 4, 5]]]), (2,), ceil_mode=True)
     array([[[1.5, 3.5, 5. ]]])
-    >>> avg_pool(np.array([[[1., 2, 3]]]), 3, stride=1, padding=1, count_include_pad=False)
+    >>> avg_pool(np.array([[[1., 2, 3]]]), (3,), stride=1, padding=1, count_include_pad=False)
     array([[[1.5, 2. , 2.5]]])
-    >>> avg_pool(np.full((1, 1, 8, 8), 10000, np.float16), 4).ravel().tolist()
+    >>> avg_pool(np.full((1, 1, 8, 8), 10000, np.float16), (4, 4)).ravel().tolist()
     [10000.0, 10000.0, 10000.0, 10000.0]
     """
     return _avg_pool("avg_pool", None, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
@@ -399,7 +425,7 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
 def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
     x = _floating(_array(x, "x", owner))
-    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), "kernel_size", kernel_size):
+    if _unbatched(owner, ndim, x, *_pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
         return _avg_pool(owner, ndim, x[None], kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
 
     def build() -> tuple:
@@ -430,9 +456,9 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
 
     Examples
     --------
-    >>> max_unpool(np.array([[[5., 3]]]), np.array([[[1, 4]]]), 3, stride=2)
+    >>> max_unpool(np.array([[[5., 3]]]), np.array([[[1, 4]]]), (3,), stride=2)
     array([[[0., 5., 0., 0., 3.]]])
-    >>> max_unpool(np.array([[[5., 3]]]), np.array([[[1, 9]]]), 2)
+    >>> max_unpool(np.array([[[5., 3]]]), np.array([[[1, 9]]]), (2,))
     Traceback (most recent call last):
     ...
     ValueError: max_unpool: indices must lie in [0, 4) for output size (4,), got values in [1, 9]
@@ -446,7 +472,7 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
     indices = np.asarray(indices)
     if indices.shape != x.shape:
         raise ValueError(f"{owner}: indices must have the shape of x {x.shape}, got indices.shape={indices.shape}")
-    if _unbatched(owner, ndim, x, _kernel_ndim(kernel_size), "kernel_size", kernel_size):
+    if _unbatched(owner, ndim, x, *_pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
         return _max_unpool(owner, ndim, x[None], indices[None], kernel_size, stride, padding, output_size)[0]
 
     def build() -> tuple:

@@ -202,10 +202,10 @@ def test_dtype_is_preserved(dtype):
     x = np.ones((1, 2, 6, 6), dtype)
     assert sn.conv(x, np.ones((3, 2, 3, 3)), np.ones(3)).dtype == dtype
     assert sn.conv_transpose(x, np.ones((2, 3, 3, 3)), stride=2).dtype == dtype
-    values, indices = sn.max_pool(x, 2, return_indices=True)
+    values, indices = sn.max_pool2d(x, 2, return_indices=True)
     assert values.dtype == dtype and indices.dtype == np.int64
-    assert sn.avg_pool(x, 3, 2, 1).dtype == dtype
-    assert sn.max_unpool(values, indices, 2).dtype == dtype
+    assert sn.avg_pool2d(x, 3, 2, 1).dtype == dtype
+    assert sn.max_unpool2d(values, indices, 2).dtype == dtype
     for mode in ("nearest", "bilinear", "bicubic"):
         assert sn.upsample(x, scale_factor=2, mode=mode).dtype == dtype
 
@@ -213,7 +213,7 @@ def test_dtype_is_preserved(dtype):
 def test_results_match_loop_oracles_in_float32():
     rng = _rng(5)
     x = rng.standard_normal((2, 4, 9, 7)).astype(np.float32)
-    values, indices = sn.max_pool(x, 3, 2, 1, ceil_mode=True, return_indices=True)
+    values, indices = sn.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)
     ref_values, ref_indices = max_pool_loop(x, 3, 2, 1, 1, True)
     np.testing.assert_array_equal(values, ref_values.astype(np.float32))
     np.testing.assert_array_equal(indices, ref_indices)
@@ -243,14 +243,14 @@ def test_results_match_loop_oracles_in_float32():
     (lambda: sn.max_pool(np.ones((1, 1, 4)), (2, 2)), "one axis fewer .* call max_pool2d"),
     (lambda: sn.max_pool(np.ones((1, 4)), (2, 2)), "x must have 4 dimensions"),
     (lambda: sn.max_pool2d(np.ones((4, 4)), 2), "x must have 4 dimensions"),
-    (lambda: sn.max_pool(np.ones((1, 1, 4)), 2, padding=2), "padding"),
-    (lambda: sn.max_pool(np.ones((1, 1, 1)), 3), "kernel_size"),
-    (lambda: sn.avg_pool(np.ones((1, 1, 4)), 0), "kernel_size"),
-    (lambda: sn.max_unpool(np.ones((1, 1, 2)), np.array([[[0, 7]]]), 2), "indices must lie in"),
-    (lambda: sn.max_unpool(np.ones((1, 1, 2)), np.array([[[0, -1]]]), 2), "indices must lie in"),
-    (lambda: sn.max_unpool(np.ones((1, 1, 2)), np.zeros((1, 1, 3), int), 2), "indices must have the shape"),
-    (lambda: sn.max_unpool(np.ones((1, 1, 2)), np.zeros((1, 1, 2)), 2), "indices must be integers"),
-    (lambda: sn.max_unpool(np.ones((1, 1, 2)), np.zeros((1, 1, 2), int), 2, output_size=(6,)), "output_size"),
+    (lambda: sn.max_pool1d(np.ones((1, 1, 4)), 2, padding=2), "padding"),
+    (lambda: sn.max_pool1d(np.ones((1, 1, 1)), 3), "kernel_size"),
+    (lambda: sn.avg_pool1d(np.ones((1, 1, 4)), 0), "kernel_size"),
+    (lambda: sn.max_unpool1d(np.ones((1, 1, 2)), np.array([[[0, 7]]]), 2), "indices must lie in"),
+    (lambda: sn.max_unpool1d(np.ones((1, 1, 2)), np.array([[[0, -1]]]), 2), "indices must lie in"),
+    (lambda: sn.max_unpool1d(np.ones((1, 1, 2)), np.zeros((1, 1, 3), int), 2), "indices must have the shape"),
+    (lambda: sn.max_unpool1d(np.ones((1, 1, 2)), np.zeros((1, 1, 2)), 2), "indices must be integers"),
+    (lambda: sn.max_unpool1d(np.ones((1, 1, 2)), np.zeros((1, 1, 2), int), 2, output_size=(6,)), "output_size"),
     (lambda: sn.upsample(np.ones((1, 1, 4))), "exactly one of size and scale_factor"),
     (lambda: sn.upsample(np.ones((1, 1, 4)), scale_factor=2, mode="bilinear"), "mode='bilinear'"),
     (lambda: sn.upsample(np.ones((1, 1, 4)), scale_factor=2, mode="area"), "mode must be one of"),
@@ -269,8 +269,8 @@ def test_output_size_and_padding_pairs():
     assert sn.conv_transpose(y, w, stride=2, output_size=(8,)).shape == (1, 1, 8)
     assert sn.conv_transpose(y, w, stride=2, output_size=(1, 1, 7)).shape == (1, 1, 7)
     assert sn.conv_transpose(y, w, stride=2, padding=((1, 0),)).shape == (1, 1, 6)
-    values, indices = sn.max_pool(np.arange(25.0).reshape(1, 1, 5, 5), 2, return_indices=True)
-    assert sn.max_unpool(values, indices, 2, output_size=(5, 5)).shape == (1, 1, 5, 5)
+    values, indices = sn.max_pool2d(np.arange(25.0).reshape(1, 1, 5, 5), 2, return_indices=True)
+    assert sn.max_unpool2d(values, indices, 2, output_size=(5, 5)).shape == (1, 1, 5, 5)
     assert sn.conv(np.ones((1, 1, 5)), w, padding=((2, 0),)).shape == (1, 1, 5)
     assert sn.conv(np.ones((1, 1, 5)), w, padding="valid").shape == (1, 1, 3)
 

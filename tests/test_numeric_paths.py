@@ -133,12 +133,12 @@ def test_a_cached_plan_is_only_reused_for_arguments_validated_alike():
         sn.conv(x, w, stride=2.0)                  # equal to 2 and with the same hash: a different key
     with pytest.raises((TypeError, ValueError), match="stride"):
         sn.conv(x, w, stride=2.5)
-    assert sn.max_pool(x, 2).shape == (1, 1, 3, 3)
+    assert sn.max_pool2d(x, 2).shape == (1, 1, 3, 3)
     with pytest.raises(ValueError, match="MEMORY_LIMIT"):
         limit = sn.MEMORY_LIMIT
         try:
             sn.MEMORY_LIMIT = 16
-            sn.max_pool(x, 2)                      # the same call, now over the limit
+            sn.max_pool2d(x, 2)                    # the same call, now over the limit
         finally:
             sn.MEMORY_LIMIT = limit
     assert sn.conv(x, w, stride=[2, 2]).shape == (1, 1, 2, 2)
@@ -198,6 +198,24 @@ def test_rank_inferred_pools_refuse_an_unbatched_input_and_name_the_explicit_fun
     assert getattr(sn, f"{name}2d")(np.zeros((3, 8, 8)), 2).shape == (3, 4, 4)
 
 
+@pytest.mark.parametrize("name", ["max_pool", "avg_pool", "max_unpool"])
+@pytest.mark.parametrize("shape", [(3, 8, 8), (2, 3, 8, 8)])
+def test_rank_inferred_pools_refuse_scalar_sizes_on_an_ambiguous_rank(name, shape):
+    """(3, 8, 8) with k=2 is (N, C, L) for max_pool1d but one (C, H, W) image for max_pool2d: refused,
+    naming both; a tuple kernel, stride or padding fixes the rank; a 5-D x can only be a 3-D batch."""
+    batched, unbatched = len(shape) - 2, len(shape) - 1
+    x = np.zeros(shape)
+    args = (x, np.zeros(shape, np.int64)) if name == "max_unpool" else (x,)
+    with pytest.raises(ValueError, match=f"ambiguous: call {name}{batched}d .* or {name}{unbatched}d .*"
+                                         f"kernel_size as a tuple of {batched}"):
+        getattr(sn, name)(*args, 2)
+    twos = (2,) * batched
+    assert getattr(sn, name)(*args, 2, stride=twos).shape == getattr(sn, f"{name}{batched}d")(*args, 2).shape
+    assert getattr(sn, name)(*args, (2,) * batched).ndim == len(shape)
+    five = (np.zeros((1, 1, 2, 2, 2)),) + ((np.zeros((1, 1, 2, 2, 2), np.int64),) if name == "max_unpool" else ())
+    assert getattr(sn, name)(*five, 2).ndim == 5
+
+
 def _half_error(got: np.ndarray, exact: np.ndarray) -> float:
     return float(np.max(np.abs(got.astype(np.float64) - exact)))
 
@@ -212,12 +230,12 @@ def test_float16_accumulates_like_torch(path, case):
         "conv": (lambda a, v: sn.conv(a, v, padding=1), lambda a, v: F.conv2d(a, v, padding=1)),
         "conv_transpose": (lambda a, v: sn.conv_transpose(a, v, stride=2),
                            lambda a, v: F.conv_transpose2d(a, v, stride=2)),
-        "avg_pool": (lambda a, v: sn.avg_pool(a, 4, 2, 1), lambda a, v: F.avg_pool2d(a, 4, 2, 1)),
+        "avg_pool": (lambda a, v: sn.avg_pool2d(a, 4, 2, 1), lambda a, v: F.avg_pool2d(a, 4, 2, 1)),
         "bilinear": (lambda a, v: sn.upsample(a, scale_factor=2, mode="bilinear"),
                      lambda a, v: F.interpolate(a, scale_factor=2, mode="bilinear")),
         "bicubic": (lambda a, v: sn.upsample(a, scale_factor=1.5, mode="bicubic"),
                     lambda a, v: F.interpolate(a, scale_factor=1.5, mode="bicubic")),
-        "max_pool": (lambda a, v: sn.max_pool(a, 3, 2, 1), lambda a, v: F.max_pool2d(a, 3, 2, 1)),
+        "max_pool": (lambda a, v: sn.max_pool2d(a, 3, 2, 1), lambda a, v: F.max_pool2d(a, 3, 2, 1)),
     }
     ours, theirs = calls[case]
     got = ours(x, w)
@@ -229,7 +247,7 @@ def test_float16_accumulates_like_torch(path, case):
 
 
 def test_float16_window_sums_do_not_overflow():
-    got = sn.avg_pool(np.full((1, 1, 8, 8), 10000, np.float16), 4)
+    got = sn.avg_pool2d(np.full((1, 1, 8, 8), 10000, np.float16), 4)
     np.testing.assert_array_equal(got, np.full((1, 1, 2, 2), 10000, np.float16))
     assert got.dtype == np.float16
     x = np.full((1, 1, 8, 8), 1000, np.float16)

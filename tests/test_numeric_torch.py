@@ -144,7 +144,7 @@ def test_max_pool_sweep_with_indices():
 
 def test_max_pool_nan_wins():
     x = np.array([[[1.0, np.nan, 3.0, 2.0, np.nan, np.nan]]])
-    values, indices = sn.max_pool(x, 3, 1, return_indices=True)
+    values, indices = sn.max_pool1d(x, 3, 1, return_indices=True)
     tv, ti = F.max_pool1d(torch.from_numpy(x), 3, 1, return_indices=True)
     np.testing.assert_array_equal(np.isnan(values), np.isnan(tv.numpy()))
     np.testing.assert_array_equal(indices, ti.numpy())

@@ -53,13 +53,13 @@ def test_threaded_convolutions_equal_the_loop_oracles(threaded, batch):
 @pytest.mark.parametrize("batch", [1, 4])
 def test_threaded_plane_operators_equal_the_loop_oracles(threaded, batch):
     x = _rand(batch, 5, 9, 8)
-    values, indices = sn.max_pool(x, 3, 2, 1, return_indices=True)
+    values, indices = sn.max_pool2d(x, 3, 2, 1, return_indices=True)
     ref_values, ref_indices = max_pool_loop(x, 3, 2, 1)
     np.testing.assert_array_equal(values, ref_values)
     np.testing.assert_array_equal(indices, ref_indices)
-    np.testing.assert_array_equal(sn.max_pool(x, 2), max_pool_loop(x, 2)[0])
-    np.testing.assert_allclose(sn.avg_pool(x, 3, 2, 1), avg_pool_loop(x, 3, 2, 1), atol=1e-12)
-    np.testing.assert_array_equal(sn.max_unpool(values, indices, 3, 2, 1, output_size=(9, 8)),
+    np.testing.assert_array_equal(sn.max_pool2d(x, 2), max_pool_loop(x, 2)[0])
+    np.testing.assert_allclose(sn.avg_pool2d(x, 3, 2, 1), avg_pool_loop(x, 3, 2, 1), atol=1e-12)
+    np.testing.assert_array_equal(sn.max_unpool2d(values, indices, 3, 2, 1, output_size=(9, 8)),
                                   max_unpool_loop(values, indices, (9, 8)))
     np.testing.assert_array_equal(sn.upsample(x, scale_factor=2), upsample_loop(x, scale_factor=2))
     np.testing.assert_allclose(sn.upsample(x, size=(13, 5), mode="bilinear"),
@@ -69,10 +69,10 @@ def test_threaded_plane_operators_equal_the_loop_oracles(threaded, batch):
 
 
 def test_an_error_in_any_slice_reaches_the_caller(threaded):
-    values, indices = sn.max_pool(_rand(4, 2, 6, 6), 2, return_indices=True)
+    values, indices = sn.max_pool2d(_rand(4, 2, 6, 6), 2, return_indices=True)
     indices[3, 1, 0, 0] = 36                     # only the last slice sees it
     with pytest.raises(ValueError, match="indices must lie in"):
-        sn.max_unpool(values, indices, 2)
+        sn.max_unpool2d(values, indices, 2)
 
 
 def _blas_threads():
@@ -150,13 +150,13 @@ def test_a_forked_child_gets_its_own_worker_threads(threaded, monkeypatch):
     monkeypatch.setattr(par, "_pool", None)
     x = _rand(4, 2, 6, 6)
     expected = max_pool_loop(x, 2)[0]
-    np.testing.assert_array_equal(sn.max_pool(x, 2), expected)      # the parent's pool exists now
+    np.testing.assert_array_equal(sn.max_pool2d(x, 2), expected)      # the parent's pool exists now
     pid = os.fork()
     if pid == 0:
         signal.alarm(20)                                             # a hang fails instead of blocking                                                     # child: would hang on the parent's pool
         ok = False
         try:
-            ok = np.array_equal(sn.max_pool(x, 2), expected)
+            ok = np.array_equal(sn.max_pool2d(x, 2), expected)
         finally:
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
@@ -169,5 +169,5 @@ def test_without_threadpoolctl_convolutions_run_whole(threaded, monkeypatch):
     x, w = _rand(4, 3, 6, 6), _rand(5, 3, 3, 3, seed=1)
     np.testing.assert_allclose(sn.conv(x, w, padding=1), conv_loop(x, w, None, 1, 1), atol=1e-12)
     assert threaded[-1] == (0, 1)
-    np.testing.assert_array_equal(sn.max_pool(x, 2), max_pool_loop(x, 2)[0])
+    np.testing.assert_array_equal(sn.max_pool2d(x, 2), max_pool_loop(x, 2)[0])
     assert threaded[-1] == (0, 3)                   # plane-wise operators still split

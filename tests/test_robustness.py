@@ -161,7 +161,7 @@ NUMERIC_HUGE = [
     lambda: symconv.upsample(X, scale_factor=1e9),
     lambda: symconv.conv(X, W, padding=10**6),
     lambda: symconv.conv_transpose(X, W.transpose(1, 0, 2, 3)[:2].copy(), stride=10**6),
-    lambda: symconv.max_unpool(X, np.zeros(X.shape, np.int64), 2, stride=10**6),
+    lambda: symconv.max_unpool2d(X, np.zeros(X.shape, np.int64), 2, stride=10**6),
 ]
 
 
@@ -186,9 +186,9 @@ def test_numeric_huge_requests_refuse_before_allocating(call):
     (lambda: symconv.conv(X, W, stride=0), ValueError, "stride"),
     (lambda: symconv.conv(X, W, stride=1.5), TypeError, "stride"),
     (lambda: symconv.conv(X, W, groups=0), ValueError, "groups"),
-    (lambda: symconv.max_pool(X, -1), ValueError, "kernel_size"),
-    (lambda: symconv.max_unpool(X, np.full(X.shape, 999, np.int64), 2), ValueError, "indices"),
-    (lambda: symconv.max_unpool(X, np.zeros(X.shape), 2), ValueError, "indices"),
+    (lambda: symconv.max_pool2d(X, -1), ValueError, "kernel_size"),
+    (lambda: symconv.max_unpool2d(X, np.full(X.shape, 999, np.int64), 2), ValueError, "indices"),
+    (lambda: symconv.max_unpool2d(X, np.zeros(X.shape), 2), ValueError, "indices"),
     (lambda: symconv.upsample(X, scale_factor=float("nan")), ValueError, "scale_factor"),
     (lambda: symconv.upsample(X, size=2, scale_factor=2), ValueError, "exactly one"),
 ])

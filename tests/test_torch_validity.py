@@ -192,12 +192,12 @@ def test_avg_pool_divides_a_window_outrunning_the_padded_input_by_its_clipped_le
     # p=1 on [1, 2, 3], k=3, s=3: the second window [2, 5) is clipped to the padded end 4 -> (3 + 0)/2
     # with count_include_pad, 3/1 without
     x = np.array([[[1.0, 2.0]]])
-    assert sn.avg_pool(x, 3, 2, 0, True, include)[0, 0].tolist() == [1.5]
+    assert sn.avg_pool1d(x, 3, 2, 0, True, include)[0, 0].tolist() == [1.5]
     assert F.avg_pool1d(torch.from_numpy(x), 3, 2, 0, True, include)[0, 0].tolist() == [1.5]
     x = np.array([[[1.0, 2.0, 3.0]]])
     want = F.avg_pool1d(torch.from_numpy(x), 3, 3, 1, True, include)[0, 0].tolist()
     assert want == ([1.0, 1.5] if include else [1.5, 3.0])
-    assert sn.avg_pool(x, 3, 3, 1, True, include)[0, 0].tolist() == want
+    assert sn.avg_pool1d(x, 3, 3, 1, True, include)[0, 0].tolist() == want
 
 
 def test_analyze_accepts_a_ceil_mode_pool_larger_than_its_input(tmp_path, capsys):
@@ -365,7 +365,7 @@ def test_max_pool_arrays_agree_with_torch_exhaustive_1d():
                                                       range(1, 3), CEIL):
         _compare_arrays(tally, (i, k, s, p, d, ceil_mode),
                         lambda t: F.max_pool1d(t, k, s, p, d, ceil_mode=ceil_mode, return_indices=True),
-                        lambda a: sn.max_pool(a, k, s, p, d, ceil_mode, return_indices=True),
+                        lambda a: sn.max_pool1d(a, k, s, p, d, ceil_mode, return_indices=True),
                         _inputs(rng, (2, 3, i)))
     tally.check()
 
@@ -378,7 +378,7 @@ def test_avg_pool_arrays_agree_with_torch_exhaustive_1d():
                                                             CEIL, CEIL):
         _compare_arrays(tally, (i, k, s, p, ceil_mode, include),
                         lambda t: F.avg_pool1d(t, k, s, p, ceil_mode, include),
-                        lambda a: sn.avg_pool(a, k, s, p, ceil_mode, include), _inputs(rng, (2, 3, i)))
+                        lambda a: sn.avg_pool1d(a, k, s, p, ceil_mode, include), _inputs(rng, (2, 3, i)))
     tally.check()
 
 
