@@ -4,8 +4,11 @@ The grid's two callables compare independent brute-force definitions; this modul
 *statement*: every free symbol is bound from the configuration (by name, or solved from the
 theorem's defining equalities such as :math:`p_b = p` or :math:`k = 2n + 1`), the assumptions are
 evaluated (a configuration outside them is skipped) and the statement must evaluate to ``True``.
-Arithmetic is exact: values are :class:`fractions.Fraction`, so ``floor``, ``Mod`` and comparisons
-are those of the rationals, never of floats.
+Arithmetic is exact, never floating point. When the statement is *integer arithmetic* -- every
+division sits inside ``floor``/``ceiling`` of a quotient of integer polynomials, or is a ``Mod`` of
+integers (:func:`integer_form`) -- and the configuration's values are integers, it runs on Python
+ints (``//`` and ``%``); otherwise values are :class:`fractions.Fraction`, so ``floor``, ``Mod`` and
+comparisons are those of the rationals.
 
 Examples
 --------
@@ -25,7 +28,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-__all__ = ["statement_checker", "NOT_BOUND"]
+__all__ = ["statement_checker", "integer_form", "NOT_BOUND"]
 
 #: Returned by a checker when a configuration does not bind every symbol of the statement, or lies
 #: outside the assumptions.
@@ -42,6 +45,83 @@ _MODULES = [{"floor": math.floor, "ceiling": math.ceil, "KroneckerDelta": _krone
 
 def _compile(expr: Any, symbols: list) -> Callable:
     return sp.lambdify(symbols, expr, modules=_MODULES)
+
+
+class _FloorDiv(sp.Function):
+    """``floor(p/q)`` of integers, printed as Python's ``p // q``."""
+
+    def _pythoncode(self, printer: Any) -> str:
+        return f"(({printer.doprint(self.args[0])}) // ({printer.doprint(self.args[1])}))"
+
+    _lambdacode = _numpycode = _pythoncode
+
+
+class _Remainder(sp.Function):
+    """``Mod(p, q)`` of integers (the sign of ``q``, as SymPy's ``Mod``), printed as ``p % q``."""
+
+    def _pythoncode(self, printer: Any) -> str:
+        return f"(({printer.doprint(self.args[0])}) % ({printer.doprint(self.args[1])}))"
+
+    _lambdacode = _numpycode = _pythoncode
+
+
+_INTEGER_NODES = (sp.Symbol, sp.Integer, sp.Add, sp.Mul, sp.Min, sp.Max, sp.Abs, sp.KroneckerDelta, sp.Piecewise,
+                  sp.Rel, sp.And, sp.Or, sp.Not, sp.logic.boolalg.BooleanAtom, _FloorDiv, _Remainder,
+                  sp.Tuple, sp.functions.elementary.piecewise.ExprCondPair)
+
+
+def _quotient(arg: Any) -> tuple | None:
+    """``(p, q)`` with ``arg == p/q``, both polynomial with integer coefficients, or None."""
+    num, den = sp.fraction(sp.together(arg))
+    return (num, den) if _integer_polynomial(num) and _integer_polynomial(den) else None
+
+
+def _integer_polynomial(expr: Any) -> bool:
+    return all(isinstance(node, (sp.Symbol, sp.Integer, sp.Add, sp.Mul, _FloorDiv, _Remainder))
+               or isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp >= 0
+               for node in sp.preorder_traversal(expr))
+
+
+def integer_form(expr: Any) -> Any | None:
+    """``expr`` rewritten to run on Python ints (``floor(p/q)`` -> ``p // q``, ``ceiling(p/q)`` ->
+    ``-((-p) // q)``, ``Mod(p, q)`` -> ``p % q``), or None when some division or non-integer constant
+    is left (then only :class:`~fractions.Fraction` arithmetic is exact). Valid when every symbol
+    takes an integer value.
+
+    Examples
+    --------
+    >>> from symconv.symbols import i, k, s
+    >>> integer_form(sp.Eq(sp.floor((i - k)/s) + 1, sp.ceiling((i - k + 1)/s)))
+    Eq(_FloorDiv(i - k, s) + 1, -_FloorDiv(-i + k - 1, s))
+    >>> integer_form(sp.Eq((i - k)/s, 1)) is None
+    True
+    """
+    def floor_of(arg: Any, sign: int) -> Any:
+        quotient = _quotient(sign * arg)
+        if quotient is None:
+            raise _NotInteger
+        return sign * _FloorDiv(*quotient, evaluate=False)
+
+    def remainder(a: Any, b: Any) -> Any:
+        if not (_integer_polynomial(a) and _integer_polynomial(b)):
+            raise _NotInteger
+        return _Remainder(a, b, evaluate=False)
+
+    try:
+        out = sp.sympify(expr).replace(sp.floor, lambda arg: floor_of(arg, 1))
+        out = out.replace(sp.ceiling, lambda arg: floor_of(arg, -1))
+        out = out.replace(sp.Mod, remainder)
+    except _NotInteger:
+        return None
+    for node in sp.preorder_traversal(out):
+        if not (isinstance(node, _INTEGER_NODES) or isinstance(node, sp.Pow) and node.exp.is_Integer
+                and node.exp >= 0):
+            return None
+    return out
+
+
+class _NotInteger(Exception):
+    """Raised inside :func:`integer_form` when a division stays outside floor/ceiling/Mod."""
 
 
 def statement_checker(statement: Any, assumptions: tuple, equalities: tuple,
@@ -68,26 +148,36 @@ def statement_checker(statement: Any, assumptions: tuple, equalities: tuple,
     try:
         check_statement = _compile(statement, symbols)
         check_assumptions = [_compile(rel, symbols) for rel in relations]
+        integer = [integer_form(e) for e in [statement] + relations]
+        integer_checks = None if any(e is None for e in integer) else [_compile(e, symbols) for e in integer]
     except (TypeError, ValueError, NameError, SyntaxError):      # not printable as Python: never evaluated
         return lambda cfg: NOT_BOUND
+    integer_symbols = [sym.name for sym in symbols if sym.is_integer]
+    positive = [sym.name for sym in symbols if sym.is_positive]
+    nonnegative = [sym.name for sym in symbols if sym.is_nonnegative]
 
     def run(cfg: dict) -> bool | None:
-        values = {key: Fraction(v) for key, v in (bind(cfg) if bind else cfg).items() if isinstance(v, int)}
+        values = {key: int(v) for key, v in (bind(cfg) if bind else cfg).items() if isinstance(v, int)}
         for unknown, solve, known in solvers:
             if unknown not in values and known in values:
-                values[unknown] = Fraction(solve(values[known]))
-        if any(name not in values for name in names):
-            return NOT_BOUND
-        for sym in symbols:                          # the symbols' own assumptions
-            value = values[sym.name]
-            if (sym.is_integer and value.denominator != 1 or sym.is_positive and value <= 0
-                    or sym.is_nonnegative and value < 0):
-                return NOT_BOUND
-        args = [values[name] for name in names]
+                value = Fraction(solve(Fraction(values[known])))
+                values[unknown] = value.numerator if value.denominator == 1 else value
         try:
-            if not all(bool(fn(*args)) for fn in check_assumptions):
+            args = [values[name] for name in names]
+        except KeyError:
+            return NOT_BOUND
+        if (any(type(values[name]) is not int for name in integer_symbols) or any(values[name] <= 0 for name in positive)
+                or any(values[name] < 0 for name in nonnegative)):
+            return NOT_BOUND                         # outside the symbols' own assumptions
+        if integer_checks is not None and all(type(v) is int for v in args):
+            statement_fn, *assumption_fns = integer_checks
+        else:
+            args = [Fraction(v) for v in args]
+            statement_fn, assumption_fns = check_statement, check_assumptions
+        try:
+            if not all(bool(fn(*args)) for fn in assumption_fns):
                 return NOT_BOUND
-            return bool(check_statement(*args))
+            return bool(statement_fn(*args))
         except (ZeroDivisionError, TypeError, ValueError):
             return NOT_BOUND
 

@@ -1,0 +1,66 @@
+"""The grid's exact statement evaluation: the Python-int fast path agrees with Fraction arithmetic."""
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from symconv.proofs.evaluate import integer_form, statement_checker
+
+a, b, c = sp.symbols("a b c", integer=True)
+q = sp.Symbol("q", integer=True, positive=True)
+
+INTEGER_STATEMENTS = [
+    sp.Eq(sp.floor((a - b) / q) + 1, sp.ceiling((a - b + 1) / q)),
+    sp.Eq(q * sp.floor(a / q) + sp.Mod(a, q), a),
+    sp.Le(sp.ceiling((3 * a - 2 * b) / (2 * q)), sp.floor(a / 2) + sp.Mod(b, 3)),
+    sp.Eq(sp.Mod(a, b - c), sp.Mod(a + 7 * (b - c), b - c)),           # negative moduli too
+    sp.Eq(sp.floor(sp.floor(a / q) / 2), sp.floor(a / (2 * q))),
+    sp.Eq(sp.Piecewise((sp.Max(a, b), a > c), (sp.Min(a, b) ** 2, True)), sp.Abs(a) * sp.KroneckerDelta(b, c)),
+    sp.Lt(sp.floor((a * b - c) / 3), (a - 1) * (b + 2)),
+]
+NOT_INTEGER = [sp.Eq((a - b) / q, 1), sp.Le(a / 2 + sp.floor(b / q), c), sp.Eq(sp.sqrt(q), 2)]
+
+
+def _fraction_value(expr, point):
+    """The reference: SymPy's own exact evaluation of the substituted statement."""
+    return bool(expr.subs(point))
+
+
+@pytest.mark.parametrize("statement", INTEGER_STATEMENTS, ids=range(len(INTEGER_STATEMENTS)))
+def test_the_integer_form_agrees_with_exact_rational_evaluation(statement):
+    assert integer_form(statement) is not None
+    check = statement_checker(statement, (), ())
+    outcomes = set()
+    for av, bv, cv, qv in itertools.product(range(-5, 6, 2), range(-4, 5, 3), (-3, 0, 2), (1, 2, 5)):
+        point = {a: av, b: bv, c: cv, q: qv}
+        got = check({"a": av, "b": bv, "c": cv, "q": qv})
+        if statement.has(sp.Mod) and bv == cv and statement is INTEGER_STATEMENTS[3]:
+            assert got is None                          # Mod by zero: not evaluated
+            continue
+        want = _fraction_value(statement, point)
+        assert got is want, point
+        outcomes.add(got)
+    assert outcomes <= {True, False}
+
+
+@pytest.mark.parametrize("statement", NOT_INTEGER, ids=range(len(NOT_INTEGER)))
+def test_a_division_outside_floor_keeps_fraction_arithmetic(statement):
+    assert integer_form(statement) is None
+    check = statement_checker(statement, (), ())
+    for av, bv, cv, qv in itertools.product(range(-3, 4), range(-2, 3), (0, 1), (1, 3, 4)):
+        got = check({"a": av, "b": bv, "c": cv, "q": qv})
+        assert got is _fraction_value(statement, {a: av, b: bv, c: cv, q: qv})
+
+
+def test_a_solved_symbol_that_is_not_an_integer_leaves_the_configuration_out():
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    k = sp.Symbol("k", integer=True, positive=True)
+    check = statement_checker(sp.Eq(sp.floor(k / 2), n), (), ((k, 2 * n + 1),))
+    assert check({"k": 7}) is True                     # n = 3
+    assert check({"k": 6}) is None                     # n = 5/2 is no integer
+    false = statement_checker(sp.Eq(sp.floor(k / 2), n + 1), (), ((k, 2 * n + 1),))
+    assert false({"k": 7}) is False
+    assert Fraction(7, 2) != 3                          # (the solver's value for k = 8 would be 7/2)
