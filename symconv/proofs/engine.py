@@ -98,6 +98,8 @@ class Grid:
 
     ``configs()`` yields dicts smallest first (so the first failure is the smallest
     counterexample); ``lhs(cfg)`` and ``rhs(cfg)`` compute the sides (ints, tuples or arrays).
+    ``prepare(workers)``, if given, warms caches the sides read, on that many processes; the
+    parallel prover calls it once before forking its workers, so they share the result.
     """
 
     description: str
@@ -105,6 +107,7 @@ class Grid:
     lhs: Callable[[dict], Any]
     rhs: Callable[[dict], Any]
     bind: Callable[[dict], dict] | None = None
+    prepare: Callable[[int], Any] | None = None
 
 
 def _equal(a: Any, b: Any) -> bool:

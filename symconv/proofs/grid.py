@@ -40,7 +40,7 @@ from ..shapes import lost_remainder_axis, window_count_axis
 from ..spec import ConvSpec, ConvTransposeSpec
 
 __all__ = ["conv_axes", "conv_configs", "relation_configs", "restoring", "transpose_configs", "configs_2d", "spec_of", "tspec_of", "weight_of",
-           "conv_C", "conv_T", "count_windows", "GRID_1D", "GRID_2D", "PARTNERS"]
+           "conv_C", "conv_T", "prewarm_models", "count_windows", "GRID_1D", "GRID_2D", "PARTNERS"]
 
 GRID_1D = ("1-D: i<=12, k<=5, s<=4, d<=3, all paddings 0<=p_b,p_a<=d(k-1) with the kernel fitting")
 GRID_2D = ("2-D: first axis i<=7, k<=3, s<=3, d<=2 with all its paddings, times 4 fixed second axes")
@@ -203,13 +203,50 @@ def _restoring_key(values: tuple) -> tuple:
     return _key(values, _remainder(values))
 
 
-@lru_cache(maxsize=None)
+#: The core-model matrices built so far, by restoring key (:func:`_models`, :func:`prewarm_models`).
+_MODELS: dict = {}
+
+
 def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return _MODELS[key]
+    except KeyError:
+        pass
     spec = _spec(key)
     weight = weight_of(spec.kernel_size)
     C = conv_matrix_of(spec, weight, "numpy")
     T = conv_transpose_matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
+    C.setflags(write=False)
+    T.setflags(write=False)
+    _MODELS[key] = C, T
     return C, T
+
+
+def _build_models(keys: list) -> dict:
+    return {key: _models(key) for key in keys}
+
+
+def prewarm_models(workers: int, keys: list | None = None) -> int:
+    """Build the core-model matrices of every matrix-grid configuration (:func:`relation_configs`, 1-D
+    and 2-D) on ``workers`` forked processes, into this process's cache, so that processes forked
+    afterwards (the proof workers) share them instead of each building them again. Returns the
+    number of matrix pairs built; 0 with one worker or without ``fork`` (they are built lazily).
+    ``keys`` (default: every matrix-grid configuration's restoring key) limits the work.
+    """
+    import multiprocessing
+
+    if keys is None:
+        keys = list(dict.fromkeys(_restoring_key(_values(cfg)) for ndim in (1, 2) for cfg in relation_configs(ndim)))
+    missing = [key for key in keys if key not in _MODELS]
+    if workers < 2 or not missing or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for part in pool.map(_build_models, [missing[j::workers] for j in range(workers)]):
+            for C, T in part.values():
+                C.setflags(write=False)
+                T.setflags(write=False)
+            _MODELS.update(part)
+    return len(missing)
 
 
 def conv_C(cfg: dict) -> np.ndarray:
@@ -358,12 +395,15 @@ def jacobian(cfg: dict) -> np.ndarray:
 
 
 def _jacobian_of(cfg: dict) -> np.ndarray:
+    """Column ``j`` is :func:`direct_conv` of the unit input ``e_j``: output ``r`` reads position
+    ``table[r, t]`` through ``w_t``, so ``J[r, j]`` sums the ``w_t`` with ``table[r, t] = j``
+    (the padding slot ``prod(i)`` is dropped)."""
     axes = axes_of(cfg)
-    sizes = tuple(ax[0] for ax in axes)
-    n = int(np.prod(sizes))
-    basis = np.eye(n, dtype=np.int64).reshape((n,) + sizes)
-    out = direct_conv(basis, weight_of(tuple(ax[1] for ax in axes)), axes)
-    return out.reshape(n, -1).T
+    table, _shape, n_in = gather_table(axes)
+    taps = weight_of(tuple(ax[1] for ax in axes)).reshape(-1)
+    out = np.zeros((table.shape[0], n_in + 1), dtype=np.int64)
+    np.add.at(out, (np.arange(table.shape[0])[:, None], table), taps[None, :])
+    return out[:, :n_in]
 
 
 def probe(n: int, salt: int = 0) -> np.ndarray:

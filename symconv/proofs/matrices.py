@@ -150,7 +150,8 @@ register(Theorem(
     statement=sp.And(sp.Eq(DELTA_ENTRY, ENTRY), sp.Eq(CONV_DEF, CX)),
     proof=_conv_matrix_proof, family=2, kind="lemma",
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; the model's C and C x vs the lambdified entry formula and the "
-              "direct gather definition", _both, _model_and_apply, _formula_and_direct),
+              "direct gather definition", _both, _model_and_apply, _formula_and_direct,
+              prepare=G.prewarm_models),
     reference="Dumoulin & Visin, 'Convolution as a matrix operation'",
 ))
 
@@ -175,7 +176,7 @@ register(Theorem(
     proof=lambda: [step(ADJ_LHS, ADJ_RHS, "sum-exchange", "finite sums commute")],
     uses=("conv_matrix_entry", "transpose_is_scatter"), family=3,
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; transposed layer with the restoring output padding",
-              _both, lambda cfg: _adjoint_pair(cfg)[0], lambda cfg: _adjoint_pair(cfg)[1]),
+              _both, lambda cfg: _adjoint_pair(cfg)[0], lambda cfg: _adjoint_pair(cfg)[1], prepare=G.prewarm_models),
 ))
 
 
@@ -189,7 +190,7 @@ register(Theorem(
     statement=sp.Eq(SCATTER, CTY),
     proof=_scatter_proof, uses=("conv_matrix_entry",), family=3, kind="lemma",
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; conv_transpose_matrix (scatter) vs conv_matrix(...).T",
-              _both, _T, lambda cfg: G.conv_C(cfg).T),
+              _both, _T, lambda cfg: G.conv_C(cfg).T, prepare=G.prewarm_models),
 ))
 
 
@@ -223,7 +224,7 @@ register(Theorem(
     assumptions=(Range(j, 0, i - 1),), proof=_swap_conv_proof, uses=("conv_matrix_entry", "transpose_is_scatter"),
     family=4,
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; gradient = Jacobian of the direct definition applied to g",
-              _both, lambda cfg: _grad_pair(cfg)[0], lambda cfg: _grad_pair(cfg)[1]),
+              _both, lambda cfg: _grad_pair(cfg)[0], lambda cfg: _grad_pair(cfg)[1], prepare=G.prewarm_models),
 ))
 
 
@@ -255,7 +256,8 @@ register(Theorem(
     statement=sp.Eq(sp.Derivative(LOSS_Y, y[j]), CONV_DEF.xreplace({x: g, r: j})),
     assumptions=(Range(j, 0, o - 1),), proof=_swap_transpose_proof, uses=("conv_matrix_entry",), family=4,
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; gradient of the scatter layer vs the direct conv of g",
-              _both, lambda cfg: _grad_t_pair(cfg)[0], lambda cfg: _grad_t_pair(cfg)[1]),
+              _both, lambda cfg: _grad_t_pair(cfg)[0], lambda cfg: _grad_t_pair(cfg)[1],
+              prepare=G.prewarm_models),
 ))
 
 
@@ -304,7 +306,8 @@ register(Theorem(
     statement=sp.Eq(DIRECT_DEF, SCATTER),
     proof=_zero_insertion_proof, uses=("transpose_is_scatter", "transpose_output_size"), family=6,
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; derive.as_direct_conv run by the direct definition vs the model's "
-              "conv_transpose_matrix (restoring output padding)", _both, _direct_side, _scatter_side),
+              "conv_transpose_matrix (restoring output padding)", _both, _direct_side, _scatter_side,
+              prepare=G.prewarm_models),
     reference="Dumoulin & Visin Rel. 12-14 (with the kernel flip they omit)",
 ))
 

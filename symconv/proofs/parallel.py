@@ -116,6 +116,7 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
     known = {n: cache[(n, grid)] for n in needed if (n, grid) in cache} if cache is not None else {}
     results = dict(known)
     if len(known) < len(needed):
+        _prepare(needed - set(known), workers)
         with _Workers(min(workers, len(needed) - len(known)), grid) as pool:
             results = _schedule(graph, needed, pool, known)
     for name, result in results.items():
@@ -124,6 +125,13 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
             if cache is not None:
                 cache.setdefault((name, grid), results[name])
     return [results[n] for n in wanted]
+
+
+def _prepare(names: set[str], workers: int) -> None:
+    """Run each distinct ``grid.prepare`` of the theorems to prove (shared caches, built in parallel)."""
+    for prepare in dict.fromkeys(thm.grid.prepare for thm in map(engine.theorem, sorted(names))
+                                 if thm.grid is not None and thm.grid.prepare is not None):
+        prepare(workers)
 
 
 def _schedule(graph: nx.DiGraph, needed: set[str], pool: "_Workers",
