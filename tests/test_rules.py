@@ -5,9 +5,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.proofs.rules import (EMPTY, Context, Range, ceil_to_floor, check_step, delta_normal, floor_to_mod,
-                                  guarded_delta_sum, is_zero, prove_holds, prove_nonneg, reindex, resolve,
-                                  same, sum_normal)
+from symconv.proofs.decide import EMPTY, Context, Range, is_zero, prove_holds, prove_nonneg, resolve, same
+from symconv.proofs.normal_forms import ceil_to_floor, delta_normal, floor_to_mod, sum_normal
+from symconv.proofs.rules import check_step
+from symconv.proofs.sum_rules import guarded_delta_sum, reindex
 from symconv.symbols import c, d, i, k, p_b, r, s, t
 
 w, x, y = sp.IndexedBase("w"), sp.IndexedBase("x"), sp.IndexedBase("y")

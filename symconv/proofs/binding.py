@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-__all__ = ["rename_apart", "fresh_symbol", "symbol_names", "binder_ranges"]
+__all__ = ["rename_apart", "fresh_symbol", "symbol_names", "binder_ranges", "bound_variables"]
 
 
 def symbol_names(*exprs: Any) -> set[str]:
@@ -125,3 +125,16 @@ def binder_ranges(expr: Any, var: sp.Symbol) -> list[tuple]:
 
     walk(sp.sympify(expr), ())
     return out
+
+
+def bound_variables(expr: Any) -> tuple:
+    """The summation variables of an expression (deltas on them are left to the sum rules).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, k = sp.symbols("t k", integer=True)
+    >>> bound_variables(k * sp.Sum(sp.IndexedBase("x")[t], (t, 0, k - 1)))
+    (t,)
+    """
+    return tuple({v for total in sp.sympify(expr).atoms(sp.Sum) for v in total.variables})
