@@ -132,9 +132,48 @@ def is_zero(expr: Any, ctx: Context = EMPTY) -> bool:
         return False
     if e == 0:
         return True
-    if isinstance(e, sp.Piecewise):
-        return is_zero(resolve(e, ctx), EMPTY) if resolve(e, ctx) != e else False
-    return False
+    if isinstance(e, sp.Piecewise) and resolve(e, ctx) != e:
+        return is_zero(resolve(e, ctx), EMPTY)
+    return e.has(sp.Piecewise) and _zero_on_every_branch(sp.piecewise_fold(e), ctx)
+
+
+def _zero_on_every_branch(pw: Any, ctx: Context) -> bool:
+    r"""Every branch of a ``Piecewise`` is zero where it applies: a branch guarded by ``Eq`` linear in a symbol
+    (with a numeric coefficient) at the equation's one solution, any other branch everywhere.
+
+    Sound because a ``Piecewise`` takes the value of some branch at each point, and that branch's
+    condition holds there. SymPy's closed forms branch this way: :math:`\sum_{l=1}^{n} s^{l-1}` is ``n``
+    on ``Eq(s, 1)`` and :math:`(s^n - 1)/(s - 1)` elsewhere.
+
+    Examples
+    --------
+    >>> from symconv.symbols import s
+    >>> _zero_on_every_branch(sp.Piecewise((4*(s - 1), sp.Eq(s, 1)), (0, True)), EMPTY)
+    True
+    >>> _zero_on_every_branch(sp.Piecewise((4*(s - 1), sp.Eq(s, 2)), (0, True)), EMPTY)
+    False
+    """
+    if not isinstance(pw, sp.Piecewise):
+        return pw == 0
+    for value, cond in pw.args:
+        point = _solution_of(cond)
+        if not is_zero(value if point is None else value.xreplace(point), ctx):
+            return False
+    return True
+
+
+def _solution_of(cond: Any) -> dict | None:
+    """``{x: value}`` when ``cond`` is ``Eq`` with exactly one solution ``x = value`` (linear in ``x``, a
+    numeric nonzero coefficient), else ``None``."""
+    if not isinstance(cond, sp.Eq):
+        return None
+    diff = sp.expand(cond.lhs - cond.rhs)
+    for x in sorted(diff.free_symbols, key=sp.default_sort_key):
+        slope = diff.coeff(x)
+        rest = sp.expand(diff - slope * x)
+        if slope.is_number and slope != 0 and not rest.has(x):
+            return {x: -rest / slope}
+    return None
 
 
 def same(a: Any, b: Any, ctx: Context = EMPTY) -> bool:
