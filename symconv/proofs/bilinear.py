@@ -32,6 +32,9 @@ from .theorem_types import Grid, Theorem, step
 __all__ = ["BIL_K", "BIL_P", "BIL_STATEMENT", "THEOREMS"]
 
 
+# Deliberately written from the definition, independent of the library (issue 11):
+# FCN's bilinear transposed conv, kernel 2f - f mod 2 and padding ceil((f-1)/2) (derive.bilinear_as_transpose
+# computes the same; the grid compares the two).
 BIL_K = 2 * f - sp.Mod(f, 2)
 BIL_P = sp.ceiling((f - 1) / 2)
 BIL_SIZE = shapes.transpose_size_axis(i, BIL_K, f, BIL_P, BIL_P)
@@ -110,6 +113,7 @@ def _bil_kernel_weight(cfg: dict):
     """derive.bilinear_kernel's value at m + P - c f (0 outside), for q = 2."""
     from ..derive import bilinear_kernel
     f_, e_, dl = cfg["f"], cfg["e"], cfg["delta"]
+    # Deliberately written from the definition, independent of the library (issue 11): kernel size and padding.
     size = 2 * f_ - f_ % 2
     j_ = e_ + (f_ - 1 + 1) // 2 + dl * f_
     return bilinear_kernel(size)[j_] if 0 <= j_ < size else 0

@@ -54,6 +54,7 @@ def _overlap(cfg: dict) -> np.ndarray:
 
 
 def _interior(cfg: dict) -> range:
+    # Deliberately written from the definition, independent of the library (issue 11): the window count.
     o_ = (cfg["i"] + cfg["p_b"] + cfg["p_a"] - cfg["d"] * (cfg["k"] - 1) - 1) // cfg["s"] + 1
     return range(cfg["d"] * (cfg["k"] - 1) - cfg["p_b"], cfg["s"] * (o_ - 1) - cfg["p_b"] + 1)
 

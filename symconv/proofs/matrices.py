@@ -87,6 +87,7 @@ def _entry_block(k_: int, s_: int, d_: int, pb: int, rows: int, cols: int) -> np
 def _entry_taps(axis: tuple) -> np.ndarray:
     """One axis of the entry formula: the ``(o, i)`` block of :func:`_entry_block`."""
     i_, k_, s_, d_, pb, pa = axis
+    # Deliberately written from the definition, independent of the library (issue 11): the window count.
     o_ = (i_ + pb + pa - d_ * (k_ - 1) - 1) // s_ + 1
     size = max(_BLOCK, o_, i_)
     return _entry_block(k_, s_, d_, pb, size, size)[:o_, :i_]

@@ -48,6 +48,7 @@ def _meets_input(axis: tuple) -> bool:
     i_, k_, s_, d_, pb, pa = axis
     if max(pb, pa) > k_ // 2:
         return False
+    # Deliberately written from the definition, independent of the library (issue 11): the window count.
     o_ = (i_ + pb + pa - d_ * (k_ - 1) - 1) // s_ + 1
     return all(any(0 <= rr * s_ + tt * d_ - pb < i_ for tt in range(k_)) for rr in range(o_))
 
