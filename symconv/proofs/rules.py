@@ -11,11 +11,13 @@ function, :func:`library_function`).
 
 Examples
 --------
->>> from symconv.symbols import i, s
->>> check_step("floor-mod", s*sp.floor(i/s) + sp.Mod(i, s), i, EMPTY) is None
+>>> from symconv.symbols import i, k
+>>> sorted(RULES)[:3]
+['algebra', 'bound', 'cases']
+>>> check_step("bound", k, k + i, EMPTY, rel="<=") is None         # i >= 1: k <= k + i
 True
->>> check_step("algebra", sp.floor(i/s), i/s, EMPTY)
-'the difference does not simplify to 0'
+>>> check_step("algebra", k, k + i, EMPTY, rel="<=")
+"rule 'algebra' establishes an equality, not '<=' (use the rule 'bound' for a relation)"
 """
 from __future__ import annotations
 
