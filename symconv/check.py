@@ -44,7 +44,7 @@ from . import symbols as letters
 from .assumptions import Setting, _assumption, minimum, parse_assumptions, resolve
 from .condition import _tidy, compile_exact, exact_condition, human, prove
 from .formula import Formula, parse_formula
-from .proofs import rules
+from .proofs import decide, normal_forms
 
 __all__ = ["check_formula", "CheckResult", "OPERATORS", "parse_assumptions", "CATALOGUE", "check_catalogue"]
 
@@ -208,8 +208,8 @@ class Step:
     rule: str
 
 
-_RULES = (("ceiling as floor: ceil(N/D) = floor((N + D - 1)/D)", rules.ceil_to_floor),
-          ("floor through Mod: floor(N/D) = (N - Mod(N, D))/D", rules.floor_to_mod),
+_RULES = (("ceiling as floor: ceil(N/D) = floor((N + D - 1)/D)", normal_forms.ceil_to_floor),
+          ("floor through Mod: floor(N/D) = (N - Mod(N, D))/D", normal_forms.floor_to_mod),
           ("expand", sp.expand))
 
 
@@ -217,7 +217,7 @@ def prove_zero(difference: sp.Expr) -> tuple[bool, list]:
     """Show ``difference == 0`` with the proof engine's verified rules; returns (proved, steps).
 
     The steps record each rewrite (ceil to floor, floor through Mod, expansion); the final
-    decision is :func:`symconv.proofs.rules.is_zero`, which never says yes when SymPy cannot
+    decision is :func:`symconv.proofs.decide.is_zero`, which never says yes when SymPy cannot
     decide.
     """
     steps: list = []
@@ -227,7 +227,7 @@ def prove_zero(difference: sp.Expr) -> tuple[bool, list]:
         if after != current:
             steps.append(Step(current, after, rule))
             current = after
-    proved = current == 0 or rules.is_zero(current)
+    proved = current == 0 or decide.is_zero(current)
     if proved and current != 0:
         steps.append(Step(current, sp.Integer(0), "simplify (SymPy)"))
     return proved, steps

@@ -486,7 +486,8 @@ class ClosedForm:
     @property
     def holds(self) -> bool:
         """True when the base case and the induction step simplify to zero (branch by branch)."""
-        return all(_is_zero(v) for v in self.base + self.step)
+        from .proofs.decide import is_zero
+        return all(is_zero(v) for v in self.base + self.step)
 
 
 def _on_branch(expr: Any, condition: Any) -> Any:
@@ -497,22 +498,6 @@ def _on_branch(expr: Any, condition: Any) -> Any:
         if len(solutions) == 1:
             return expr.subs(var, solutions[0])
     return expr
-
-
-def _is_zero(expr: Any) -> bool:
-    """Decide ``expr == 0``; a ``Piecewise`` branch guarded by ``Eq`` is checked on its solutions."""
-    expr = sp.piecewise_fold(sp.sympify(expr))
-    if not isinstance(expr, sp.Piecewise):
-        return sp.simplify(expr) == 0
-    for branch, condition in expr.args:
-        if isinstance(condition, sp.Eq) and condition.free_symbols:
-            var = sorted(condition.free_symbols, key=str)[0]
-            solutions = sp.solve(condition.lhs - condition.rhs, var)
-            if not all(_is_zero(branch.subs(var, v)) for v in solutions):
-                return False
-        elif not _is_zero(branch):
-            return False
-    return True
 
 
 # --------------------------------------------------------------------------- closed forms

@@ -5,9 +5,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv.proofs.rules import (EMPTY, Context, Range, ceil_to_floor, check_step, delta_normal, floor_to_mod,
-                                  guarded_delta_sum, is_zero, prove_holds, prove_nonneg, reindex, resolve,
-                                  same, sum_normal)
+from symconv.proofs.decide import EMPTY, Context, Range, is_zero, prove_holds, prove_nonneg, resolve, same
+from symconv.proofs.normal_forms import ceil_to_floor, delta_normal, floor_to_mod, sum_normal
+from symconv.proofs.rules import check_step
+from symconv.proofs.sum_rules import guarded_delta_sum, reindex
 from symconv.symbols import c, d, i, k, p_b, r, s, t
 
 w, x, y = sp.IndexedBase("w"), sp.IndexedBase("x"), sp.IndexedBase("y")
@@ -191,3 +192,32 @@ def test_interval_cases_abs_and_floor_resolution():
     assert check_step("cases", before, sp.Max(e - n, n - e), ctx, cases=gap) is not None
     assert resolve(sp.floor(u / (2 * n + 1)), Context((Range(u, 0, n),))) == 0
     assert resolve(sp.Abs(n - u), Context((Range(u, 0, n),))) == n - u
+
+
+# --------------------------------------------------------------------------- the one equality checker
+
+
+def test_is_zero_settles_a_piecewise_branch_by_branch():
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    ell = sp.Symbol("l", integer=True, positive=True)
+    geometric = sp.summation(s ** (ell - 1), (ell, 1, n))            # SymPy branches on Eq(s, 1)
+    closed = sp.Piecewise((n, sp.Eq(s, 1)), ((s ** n - 1) / (s - 1), True))
+    for s_, n_ in [(1, 0), (1, 5), (2, 4), (3, 3)]:                   # the identity itself, by hand
+        assert sum(s_ ** (e - 1) for e in range(1, n_ + 1)) == closed.subs({s: s_, n: n_})
+    assert is_zero(geometric - closed)
+    assert not is_zero(geometric - closed + sp.Piecewise((1, sp.Eq(s, 1)), (0, True)))   # off on s = 1 only
+    assert is_zero(sp.Piecewise((s - 1, sp.Eq(s, 1)), (0, True)))
+    assert not is_zero(sp.Piecewise((s - 1, sp.Eq(s, 2)), (0, True)))
+    assert not is_zero(sp.Piecewise((k - 2, sp.Eq(k, 2)), (1, True)))
+
+
+def test_size_relationships_and_stack_closed_forms_decide_with_the_proofs_checker(monkeypatch):
+    from symconv.derivations.sizes import same_size
+    from symconv.proofs import decide
+    from symconv.stack import repeated_layers
+    p = sp.Symbol("p", integer=True, nonnegative=True)
+    assert same_size(sp.floor((i - k + 2 * p) / s) + 1, sp.floor((2 * p + i - k) / s) + 1)
+    assert repeated_layers(k, s).holds
+    monkeypatch.setattr(decide, "is_zero", lambda *args, **kwargs: False)
+    assert not same_size(i, i)
+    assert not repeated_layers(k, s).holds

@@ -255,7 +255,7 @@ def test_unflipped_kernel_and_missing_guard_are_refuted():
 
 
 def _false_steps():
-    from symconv.proofs.rules import EMPTY, Context
+    from symconv.proofs.decide import EMPTY, Context
     from symconv.proofs.sizes import WINDOW_COUNT
     from symconv.symbols import d, p_b, r
     j = sp.Symbol("j", integer=True, nonnegative=True)

@@ -105,10 +105,8 @@ class Relationship:
 
 
 def same_size(lhs: sp.Expr, rhs: sp.Expr) -> bool:
-    """Whether two size expressions are equal: their difference simplifies to 0.
-
-    Floors are compared after expanding their arguments (``floor`` of equal but
-    differently written arguments does not cancel otherwise).
+    """Whether two size expressions are equal, decided by the proofs' equality checker
+    (:func:`symconv.proofs.decide.is_zero` of their difference).
 
     Examples
     --------
@@ -117,9 +115,8 @@ def same_size(lhs: sp.Expr, rhs: sp.Expr) -> bool:
     >>> same_size(i + 1, i)
     False
     """
-    def normal(expr: sp.Expr) -> sp.Expr:
-        return sp.sympify(expr).replace(sp.floor, lambda arg: sp.floor(sp.expand(sp.together(arg))))
-    return sp.simplify(normal(lhs) - normal(rhs)) == 0
+    from ..proofs.decide import is_zero
+    return is_zero(sp.sympify(lhs) - sp.sympify(rhs))
 
 
 def relationships() -> tuple[Relationship, ...]:

@@ -1,9 +1,9 @@
 r"""Bound variables of finite sums: renaming apart and the ranges a summation variable has.
 
 A summation variable is *bound*: :math:`\sum_{t=0}^{k-1} x_t` does not depend on ``t``, and the
-range :math:`0 \le t \le k-1` holds only inside that sum. The rewrite rules
-(:mod:`symconv.proofs.rules`) flatten, merge and exchange sums and use summation ranges to decide
-conditions, which is sound only when
+range :math:`0 \le t \le k-1` holds only inside that sum. The normal forms and the rules
+(:mod:`symconv.proofs.normal_forms`, :mod:`symconv.proofs.sum_rules`) flatten, merge and exchange sums
+and use summation ranges to decide conditions, which is sound only when
 
 * no bound variable has the name of a free symbol (else ``t * Sum(x[t], (t, 0, k-1))`` would be
   flattened into ``Sum(t*x[t], ...)``, and the range of the bound ``c`` in
@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-__all__ = ["rename_apart", "fresh_symbol", "symbol_names", "binder_ranges"]
+__all__ = ["rename_apart", "fresh_symbol", "symbol_names", "binder_ranges", "bound_variables"]
 
 
 def symbol_names(*exprs: Any) -> set[str]:
@@ -125,3 +125,16 @@ def binder_ranges(expr: Any, var: sp.Symbol) -> list[tuple]:
 
     walk(sp.sympify(expr), ())
     return out
+
+
+def bound_variables(expr: Any) -> tuple:
+    """The summation variables of an expression (deltas on them are left to the sum rules).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, k = sp.symbols("t k", integer=True)
+    >>> bound_variables(k * sp.Sum(sp.IndexedBase("x")[t], (t, 0, k - 1)))
+    (t,)
+    """
+    return tuple({v for total in sp.sympify(expr).atoms(sp.Sum) for v in total.variables})

@@ -26,10 +26,10 @@ from ..matrix import conv_transpose_matrix_of
 from ..spec import ConvSpec, ConvTransposeSpec
 from ..symbols import a, c, d, i, k, o, p_a, p_b, r, s
 from . import grid as G
-from .engine import Grid, Theorem, register, step
-from .rules import Range
+from .decide import Range
+from .theorem_types import Grid, Theorem, step
 
-__all__ = ["ENTRY", "DELTA_ENTRY", "CONV_DEF", "SCATTER"]
+__all__ = ["ENTRY", "DELTA_ENTRY", "CONV_DEF", "SCATTER", "THEOREMS"]
 
 x, y, g, w = (sp.IndexedBase(name) for name in "xygw")
 j = sp.Symbol("j", integer=True, nonnegative=True)
@@ -87,6 +87,7 @@ def _entry_block(k_: int, s_: int, d_: int, pb: int, rows: int, cols: int) -> np
 def _entry_taps(axis: tuple) -> np.ndarray:
     """One axis of the entry formula: the ``(o, i)`` block of :func:`_entry_block`."""
     i_, k_, s_, d_, pb, pa = axis
+    # Deliberately written from the definition, independent of the library (issue 11): the window count.
     o_ = (i_ + pb + pa - d_ * (k_ - 1) - 1) // s_ + 1
     size = max(_BLOCK, o_, i_)
     return _entry_block(k_, s_, d_, pb, size, size)[:o_, :i_]
@@ -143,7 +144,7 @@ def _conv_matrix_proof() -> list:
     ]
 
 
-register(Theorem(
+CONV_MATRIX_ENTRY = Theorem(
     name="conv_matrix_entry",
     title="Conv as a matrix: y = C x with C[r, c] = w_{(c + p_b - r s)/d} iff d | (c + p_b - r s) and "
           "0 <= c + p_b - r s <= d(k-1), else 0",
@@ -153,7 +154,7 @@ register(Theorem(
               "direct gather definition", _both, _model_and_apply, _formula_and_direct,
               prepare=G.prewarm_models),
     reference="Dumoulin & Visin, 'Convolution as a matrix operation'",
-))
+)
 
 
 # --------------------------------------------------------------------------- family 3
@@ -169,7 +170,7 @@ def _adjoint_pair(cfg: dict) -> tuple:
     return int((C @ xv) @ yv), int(xv @ (T @ yv))
 
 
-register(Theorem(
+ADJOINT = Theorem(
     name="adjoint",
     title="Adjointness <C x, y> = <x, C^T y>, C^T y computed by the transposed conv",
     statement=sp.Eq(ADJ_LHS, ADJ_RHS),
@@ -177,21 +178,21 @@ register(Theorem(
     uses=("conv_matrix_entry", "transpose_is_scatter"), family=3,
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; transposed layer with the restoring output padding",
               _both, lambda cfg: _adjoint_pair(cfg)[0], lambda cfg: _adjoint_pair(cfg)[1], prepare=G.prewarm_models),
-))
+)
 
 
 def _scatter_proof() -> list:
     return [step(SCATTER, CTY, "sum-exchange", "collect the taps of each input: the column c of C")]
 
 
-register(Theorem(
+TRANSPOSE_IS_SCATTER = Theorem(
     name="transpose_is_scatter",
     title="The scatter definition of the transposed conv has matrix exactly C^T",
     statement=sp.Eq(SCATTER, CTY),
     proof=_scatter_proof, uses=("conv_matrix_entry",), family=3, kind="lemma",
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; conv_transpose_matrix (scatter) vs conv_matrix(...).T",
               _both, _T, lambda cfg: G.conv_C(cfg).T, prepare=G.prewarm_models),
-))
+)
 
 
 # --------------------------------------------------------------------------- family 4
@@ -217,7 +218,7 @@ def _grad_pair(cfg: dict) -> tuple:
     return J.T @ gv, _T(cfg) @ gv
 
 
-register(Theorem(
+SWAP_CONV_GRADIENT = Theorem(
     name="swap_conv_gradient",
     title="The gradient of a conv layer w.r.t. its input is the transposed conv of the upstream gradient",
     statement=sp.Eq(sp.Derivative(LOSS_X, x[j]), SCATTER.xreplace({y: g, c: j})),
@@ -225,7 +226,7 @@ register(Theorem(
     family=4,
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; gradient = Jacobian of the direct definition applied to g",
               _both, lambda cfg: _grad_pair(cfg)[0], lambda cfg: _grad_pair(cfg)[1], prepare=G.prewarm_models),
-))
+)
 
 
 def _swap_transpose_proof() -> list:
@@ -250,7 +251,7 @@ def _grad_t_pair(cfg: dict) -> tuple:
     return jac.T @ gv, direct.ravel()
 
 
-register(Theorem(
+SWAP_TRANSPOSE_GRADIENT = Theorem(
     name="swap_transpose_gradient",
     title="The gradient of a transposed conv layer is the conv of the upstream gradient",
     statement=sp.Eq(sp.Derivative(LOSS_Y, y[j]), CONV_DEF.xreplace({x: g, r: j})),
@@ -258,7 +259,7 @@ register(Theorem(
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; gradient of the scatter layer vs the direct conv of g",
               _both, lambda cfg: _grad_t_pair(cfg)[0], lambda cfg: _grad_t_pair(cfg)[1],
               prepare=G.prewarm_models),
-))
+)
 
 
 # --------------------------------------------------------------------------- family 6
@@ -299,7 +300,7 @@ def _scatter_side(cfg: dict) -> np.ndarray:
     return T @ G.probe(T.shape[1], 6)
 
 
-register(Theorem(
+ZERO_INSERTION = Theorem(
     name="zero_insertion",
     title="Transposed conv = stride-1 conv (same dilation) of the input with s-1 zeros inserted, padded by "
           "d(k-1)-p_b and d(k-1)-p_a+a, with the flipped kernel",
@@ -309,7 +310,7 @@ register(Theorem(
               "conv_transpose_matrix (restoring output padding)", _both, _direct_side, _scatter_side,
               prepare=G.prewarm_models),
     reference="Dumoulin & Visin Rel. 12-14 (with the kernel flip they omit)",
-))
+)
 
 
 # --------------------------------------------------------------------------- family 7
@@ -347,7 +348,7 @@ def _dilated_model(cfg: dict) -> np.ndarray:
     return C @ G.probe(C.shape[1], 8)
 
 
-register(Theorem(
+DILATED_KERNEL = Theorem(
     name="dilated_kernel",
     title="Dilated conv = conv with the zero-inserted kernel of size d(k-1)+1",
     statement=sp.And(sp.Eq(UNDILATED_DEF, CONV_DEF), sp.Eq(UNDILATED_SIZE, SPEC.with_input(i).output_size[0])),
@@ -357,7 +358,7 @@ register(Theorem(
                                                                          if max(G._tuple(cfg["d"])) > 1],
               _undilated_side, _dilated_model),
     reference="Dumoulin & Visin Rel. 15",
-))
+)
 
 
 # --------------------------------------------------------------------------- the entry relation, quantifier-free
@@ -395,7 +396,7 @@ def _relation_rhs(cfg: dict) -> np.ndarray:
     return out
 
 
-register(Theorem(
+ENTRY_RELATION = Theorem(
     name="entry_relation",
     title="The entry relation, quantifier-free: some tap t in [0, k-1] has c = r s + t d - p_b exactly when "
           "d | q and 0 <= q <= d(k-1) for q = c + p_b - r s, and then t = floor(q/d)",
@@ -405,7 +406,7 @@ register(Theorem(
     grid=Grid(G.GRID_1D + "; lhs the tap of each nonzero entry of the model's C, rhs the definition by brute force "
               "over the taps", lambda: list(G.relation_configs(1)), _relation_lhs, _relation_rhs),
     reference="Dumoulin & Visin, Sec. 2; the divisibility guard SymPy's delta summation drops",
-))
+)
 
 
 # --------------------------------------------------------------------------- family 8
@@ -450,7 +451,7 @@ def _kron_side(cfg: dict) -> tuple:
 DEF2 = sp.Sum(sp.Piecewise((w[t1, t2], sp.And(sp.Eq(c1 + pb1, r1 * s1 + t1 * d1), sp.Eq(c2 + pb2, r2 * s2 + t2 * d2))),
                            (0, True)), (t1, 0, k1 - 1), (t2, 0, k2 - 1))
 
-register(Theorem(
+ND_KRONECKER = Theorem(
     name="nd_kronecker",
     title="N-D: C is the sum over kernel taps of w_t times Kronecker products of 1-D selection matrices, and "
           "C^T the same sum of Kronecker products of the transposed selections",
@@ -462,7 +463,7 @@ register(Theorem(
     grid=Grid(G.GRID_2D + "; the 2-D model C and transposed matrix vs Kronecker products of the 1-D model's "
               "selection matrices", lambda: list(G.relation_configs(2)),
               lambda cfg: (G.conv_C(cfg), _T(cfg)), _kron_side),
-))
+)
 
 # channels and groups: output channel oc = gr*(C_out/G) + al reads input channel ic = gr*(C_in/G) + be
 C_in, C_out, Gr = sp.symbols("C_in C_out G", integer=True, positive=True)
@@ -520,7 +521,7 @@ def _group_rhs(cfg: dict) -> np.ndarray:
     return full.T
 
 
-register(Theorem(
+CHANNEL_GROUPS = Theorem(
     name="channel_groups",
     title="Channels/groups: C is block-diagonal over groups with single-channel blocks C(w[oc, ic_local]); the "
           "transposed layer's weight is the same tensor indexed (C_in, C_out/groups, k...)",
@@ -531,4 +532,9 @@ register(Theorem(
               + "; transposed layer from derive.transpose_of (model, with channels) vs C^T assembled from the "
               "model's single-channel selection matrices", _group_cfgs,
               _group_lhs, _group_rhs),
-))
+)
+
+
+#: This module's theorems, in the catalogue's order (:mod:`symconv.proofs.catalogue`).
+THEOREMS = (CONV_MATRIX_ENTRY, ADJOINT, TRANSPOSE_IS_SCATTER, SWAP_CONV_GRADIENT, SWAP_TRANSPOSE_GRADIENT, ZERO_INSERTION,
+            DILATED_KERNEL, ENTRY_RELATION, ND_KRONECKER, CHANNEL_GROUPS)

@@ -19,11 +19,11 @@ import sympy as sp
 from .. import shapes
 from ..symbols import a, d, i, k, s
 from . import grid as G
-from .engine import Grid, Theorem, register, step
-from .rules import Range
+from .decide import Range
 from .sizes import i_t
+from .theorem_types import Grid, Theorem, step
 
-__all__ = ["SAME", "SAME_TOTAL", "VALID", "T_SIZE", "T_TOTAL", "O_T", "P_B", "P_E"]
+__all__ = ["SAME", "SAME_TOTAL", "VALID", "T_SIZE", "T_TOTAL", "O_T", "P_B", "P_E", "THEOREMS"]
 
 #: Begin and end padding of any sign (a negative SAME pad crops); the statements fix only their sum.
 P_B = sp.Symbol("p_b", integer=True)
@@ -62,7 +62,7 @@ def _same_proof() -> list:
     ]
 
 
-register(Theorem(
+ONNX_SAME_PADS = Theorem(
     name="onnx_same_pads",
     title="ONNX auto_pad SAME_UPPER / SAME_LOWER: the pads' total (ceil(i/s)-1)s + d(k-1) + 1 - i, split "
           "either way, gives o = ceil(i/s) windows",
@@ -71,7 +71,7 @@ register(Theorem(
     grid=Grid(G.GRID_1D + " (p = 0); lhs brute-force window count over shapes.auto_pad_axis's pads (SAME_UPPER "
               "and SAME_LOWER; negative pads crop)", _same_cfgs, _same_count, lambda c: -(-c["i"] // c["s"])),
     reference="ONNX MaxPool/AveragePool/Conv auto_pad (opset 22); onnxruntime's pad split",
-))
+)
 
 
 def _valid_proof() -> list:
@@ -82,7 +82,7 @@ def _valid_proof() -> list:
     ]
 
 
-register(Theorem(
+ONNX_VALID_PADS = Theorem(
     name="onnx_valid_pads",
     title="ONNX auto_pad VALID: floor((i - d(k-1) - 1)/s) + 1 = ceil((i - d(k-1))/s), the documented size "
           "with ceil_mode or without",
@@ -92,7 +92,7 @@ register(Theorem(
               _axes_without_padding, lambda c: -(-(c["i"] - c["d"] * (c["k"] - 1)) // c["s"]),
               lambda c: G.count_windows(c["i"], c["k"], c["s"], c["d"], 0, 0)),
     reference="ONNX MaxPool/AveragePool auto_pad VALID (opset 22)",
-))
+)
 
 
 def _output_shape_cfgs() -> list:
@@ -121,7 +121,7 @@ def _output_shape_proof() -> list:
     ]
 
 
-register(Theorem(
+ONNX_CONV_TRANSPOSE_OUTPUT_SHAPE = Theorem(
     name="onnx_conv_transpose_output_shape",
     title="ONNX ConvTranspose output_shape O: the generated pads' total s(i'-1) + a + d(k-1) + 1 - O, split "
           "either way, gives exactly O",
@@ -131,7 +131,7 @@ register(Theorem(
               "SAME_UPPER splits; lhs the scatter's brute-force length with shapes.conv_transpose_pads_axis's pads",
               _output_shape_cfgs, _scatter_with_generated_pads, lambda c: c["O"]),
     reference="ONNX ConvTranspose (opset 22): pads generated from output_shape",
-))
+)
 
 
 # --------------------------------------------------------------------------- ONNX pool pads up to k - 1
@@ -174,7 +174,7 @@ def _windows_meeting_the_input(c: dict) -> tuple:
     return count, meets
 
 
-register(Theorem(
+ONNX_POOL_PADS = Theorem(
     name="onnx_pool_pads",
     title="ONNX pools allow pads up to k - 1 per side: the last window still starts inside the input "
           "(s(o-1) - p_b <= i - 1) and the first ends inside it (k - 1 - p_b >= 0), so no window is all padding",
@@ -185,7 +185,7 @@ register(Theorem(
               "meeting the input) by brute force, rhs (windows, windows)", _pool_pad_cfgs,
               _windows_meeting_the_input, lambda c: (_windows_meeting_the_input(c)[0],) * 2),
     reference="ONNX MaxPool/AveragePool pads (opset 22); onnxruntime: Pad should be smaller than kernel",
-))
+)
 
 
 # --------------------------------------------------------------------------- Resize: keep_aspect_ratio_policy
@@ -229,7 +229,7 @@ def _resize_brute(c: dict) -> tuple:
     return rounded(max(larger)), rounded(min(smaller))
 
 
-register(Theorem(
+ONNX_RESIZE_KEEP_ASPECT = Theorem(
     name="onnx_resize_keep_aspect",
     title="ONNX Resize with sizes and keep_aspect_ratio_policy: not_larger never exceeds a requested size and "
           "meets it on the binding axis; not_smaller never falls short and meets it on the binding axis",
@@ -242,4 +242,8 @@ register(Theorem(
     grid=Grid("2-D Resize: input sizes and requested sizes 1..8 on both axes; lhs symconv.shapes.resize_output_sizes, "
               "rhs the policy by search over the candidate scales", _resize_cfgs, _resize_library, _resize_brute),
     reference="ONNX Resize (opset 18+) keep_aspect_ratio_policy",
-))
+)
+
+
+#: This module's theorems, in the catalogue's order (:mod:`symconv.proofs.catalogue`).
+THEOREMS = (ONNX_SAME_PADS, ONNX_VALID_PADS, ONNX_CONV_TRANSPOSE_OUTPUT_SHAPE, ONNX_POOL_PADS, ONNX_RESIZE_KEEP_ASPECT)

@@ -24,10 +24,11 @@ from ..derive import as_direct_conv
 from ..spec import ConvTransposeSpec, MaxPoolSpec
 from ..symbols import a, d, i, k, p, p_a, p_b, s
 from . import grid as G
-from .engine import Grid, Theorem, register, step
-from .rules import Range, library_function
+from .decide import Range
+from .rules import library_function
+from .theorem_types import Grid, Theorem, step
 
-__all__ = ["CONV", "TRANS", "DIRECT", "L", "n", "i_t"]
+__all__ = ["CONV", "TRANS", "DIRECT", "L", "n", "i_t", "THEOREMS"]
 
 #: Auxiliary integers: ``n`` (a quotient or half kernel), ``i_t`` the transposed layer's input, ``j`` an offset.
 n = sp.Symbol("n", integer=True, nonnegative=True)
@@ -114,7 +115,7 @@ def _conv_size_proof() -> list:
     ]
 
 
-register(Theorem(
+CONV_OUTPUT_SIZE = Theorem(
     name="conv_output_size",
     title=r"Conv output size: the windows r = 0..o-1 are exactly those with r s <= i + p_b + p_a - d(k-1) - 1",
     statement=sp.And(sp.Le(s * (CONV - 1), L), sp.Gt(s * CONV, L)),
@@ -123,11 +124,12 @@ register(Theorem(
     grid=_conv_grid(_count, _model_conv_size),
     family=1, kind="lemma",
     reference="Dumoulin & Visin Rel. 15 with asymmetric padding; PyTorch _conv_output_size",
-))
+)
 
 
 def _special(name: str, rel: int, title: str, general, formula, equalities: dict, uses: tuple,
-             extra_ranges: tuple = (), grid: Grid | None = None) -> None:
+             extra_ranges: tuple = (), grid: Grid | None = None) -> Theorem:
+    """A special case of Dumoulin & Visin: the general size forms with the case's values substituted."""
     eqs = tuple(equalities.items())
 
     def proof() -> list:
@@ -139,9 +141,9 @@ def _special(name: str, rel: int, title: str, general, formula, equalities: dict
         return out
 
     statement = sp.And(*(sp.Eq(g, f, evaluate=False) for g, f in zip(general, formula)))
-    register(Theorem(name=name, title=f"D&V Rel. {rel}: {title}", statement=statement,
-                     assumptions=extra_ranges, equalities=eqs, proof=proof, uses=uses, family=1,
-                     grid=grid, reference=f"Dumoulin & Visin, relationship {rel}"))
+    return Theorem(name=name, title=f"D&V Rel. {rel}: {title}", statement=statement,
+                   assumptions=extra_ranges, equalities=eqs, proof=proof, uses=uses, family=1,
+                   grid=grid, reference=f"Dumoulin & Visin, relationship {rel}")
 
 
 def _special_grid(conditions, formula_fn) -> Grid:
@@ -182,9 +184,10 @@ _CONV_SPECIALS = [
      lambda c: c["p_b"] == c["p_a"],
      lambda c: (c["i"] + 2 * c["p_b"] - c["k"] - (c["k"] - 1) * (c["d"] - 1)) // c["s"] + 1),
 ]
-for _rel, _title, _formula, _eqs, _cond, _fn in _CONV_SPECIALS:
-    _special(f"dv_rel_{_rel:02d}", _rel, _title, (CONV,), (_formula,), _eqs, ("conv_output_size",),
-             grid=_special_grid(_cond, _fn))
+#: D&V Rel. 1-6 and 15, in that order
+DV_CONV_SPECIALS = tuple(_special(f"dv_rel_{rel:02d}", rel, title, (CONV,), (formula,), eqs, ("conv_output_size",),
+                                  grid=_special_grid(cond, fn))
+                         for rel, title, formula, eqs, cond, fn in _CONV_SPECIALS)
 
 # Rel. 7: pooling (any pooling function) -- the window count in floor mode, no padding.
 
@@ -193,7 +196,7 @@ def _pool_model(c: dict) -> int:
     return MaxPoolSpec(c["k"], c["s"], 0, 1, input_size=c["i"]).output_size[0]
 
 
-_special("dv_rel_07", 7, "pooling, o = floor((i - k)/s) + 1 (the general window count with p = 0, d = 1)",
+DV_REL_07 = _special("dv_rel_07", 7, "pooling, o = floor((i - k)/s) + 1 (the general window count with p = 0, d = 1)",
          (CONV,), (sp.floor((i - k) / s) + 1,), {p_b: 0, p_a: 0, d: 1}, ("conv_output_size",),
          grid=Grid(G.GRID_1D + " (p = 0, d = 1); lhs the pooling spec's size", lambda: [
              c for c in G.conv_configs() if c["p_b"] == c["p_a"] == 0 and c["d"] == 1],
@@ -226,9 +229,11 @@ _T_SPECIALS = [
      lambda c: c["p_b"] == c["p_a"] and c["d"] == 1,
      lambda c: c["s"] * (c["i"] - 1) + c["a"] + c["k"] - 2 * c["p_b"]),
 ]
-for _rel, _title, _formula, _eqs, _cond, _fn in _T_SPECIALS:
-    _special(f"dv_rel_{_rel:02d}", _rel, _title, (TRANS, DIRECT), (_formula, _formula), _eqs,
-             ("transpose_output_size",), grid=_special_t_grid(_cond, _fn))
+#: D&V Rel. 8-14
+DV_TRANSPOSED_SPECIALS = tuple(
+    _special(f"dv_rel_{rel:02d}", rel, title, (TRANS, DIRECT), (formula, formula), eqs,
+             ("transpose_output_size",), grid=_special_t_grid(cond, fn))
+    for rel, title, formula, eqs, cond, fn in _T_SPECIALS)
 
 
 # --------------------------------------------------------------------------- family 5
@@ -244,7 +249,7 @@ def _transpose_size_proof() -> list:
     ]
 
 
-register(Theorem(
+TRANSPOSE_OUTPUT_SIZE = Theorem(
     name="transpose_output_size",
     title="Transposed conv size o' = s(i'-1) + d(k-1) + 1 - p_b - p_a + a: the zero-insertion conv has it, "
           "and the conv maps it back to i' when a < s",
@@ -255,7 +260,7 @@ register(Theorem(
               "lhs the scatter's brute-force length", _transposed_cfgs, _scatter, _model_transpose_size,
               bind=_bind_transposed),
     family=5, kind="lemma", reference="Dumoulin & Visin Rel. 14 with dilation; PyTorch ConvTransposeNd",
-))
+)
 
 
 def _round_trip_value() -> sp.Expr:
@@ -277,14 +282,14 @@ def _round_trip_model(c: dict) -> int:
     return shapes.transpose_size_axis(o, c["k"], c["s"], c["p_b"], c["p_a"], c["d"], 0)
 
 
-register(Theorem(
+ROUND_TRIP = Theorem(
     name="round_trip",
     title="transposed(conv(i)) = i - ((i + p_b + p_a - d(k-1) - 1) mod s)",
     statement=sp.Eq(_round_trip_value(), i - sp.Mod(L, s), evaluate=False),
     assumptions=(FITS,), proof=_round_trip_proof, uses=("conv_output_size", "transpose_output_size"), family=5,
     grid=_conv_grid(_round_trip_model, lambda c: c["i"] - (c["i"] + c["p_b"] + c["p_a"] - c["d"] * (c["k"] - 1) - 1)
                     % c["s"]),
-))
+)
 
 
 def _restores_value() -> sp.Expr:
@@ -305,13 +310,13 @@ def _restores_model(c: dict) -> int:
     return shapes.transpose_size_axis(o, c["k"], c["s"], c["p_b"], c["p_a"], c["d"], rem)
 
 
-register(Theorem(
+OUTPUT_PADDING_RESTORES = Theorem(
     name="output_padding_restores",
     title="output_padding a = (i + p_b + p_a - d(k-1) - 1) mod s restores i exactly",
     statement=sp.Eq(_restores_value(), i, evaluate=False),
     assumptions=(FITS,), proof=_restores_proof, uses=("round_trip",), family=5,
     grid=_conv_grid(_restores_model, lambda c: c["i"]),
-))
+)
 
 _I0 = s * n + (d * (k - 1) + 1) - p_b - p_a       # the smallest input with o = n + 1
 
@@ -348,7 +353,7 @@ def _ambiguity_model(c: dict) -> int:
                for x in range(max(1, c["d"] * (c["k"] - 1) + 1 - c["p_b"] - c["p_a"]), 61))
 
 
-register(Theorem(
+SIZE_AMBIGUITY = Theorem(
     name="size_ambiguity",
     title="exactly s input sizes share one conv output size o = n + 1 >= 2 (why output_padding exists)",
     statement=sp.And(sp.Eq(CONV.xreplace({i: _I0 + j}), n + 1), sp.Eq(CONV.xreplace({i: _I0 - 1}), n),
@@ -356,7 +361,7 @@ register(Theorem(
     assumptions=(Range(j, 0, s - 1), Range(n, lo=1)), proof=_ambiguity_proof, uses=("conv_output_size",),
     family=5, grid=Grid(G.GRID_1D + "; outputs o >= 2 whose preimages are all >= 1; lhs counts sizes 1..60",
                         _ambiguity_cfgs, _ambiguity_model, lambda c: c["s"]),
-))
+)
 
 
 # --------------------------------------------------------------------------- family 9
@@ -399,7 +404,7 @@ def _ceil_model(c: dict) -> int:
                        input_size=c["i"]).output_size[0]
 
 
-register(Theorem(
+POOL_CEIL_MODE = Theorem(
     name="pool_ceil_mode",
     title="Pooling with ceil_mode: o = ceil(L/s) + 1, dropping at most one last window (the one starting in "
           "the right padding)",
@@ -409,7 +414,7 @@ register(Theorem(
               "input by less than s; lhs brute-force window count",
               _pool_cfgs, _ceil_count, _ceil_model),
     reference="PyTorch pooling_output_shape_pad_lr",
-))
+)
 
 # --------------------------------------------------------------------------- the library computes the definitions
 
@@ -454,7 +459,7 @@ def _library_rhs(c: dict) -> tuple:
             (c["i"] + c["p_b"] + c["p_a"] - span) % c["s"], G.scatter_length(*args, c["a"]))
 
 
-register(Theorem(
+LIBRARY_SIZES = Theorem(
     name="library_sizes",
     title="symconv.shapes and symconv.derive compute the defined sizes: window count (floor and ceil mode), "
           "transposed size, lost remainder, and the zero-insertion conv's size",
@@ -465,6 +470,9 @@ register(Theorem(
     grid=Grid(G.GRID_1D + " with p <= k//2 and every output padding; lhs the library at ints, rhs brute-force "
               "window counts and scatter lengths", _library_cfgs, _library_lhs, _library_rhs),
     reference="PyTorch _ConvNd / pooling_output_shape_pad_lr / ConvTransposeNd",
-))
+)
 
-del _rel, _title, _formula, _eqs, _cond, _fn
+
+#: This module's theorems, in the catalogue's order (:mod:`symconv.proofs.catalogue`).
+THEOREMS = (CONV_OUTPUT_SIZE, *DV_CONV_SPECIALS, DV_REL_07, *DV_TRANSPOSED_SPECIALS, TRANSPOSE_OUTPUT_SIZE, ROUND_TRIP,
+            OUTPUT_PADDING_RESTORES, SIZE_AMBIGUITY, POOL_CEIL_MODE, LIBRARY_SIZES)
