@@ -174,7 +174,7 @@ def zero_insertion_figure(i: int = 3, k: int = 3, s: int = 2, p: int = 0, output
     output : tuple of int
         The output position whose kernel window is outlined.
     """
-    from .derive import as_direct_conv
+    from .transforms import as_direct_conv
     from .spec import ConvTransposeSpec
     spec = ConvTransposeSpec((k, k), s, p, input_size=(i, i))
     direct = as_direct_conv(spec)

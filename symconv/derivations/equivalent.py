@@ -6,7 +6,7 @@ input with :math:`s - 1` zeros inserted between units, padded by :math:`d(k-1) -
 and :math:`d(k-1) - p_a + a` after (negative amounts crop), with the flipped kernel
 (Dumoulin & Visin, relationships 12--14, plus the flip they leave out).
 
-This module only *reads* the amounts (:func:`symconv.derive.as_direct_conv`) and builds the two matrices whose product the documents compare
+This module only *reads* the amounts (:func:`symconv.transforms.as_direct_conv`) and builds the two matrices whose product the documents compare
 with :math:`C^T`.
 
 Examples
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..derive import as_direct_conv, flip_kernel
+from ..transforms import as_direct_conv, flip_kernel
 from ..matrix import conv_matrix, weight_symbols
 from ..spec import ConvTransposeSpec
 
@@ -35,7 +35,7 @@ __all__ = ["equivalent_padding", "stretched_size", "insertion_matrix", "flipped_
 def equivalent_padding(spec: ConvTransposeSpec) -> tuple:
     """Per-axis ``(before, after)`` zero padding of the stretched input (negative = crop).
 
-    Read from :func:`symconv.derive.as_direct_conv`.
+    Read from :func:`symconv.transforms.as_direct_conv`.
     """
     if not isinstance(spec, ConvTransposeSpec):
         raise TypeError(f"equivalent_padding: spec must be a ConvTransposeSpec, got {type(spec).__name__}")

@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .. import shapes
-from ..derive import as_direct_conv
+from ..transforms import as_direct_conv
 from ..graphs import interior, overlap_pattern
 from ..latex import elide, matrix_tex, render, spec_tex, tex
 from ..matrix import conv_matrix, conv_transpose_matrix_of

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..derive import bilinear_as_transpose, bilinear_border, nearest_as_transpose
+from ..transforms import bilinear_as_transpose, bilinear_border, nearest_as_transpose
 from ..latex import render, spec_tex, tex
 from ..matrix import (conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix,
                       upsample_matrix)

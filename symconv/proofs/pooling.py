@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .. import shapes
-from ..derive import bilinear_as_transpose, bilinear_border, nearest_as_transpose
+from ..transforms import bilinear_as_transpose, bilinear_border, nearest_as_transpose
 from ..matrix import conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix, upsample_matrix
 from ..symbols import c, d, i, k, o, p_b, r, s
 from . import grid as G
@@ -277,7 +277,7 @@ register(Theorem(
                      sp.Eq(shapes.transpose_size_axis(i, f, f, 0, 0), f * i)),
     assumptions=(Range(e, 0, f - 1), Range(q, 0, i - 1)), proof=_nearest_proof, uses=("transpose_is_scatter",),
     family=11,
-    grid=Grid("1-D i<=12, f<=4, channels 1 and 2; 2-D i<=7 per axis, f<=4; upsample_matrix vs derive's "
+    grid=Grid("1-D i<=12, f<=4, channels 1 and 2; 2-D i<=7 per axis, f<=4; upsample_matrix vs transforms' "
               "transposed conv matrix", _nearest_cfgs, _nearest_model, _nearest_transpose),
 ))
 
@@ -371,7 +371,7 @@ register(Theorem(
 
 
 # The transposed conv's weight for input c at output m = f q + e is W(m + P - c f) with FCN's kernel
-# W(j) = 1 - |j - centre|/f on 0 <= j <= K - 1 (centre f - 1 for odd f, f - 1/2 for even f; derive.bilinear_kernel);
+# W(j) = 1 - |j - centre|/f on 0 <= j <= K - 1 (centre f - 1 for odd f, f - 1/2 for even f; transforms.bilinear_kernel);
 # interpolation (align_corners=False) reads x = (m + 1/2)/f - 1/2, i0 = floor(x), lambda = x - i0 and gives
 # input c the weight IW(c) = (1 - lambda) [c = i0] + lambda [c = i0 + 1] (inside the image: no clamping).
 BIL_CENTRE = f - 1 + (1 - sp.Mod(f, 2)) / 2
@@ -425,8 +425,8 @@ def _bil_weights_theorem(name: str, parity: int) -> None:
 
 
 def _bil_kernel_weight(cfg: dict):
-    """derive.bilinear_kernel's value at m + P - c f (0 outside), for q = 2."""
-    from ..derive import bilinear_kernel
+    """transforms.bilinear_kernel's value at m + P - c f (0 outside), for q = 2."""
+    from ..transforms import bilinear_kernel
     f_, e_, dl = cfg["f"], cfg["e"], cfg["delta"]
     size = 2 * f_ - f_ % 2
     j_ = e_ + (f_ - 1 + 1) // 2 + dl * f_
