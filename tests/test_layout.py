@@ -91,3 +91,81 @@ def test_the_old_names_are_gone():
     modules = _modules()
     for old in ("symconv.derive", "symconv.derivations", "symconv.latex", "symconv.figures"):
         assert old not in modules
+
+
+# --------------------------------------------------------------------------- views follow their source
+# Each test swaps the source for a different one and checks the view changes with it: a view that
+# recomputed the quantity itself would not notice.
+
+
+def test_checkerboard_figure_counts_come_from_graphs(monkeypatch):
+    from symconv import graphs
+    from symconv.writeup import figures
+    honest = graphs.overlap_counts
+    monkeypatch.setattr(graphs, "overlap_counts", lambda spec, input_size=None: tuple(c + 1 for c in honest(spec)))
+    assert figures.checkerboard_counts(3, 2, i=2)[0].tolist() == [4, 4, 6, 4, 4]      # (row 1+1) * (counts + 1)
+
+
+def test_layer_derivation_counts_come_from_graphs(monkeypatch):
+    from symconv import graphs
+    from symconv.writeup.layer import layer_fragment
+    seen = []
+    honest = graphs.overlap_counts
+    monkeypatch.setattr(graphs, "overlap_counts", lambda spec, input_size=None: seen.append(spec) or honest(spec))
+    layer_fragment(3, 2, 1, i=3)
+    assert [(s.kernel_size, s.stride, s.input_size) for s in seen] == [((3,), (2,), (3,))]
+    monkeypatch.setattr(graphs, "overlap_counts", lambda spec, input_size=None: tuple(c + 1 for c in honest(spec)))
+    with pytest.raises(RuntimeError, match="per-phase pattern"):      # the shown counts disagree with the phases
+        layer_fragment(3, 2, 1, i=3)
+
+
+def test_relationship_table_is_read_from_the_proofs(monkeypatch):
+    import dataclasses
+
+    import sympy as sp
+
+    import symconv.proofs as proofs
+    from symconv.writeup.sizes import relationships
+    honest = proofs.theorem
+
+    def altered(name):
+        thm = honest(name)
+        if name != "dv_rel_05":
+            return thm
+        return dataclasses.replace(thm, statement=sp.Eq(thm.statement.lhs, thm.statement.rhs + 1, evaluate=False))
+
+    before = relationships()[4]
+    monkeypatch.setattr(proofs, "theorem", altered)
+    after = relationships()[4]
+    assert after.number == 5 and after.guide == before.guide + 1
+    assert before.reduces() and not after.reduces()
+    assert dict(after.substitution) == dict(honest("dv_rel_05").equalities)
+
+
+def test_stack_restore_asks_the_spec_which_output_padding_is_allowed(monkeypatch):
+    from symconv import shapes
+    from symconv.stack import analyze
+    stack = [{"op": "conv", "kernel_size": 3},
+             {"op": "conv_transpose", "kernel_size": 3, "padding": [[1, 2]], "dilation": 2, "of": 0}]
+    assert analyze(stack, 7, ndim=1).layers[1].restore.output_padding == (1,)     # 1 < max(stride 1, dilation 2)
+    honest = shapes.require_output_padding
+
+    def stride_only(a, s, d, owner, axis=""):         # a stricter (made-up) rule: a < stride
+        honest(a, s, 1, owner, axis)
+
+    monkeypatch.setattr(shapes, "require_output_padding", stride_only)
+    restore = analyze(stack, 7, ndim=1).layers[1].restore
+    assert restore.output_padding is None and restore.fix.startswith("no output_padding restores [7]")
+
+
+def test_stack_unpool_advice_asks_the_spec_which_output_size_is_allowed(monkeypatch):
+    from symconv import shapes
+    from symconv.stack import analyze
+    stack = [{"op": "max_pool", "kernel_size": 2}, {"op": "max_unpool", "of": 0}]
+    assert analyze(stack, 5, ndim=1, advise=False).layers[1].restore.fix.startswith("pass output_size=[5]")
+
+    def refuse(o, default, s, owner, axis=""):
+        raise ValueError(f"{owner}: refused output_size={o}")
+
+    monkeypatch.setattr(shapes, "require_unpool_output_size", refuse)
+    assert "out of reach" in analyze(stack, 5, ndim=1, advise=False).layers[1].restore.fix

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..transforms import as_direct_conv, flip_kernel
 from ..matrix import conv_matrix, weight_symbols
 from ..spec import ConvTransposeSpec
+from ..transforms import as_direct_conv, flip_kernel
 
 __all__ = ["equivalent_padding", "stretched_size", "insertion_matrix", "flipped_weights", "equivalent_matrix"]
 

@@ -36,7 +36,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from ..graphs import overlap_map
+from .. import graphs
 from ..matrix import upsample_matrix
 from ..spec import ConvTransposeSpec
 from ..transforms import as_direct_conv
@@ -301,7 +301,7 @@ def checkerboard_counts(k: int, s: int, i: int = 5, p: int = 0) -> np.ndarray:
     >>> checkerboard_counts(3, 2, i=2)[0].tolist()
     [1, 1, 2, 1, 1]
     """
-    return overlap_map(ConvTransposeSpec((k, k), s, p, input_size=(i, i)))
+    return graphs.overlap_map(ConvTransposeSpec((k, k), s, p, input_size=(i, i)))
 
 
 def checkerboard_figure(cases: tuple = ((3, 2), (4, 2)), i: int = 5) -> Figure:

@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .. import shapes
-from ..transforms import as_direct_conv
-from ..graphs import interior, overlap_counts, overlap_pattern
-from .latex import elide, matrix_tex, render, spec_tex, tex
+from .. import graphs, shapes
 from ..matrix import conv_matrix, conv_transpose_matrix_of
 from ..spec import ConvTransposeSpec
 from ..symbols import a as a_sym, d as d_sym, k as k_sym, p_a, p_b, s as s_sym
+from ..transforms import as_direct_conv
 from .equivalent import equivalent_matrix, flipped_weights, insertion_matrix
+from .latex import elide, matrix_tex, render, spec_tex, tex
 from .seed import require
 
 __all__ = ["layer_spec", "layer_fragment", "layer_document", "MAX_ENTRIES"]
@@ -115,9 +114,9 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
     d_shape = (eq.rows, z.rows)
 
     axis = ConvTransposeSpec(k, s, spec.padding[0], a_val, d, input_size=i)   # one axis of this very layer
-    counts = [int(v) for v in overlap_counts(axis)[0]]        # T·1 with ones: the output nodes' in-degrees
-    phases = list(overlap_pattern(k, s, pb, d))                 # by output position m mod s, as `analyze`
-    (low, high), = interior(axis)
+    counts = [int(v) for v in graphs.overlap_counts(axis)[0]]        # T·1 with ones: the output nodes' in-degrees
+    phases = list(graphs.overlap_pattern(k, s, pb, d))                 # by output position m mod s, as `analyze`
+    (low, high), = graphs.interior(axis)
     require(len(counts) == axis.output_size[0] and all(counts[m] == phases[m % s] for m in range(low, high)),
             "that T·1 has one entry per output and its interior entries follow the per-phase pattern")
     block = sp.Matrix(phases) * sp.Matrix(phases).T

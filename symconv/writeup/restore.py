@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..transforms import bilinear_as_transpose, bilinear_border, nearest_as_transpose
-from .latex import render, spec_tex, tex
 from ..matrix import (conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix,
                       upsample_matrix)
+from ..transforms import bilinear_as_transpose, bilinear_border, nearest_as_transpose
 from .examples import EXAMPLE_IMAGE, POOL, unvec, vec
+from .latex import render, spec_tex, tex
 from .seed import require
 
 __all__ = ["restore_matrices", "restore_section", "FACTOR"]

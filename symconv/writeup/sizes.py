@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import shapes
-from .latex import render, tex, text
 from ..symbols import a, d, i, k, o, p, p_a, p_b, s
+from .latex import render, tex, text
 from .seed import require
 
 __all__ = ["Relationship", "relationships", "sizes_section", "same_size"]
