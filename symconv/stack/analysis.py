@@ -11,14 +11,12 @@ re-running the stack); :func:`stack_graph` is the connectivity graph of a whole 
 
 Examples
 --------
->>> report = analyze([{"op": "conv", "kernel_size": 3, "stride": 2, "padding": 1},
-...                   {"op": "conv_transpose", "kernel_size": 3, "stride": 2, "padding": 1}], 7, ndim=1)
->>> [(layer.output_size, layer.receptive_field, layer.jump) for layer in report.layers]
-[((4,), (3,), (2,)), ((7,), (5,), (1,))]
->>> report.layers[1].checkerboard, report.layers[1].overlap.pattern
-(True, ((1, 2),))
->>> report.layers[1].restore.exact
-True
+>>> report = analyze([{"op": "max_pool", "kernel_size": 2},
+...                   {"op": "conv_transpose", "kernel_size": 3, "stride": 2, "padding": 1}], 8, ndim=1)
+>>> report.layers[1].output_size, report.layers[1].restore.output_padding
+((7,), (1,))
+>>> report.layers[1].restore.fix
+'use output_padding=1 (verified: the stack then restores [8])'
 """
 from __future__ import annotations
 
