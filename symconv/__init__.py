@@ -13,7 +13,7 @@ Examples
 """
 from .check import check_formula
 from .codegen import Kernel, lower, module_source
-from .derive import (as_direct_conv, bilinear_as_transpose, bilinear_kernel, dilated_kernel, flip_kernel,
+from .transforms import (as_direct_conv, bilinear_as_transpose, bilinear_kernel, dilated_kernel, flip_kernel,
                      nearest_as_transpose, transpose_of, unpool_of, zero_insert)
 from .graphs import ReceptiveHull, graph, overlap_count, overlap_counts, overlap_map, overlap_pattern, transpose_graph
 from .index import AxisRelation, entry_delta_sum, entry_formula, relations

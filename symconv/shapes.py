@@ -106,6 +106,21 @@ def transpose_size_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size
     return s * (i - 1) + effective_kernel(k, d) - p_b - p_a + a
 
 
+def output_padding_axis(o: Size, i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size = 1) -> Size:
+    r"""The output padding with which a transposed conv of input ``i`` has output size ``o``.
+
+    :func:`transpose_size_axis` is :math:`a` plus the size without output padding, so
+    :math:`a = o - (s(i-1) + d(k-1) + 1 - p_b - p_a)`. Any integer may come out; whether a layer
+    accepts it is the spec's rule (:class:`symconv.spec.ConvTransposeSpec`: :math:`0 \le a < \max(s, d)`).
+
+    Examples
+    --------
+    >>> output_padding_axis(6, 3, 3, 2, 1, 1)
+    1
+    """
+    return o - transpose_size_axis(i, k, s, p_b, p_a, d, 0)
+
+
 def unpool_size_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size = 1) -> Size:
     r"""Default output size of max-unpooling on one axis: :math:`s(i-1) + d(k-1) + 1 - p_b - p_a`.
 

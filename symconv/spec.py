@@ -164,8 +164,8 @@ class _Spec:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def _repr_latex_(self) -> str:
-        """LaTeX for Jupyter (delegates to :func:`symconv.latex.repr_latex`)."""
-        from .latex import repr_latex
+        """LaTeX for Jupyter (delegates to :func:`symconv.writeup.latex.repr_latex`)."""
+        from .writeup.latex import repr_latex
         return repr_latex(self)
 
 

@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 
 from symconv import conv_matrix, conv_transpose_matrix, pool_switches
-from symconv import figures as F
-from symconv.derivations.examples import EXAMPLE_IMAGE
+from symconv.writeup import figures as F
+from symconv.writeup.examples import EXAMPLE_IMAGE
 
 
 def _expected(matrix: sp.MatrixBase) -> dict:
@@ -85,12 +85,12 @@ def test_checkerboard_counts_match_a_direct_loop():
     fig = F.checkerboard_figure()
     for k, s in ((3, 2), (4, 2)):
         expected = _overlap_oracle(k, s, 5)
-        assert (F.overlap_map(k, s, 5) == expected).all()
+        assert (F.checkerboard_counts(k, s, 5) == expected).all()
         labels = F.cell_labels(fig, f"k{k}s{s}")
         assert {pos: int(v.strip("$")) for pos, v in labels.items()} == \
             {(r, c): int(expected[r, c]) for r in range(expected.shape[0]) for c in range(expected.shape[1])}
-    assert F.overlap_map(3, 2, 5)[4:6, 4:6].tolist() == [[4, 2], [2, 1]]      # Odena et al.: uneven
-    assert set(np.unique(F.overlap_map(4, 2, 5)[2:-2, 2:-2])) == {4}           # k divisible by s: even
+    assert F.checkerboard_counts(3, 2, 5)[4:6, 4:6].tolist() == [[4, 2], [2, 1]]      # Odena et al.: uneven
+    assert set(np.unique(F.checkerboard_counts(4, 2, 5)[2:-2, 2:-2])) == {4}           # k divisible by s: even
 
 
 def test_theorem_graph_figure_draws_every_node_and_refuses_cycles():

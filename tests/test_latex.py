@@ -29,9 +29,11 @@ import sympy as sp
 
 from symconv import ConvSpec, ConvTransposeSpec, MaxPoolSpec, UpsampleSpec, conv_matrix
 from symconv.cli import main
-from symconv.derivations import build, layer_fragment, stale, write
-from symconv.derivations.sizes import relationships, same_size
-from symconv.latex import break_terms, display_lines, elide, math_width, render, repr_latex, spec_tex, tex, text
+from symconv.writeup.document import build, stale, write
+from symconv.writeup.layer import layer_fragment
+from symconv.writeup.sizes import relationships, same_size
+from symconv.writeup.latex import elide, render, repr_latex, spec_tex, tex, text
+from symconv.writeup.linebreak import break_terms, display_lines, math_width
 
 ROOT = Path(__file__).resolve().parent.parent
 DERIVATIONS = ROOT / "derivations"
@@ -158,14 +160,14 @@ def test_generators_write_no_ascii_math_in_text_mode_and_shrink_nothing(generate
 
 
 def _layer_sources() -> tuple[str, str]:
-    from symconv.derivations import layer_document
+    from symconv.writeup.layer import layer_document
     return (layer_document(3, 2, (0, 1), i=4, output_padding=1, dims=2),
             layer_fragment(4, 2, 1, i=3))
 
 
 def test_theorems_are_named_numbered_and_stated_in_display_math(generated):
     from symconv.proofs import theorem, theorems
-    from symconv.derivations.names import short_name
+    from symconv.writeup.names import short_name
     for name in theorems():
         source = generated[f"theorems/{name}.tex"].decode()
         env = "lemma" if theorem(name).kind == "lemma" else "theorem"
@@ -269,14 +271,14 @@ def test_pages_render_to_png(compiled_main, tmp_path):
         data = page.read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5_000      # a page with content, not blank
     if REGENERATE:
-        from symconv.derivations import RENDERED_PAGE
+        from symconv.writeup.document import RENDERED_PAGE
         subprocess.run([PDFTOPPM, "-r", "60", "-f", str(README_PAGE), "-l", str(README_PAGE), "-png", "-singlefile",
                         str(folder / "main.pdf"), str(DERIVATIONS / Path(RENDERED_PAGE).with_suffix(""))],
                        check=True, capture_output=True, timeout=120)
 
 
 def test_readme_shows_a_rendered_page():
-    from symconv.derivations import RENDERED_PAGE
+    from symconv.writeup.document import RENDERED_PAGE
     page = DERIVATIONS / RENDERED_PAGE
     assert page.read_bytes().startswith(b"\x89PNG")
     assert f"derivations/{RENDERED_PAGE}" in (ROOT / "README.md").read_text(encoding="utf-8")
@@ -404,7 +406,7 @@ def test_long_relations_break_at_operators_into_balanced_lines():
 def test_theorem_section_reads_whatever_the_engine_provides(monkeypatch):
     """A theorem with SMT information, ranges, a counterexample and an engine title full of ASCII math."""
     from types import SimpleNamespace
-    from symconv.derivations import theorems as T
+    from symconv.writeup import theorems as T
     from symconv.symbols import d, k, p_b, s
     step = SimpleNamespace(before=s * (k - 1), after=s * k - s, rel="=", rule="algebra", why="0 <= p_b <= d(k-1)",
                            relation=lambda: sp.Eq(s * (k - 1), s * k - s))

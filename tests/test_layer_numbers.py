@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from symconv.derivations import layer_fragment
+from symconv.writeup.layer import layer_fragment
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -74,7 +74,7 @@ def test_transposed_size_with_plus_2p_fails_with_smallest_counterexample():
 
 
 def test_transposed_conv_with_unflipped_kernel_fails():
-    from symconv.derive import as_direct_conv, zero_insert
+    from symconv.transforms import as_direct_conv, zero_insert
 
     def unflipped(cfg):
         cfg = G.restoring(cfg)

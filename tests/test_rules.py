@@ -212,7 +212,7 @@ def test_is_zero_settles_a_piecewise_branch_by_branch():
 
 
 def test_size_relationships_and_stack_closed_forms_decide_with_the_proofs_checker(monkeypatch):
-    from symconv.derivations.sizes import same_size
+    from symconv.writeup.sizes import same_size
     from symconv.proofs import decide
     from symconv.stack import repeated_layers
     p = sp.Symbol("p", integer=True, nonnegative=True)

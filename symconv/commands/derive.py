@@ -7,6 +7,9 @@
 * ``symconv derive conv-transpose --k 4 --s 2 --p 1 [--i 3] [--out layer.tex] [--fragment]``
   writes a derivation specialised to one layer (standalone document, or a fragment to ``\\input``);
   without ``--out`` it prints to standard output.
+
+The work is done by the write-up package :mod:`symconv.writeup` (:func:`~symconv.writeup.document.regenerate`
+for the folder, :mod:`symconv.writeup.layer` for one layer); this module parses and reports.
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _run_layer(args: argparse.Namespace) -> int:
     from .._io import check_output_path, write_files
-    from ..derivations import layer_document, layer_fragment
+    from ..writeup.layer import layer_document, layer_fragment
     if args.k is None:
         raise ValueError("derive conv-transpose needs --k (the kernel size)")
     if args.check:
@@ -73,20 +76,15 @@ def run(args: argparse.Namespace) -> int:
         (["fragment"] if args.fragment else [])
     if layer_only:
         raise ValueError(f"--{layer_only[0]} needs a layer (symconv derive conv-transpose ...)")
-    from .._io import check_output_dir
-    from ..derivations import build, stale, write
-    if not args.check:
-        check_output_dir(args.dir, "--dir")
-    files = build()
+    from ..writeup.document import regenerate
+    changed, total = regenerate(args.dir, check=args.check, force=args.force)
     if args.check:
-        changed = stale(args.dir, files)
         if changed:
             print(f"{args.dir} is stale ({len(changed)} file(s) differ); run `symconv derive`:")
             for path in changed:
                 print(f"  {path}")
             return 1
-        print(f"{args.dir} is up to date ({len(files)} files)")
+        print(f"{args.dir} is up to date ({total} files)")
         return 0
-    changed = write(args.dir, files, force=args.force)
-    print(f"{args.dir}: {len(changed)} file(s) written or removed, {len(files)} files in total")
+    print(f"{args.dir}: {len(changed)} file(s) written or removed, {total} files in total")
     return 0

@@ -123,8 +123,8 @@ def is_dag_document(data: Any) -> bool:
 
 def _read(source: Any) -> Any:
     if isinstance(source, (str, os.PathLike)):
-        from ..stack import _read_file          # one reader for both JSON forms
-        return _read_file(Path(source))
+        from ..stack.load import read_file      # one reader for both JSON forms
+        return read_file(Path(source))
     return source
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from .. import shapes
-from ..derive import bilinear_as_transpose, bilinear_border
+from ..transforms import bilinear_as_transpose, bilinear_border
 from ..matrix import conv_transpose_matrix_of, upsample_matrix
 from ..symbols import i
 from . import grid as G
@@ -33,7 +33,7 @@ __all__ = ["BIL_K", "BIL_P", "BIL_STATEMENT", "THEOREMS"]
 
 
 # Deliberately written from the definition, independent of the library (issue 11):
-# FCN's bilinear transposed conv, kernel 2f - f mod 2 and padding ceil((f-1)/2) (derive.bilinear_as_transpose
+# FCN's bilinear transposed conv, kernel 2f - f mod 2 and padding ceil((f-1)/2) (transforms.bilinear_as_transpose
 # computes the same; the grid compares the two).
 BIL_K = 2 * f - sp.Mod(f, 2)
 BIL_P = sp.ceiling((f - 1) / 2)
@@ -55,7 +55,7 @@ BILINEAR_SIZE = Theorem(
 
 
 # The transposed conv's weight for input c at output m = f q + e is W(m + P - c f) with FCN's kernel
-# W(j) = 1 - |j - centre|/f on 0 <= j <= K - 1 (centre f - 1 for odd f, f - 1/2 for even f; derive.bilinear_kernel);
+# W(j) = 1 - |j - centre|/f on 0 <= j <= K - 1 (centre f - 1 for odd f, f - 1/2 for even f; transforms.bilinear_kernel);
 # interpolation (align_corners=False) reads x = (m + 1/2)/f - 1/2, i0 = floor(x), lambda = x - i0 and gives
 # input c the weight IW(c) = (1 - lambda) [c = i0] + lambda [c = i0 + 1] (inside the image: no clamping).
 BIL_CENTRE = f - 1 + (1 - sp.Mod(f, 2)) / 2
@@ -110,8 +110,8 @@ def _bil_weights_theorem(name: str, parity: int) -> Theorem:
 
 
 def _bil_kernel_weight(cfg: dict):
-    """derive.bilinear_kernel's value at m + P - c f (0 outside), for q = 2."""
-    from ..derive import bilinear_kernel
+    """transforms.bilinear_kernel's value at m + P - c f (0 outside), for q = 2."""
+    from ..transforms import bilinear_kernel
     f_, e_, dl = cfg["f"], cfg["e"], cfg["delta"]
     # Deliberately written from the definition, independent of the library (issue 11): kernel size and padding.
     size = 2 * f_ - f_ % 2

@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .. import shapes
-from ..derive import as_direct_conv, dilated_kernel, flip_kernel, transpose_of, undilated, zero_insert
+from ..transforms import as_direct_conv, dilated_kernel, flip_kernel, transpose_of, undilated, zero_insert
 from ..index import entry_delta_sum, entry_formula
 from ..matrix import conv_transpose_matrix_of
 from ..spec import ConvSpec, ConvTransposeSpec
@@ -283,7 +283,7 @@ def _zero_insertion_proof() -> list:
 
 @G.per_config
 def _direct_side(cfg: dict) -> np.ndarray:
-    """derive's recipe run by the direct (gather) definition: zero-insert, pad, flipped kernel, stride 1."""
+    """transforms' recipe run by the direct (gather) definition: zero-insert, pad, flipped kernel, stride 1."""
     cfg = _restoring(cfg)
     tspec = G.tspec_of(cfg)
     dc = as_direct_conv(tspec)
@@ -306,7 +306,7 @@ ZERO_INSERTION = Theorem(
           "d(k-1)-p_b and d(k-1)-p_a+a, with the flipped kernel",
     statement=sp.Eq(DIRECT_DEF, SCATTER),
     proof=_zero_insertion_proof, uses=("transpose_is_scatter", "transpose_output_size"), family=6,
-    grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; derive.as_direct_conv run by the direct definition vs the model's "
+    grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; transforms.as_direct_conv run by the direct definition vs the model's "
               "conv_transpose_matrix (restoring output padding)", _both, _direct_side, _scatter_side,
               prepare=G.prewarm_models),
     reference="Dumoulin & Visin Rel. 12-14 (with the kernel flip they omit)",
@@ -333,7 +333,7 @@ def _dilated_proof() -> list:
 
 @G.per_config
 def _undilated_side(cfg: dict) -> np.ndarray:
-    """derive.undilated + dilated_kernel run by the direct definition (dilation 1)."""
+    """transforms.undilated + dilated_kernel run by the direct definition (dilation 1)."""
     spec = undilated(G.spec_of(cfg))
     xv = G.probe(int(np.prod(spec.input_size)), 8)
     kernel = dilated_kernel(G.weight_of(G.spec_of(cfg).kernel_size), G.spec_of(cfg).dilation)
@@ -353,7 +353,7 @@ DILATED_KERNEL = Theorem(
     title="Dilated conv = conv with the zero-inserted kernel of size d(k-1)+1",
     statement=sp.And(sp.Eq(UNDILATED_DEF, CONV_DEF), sp.Eq(UNDILATED_SIZE, SPEC.with_input(i).output_size[0])),
     proof=_dilated_proof, uses=("conv_matrix_entry",), family=7,
-    grid=Grid(G.GRID_1D + " and " + G.GRID_2D + " with d > 1 on some axis; derive.undilated + dilated_kernel "
+    grid=Grid(G.GRID_1D + " and " + G.GRID_2D + " with d > 1 on some axis; transforms.undilated + dilated_kernel "
               "by the direct definition vs the model's dilated C", lambda: [cfg for cfg in _both()
                                                                          if max(G._tuple(cfg["d"])) > 1],
               _undilated_side, _dilated_model),
@@ -529,7 +529,7 @@ CHANNEL_GROUPS = Theorem(
     equalities=((C_in_t, C_out), (C_out_t, C_in)),
     proof=_groups_proof, uses=("transpose_is_scatter",), family=8,
     grid=Grid("1-D i<=7, k<=3, s<=3, d<=2, all paddings, times (C_in, C_out, G) in " + str(_CHANNELS)
-              + "; transposed layer from derive.transpose_of (model, with channels) vs C^T assembled from the "
+              + "; transposed layer from transforms.transpose_of (model, with channels) vs C^T assembled from the "
               "model's single-channel selection matrices", _group_cfgs,
               _group_lhs, _group_rhs),
 )

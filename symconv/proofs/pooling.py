@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .. import shapes
-from ..derive import nearest_as_transpose
+from ..transforms import nearest_as_transpose
 from ..matrix import conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix, upsample_matrix
 from ..symbols import c, i, o, r
 from . import grid as G
@@ -278,7 +278,7 @@ NEAREST_AS_TRANSPOSE = Theorem(
                      sp.Eq(shapes.transpose_size_axis(i, f, f, 0, 0), f * i)),
     assumptions=(Range(e, 0, f - 1), Range(q, 0, i - 1)), proof=_nearest_proof, uses=("transpose_is_scatter",),
     family=11,
-    grid=Grid("1-D i<=12, f<=4, channels 1 and 2; 2-D i<=7 per axis, f<=4; upsample_matrix vs derive's "
+    grid=Grid("1-D i<=12, f<=4, channels 1 and 2; 2-D i<=7 per axis, f<=4; upsample_matrix vs transforms' "
               "transposed conv matrix", _nearest_cfgs, _nearest_model, _nearest_transpose),
 )
 

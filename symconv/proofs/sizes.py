@@ -2,7 +2,7 @@ r"""Size theorems: conv output size (family 1) with Dumoulin & Visin's 15 relati
 sizes and the round trip (family 5), pooling with ``ceil_mode`` (family 9).
 
 All statements read :mod:`symconv.shapes` (``window_count_axis``, ``transpose_size_axis``,
-``lost_remainder_axis``) and :mod:`symconv.derive` (the zero-insertion form); the proofs show that
+``lost_remainder_axis``) and :mod:`symconv.transforms` (the zero-insertion form); the proofs show that
 those library expressions satisfy the defining properties, and the special cases are substitutions
 into the general forms.
 
@@ -20,7 +20,7 @@ from functools import lru_cache
 import sympy as sp
 
 from .. import shapes
-from ..derive import as_direct_conv
+from ..transforms import as_direct_conv
 from ..spec import ConvTransposeSpec, MaxPoolSpec
 from ..symbols import a, d, i, k, p, p_a, p_b, s
 from . import grid as G
@@ -37,7 +37,7 @@ j = sp.Symbol("j", integer=True, nonnegative=True)
 
 # The general forms, written literally from their definitions (Dumoulin & Visin Rel. 15 with
 # asymmetric padding; PyTorch's ConvTransposeNd size; zero insertion with padding d(k-1) - p) -- never
-# read from symconv.shapes or symconv.derive: ``library_sizes`` is the theorem that those compute them.
+# read from symconv.shapes or symconv.transforms: ``library_sizes`` is the theorem that those compute them.
 
 
 def window_count(size, pad_before, pad_after, stride):
@@ -304,7 +304,7 @@ def _restores_proof() -> list:
 
 
 def _restores_model(c: dict) -> int:
-    """The size a transposed layer with derive.transpose_of's default output padding produces."""
+    """The size a transposed layer with transforms.transpose_of's default output padding produces."""
     o = _model_conv_size(c)
     rem = shapes.lost_remainder_axis(c["i"], c["k"], c["s"], c["p_b"], c["p_a"], c["d"])
     return shapes.transpose_size_axis(o, c["k"], c["s"], c["p_b"], c["p_a"], c["d"], rem)
@@ -461,7 +461,7 @@ def _library_rhs(c: dict) -> tuple:
 
 LIBRARY_SIZES = Theorem(
     name="library_sizes",
-    title="symconv.shapes and symconv.derive compute the defined sizes: window count (floor and ceil mode), "
+    title="symconv.shapes and symconv.transforms compute the defined sizes: window count (floor and ceil mode), "
           "transposed size, lost remainder, and the zero-insertion conv's size",
     statement=sp.And(*(sp.Eq(lib, literal) for lib, literal in _LIBRARY_SIDES)),
     assumptions=(FITS, Range(p_a, hi=d * (k - 1)), Range(p_b, hi=d * (k - 1))),

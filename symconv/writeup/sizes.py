@@ -1,7 +1,11 @@
 r"""Section: the output-size formulas of every case of Dumoulin & Visin's guide (relationships 1--15).
 
-Each relationship is stated in the guide's form and derived from symconv's general form
-(:mod:`symconv.shapes`) by substituting the case's conditions; SymPy checks that the
+The relationships are *displayed* from the proof engine's theorems ``dv_rel_01`` ... ``dv_rel_15``
+(:mod:`symconv.proofs.sizes`, where they are written literally from the guide): the guide's form is
+the right-hand side of the theorem's statement and the case's substitution its ``equalities``.
+This module adds only what the section shows besides: the case's name and conditions as the
+guide writes them. Each relationship is derived from symconv's general form
+(:mod:`symconv.shapes`) by substituting the case's values; SymPy checks that the
 substituted general form equals the guide's form (after rewriting floors of integers) and,
 for the transposed cases, that the guide's equivalent direct convolution (stretched input,
 stride 1, padding :math:`k - p - 1`, plus :math:`a` at the end) has the same output size.
@@ -20,8 +24,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import shapes
-from ..latex import render, tex, text
 from ..symbols import a, d, i, k, o, p, p_a, p_b, s
+from .latex import render, tex, text
 from .seed import require
 
 __all__ = ["Relationship", "relationships", "sizes_section", "same_size"]
@@ -39,14 +43,18 @@ TRANSPOSE_GENERAL = shapes.transpose_size_axis(i_t, k, s, p_b, p_a, d, a)
 
 @dataclass(frozen=True)
 class Relationship:
-    """One numbered relationship of the guide: its case, conditions, form and substitution."""
+    """One numbered relationship of the guide: its case, conditions, form and substitution.
+
+    ``guide`` and ``substitution`` are read from the proofs' theorem ``dv_rel_NN``
+    (:func:`relationships`); ``case``, ``kind`` and ``conditions`` are the section's prose.
+    """
 
     number: int
     case: str
     kind: str                      # 'conv', 'pool' or 'transposed'
     conditions: tuple              # SymPy relations, for display
     guide: sp.Expr                 # the guide's right-hand side
-    substitution: tuple            # ((symbol, value), ...) applied to the general form
+    substitution: tuple            # ((symbol, value), ...): the case's values, applied simultaneously
 
     @property
     def general(self) -> sp.Expr:
@@ -58,16 +66,13 @@ class Relationship:
         return o_t if self.kind == "transposed" else o
 
     def mapping(self) -> tuple:
-        """The substitution composed into one simultaneous map on the general form's symbols.
+        """The substitution restricted to the general form's symbols, in a fixed display order.
 
-        ``(p_b, p), (p, 0)`` becomes ``p_b -> 0``; symbols the general form lacks are dropped.
+        The order (``p_b, p_a, s, d, a, k``) is the order of the substitutions printed in the section.
         """
-        composed: dict = {}
-        for key, value in self.substitution:
-            composed = {old: sp.sympify(new).subs(key, value) for old, new in composed.items()}
-            composed.setdefault(key, value)
+        values = dict(self.substitution)
         free = self.general.free_symbols
-        return tuple((key, value) for key, value in composed.items() if key in free)
+        return tuple((key, values[key]) for key in _DISPLAY_ORDER if key in values and key in free)
 
     def reduced(self) -> sp.Expr:
         """The general form with the case's substitution applied (SymPy evaluates the floors it can)."""
@@ -86,9 +91,12 @@ class Relationship:
         return sp.Subs(form, (i_stretched,), (stride * (i_t - 1) + 1,))
 
     def _equivalent_parts(self) -> tuple:
-        """The substitution, stride, padding k - p - 1 and extra end padding a of Rel. 12-14's direct conv."""
+        """The substitution, stride, padding k - p - 1 and extra end padding a of Rel. 12-14's direct conv.
+
+        The guide's padding is symmetric: its ``p`` is the value the case gives ``p_b``.
+        """
         sub = dict(self.mapping())
-        sub.setdefault(p, dict(self.substitution).get(p, p))
+        sub.setdefault(p, sub.get(p_b, p))
         return sub, sub.get(s, s), (k - p - 1).subs(sub), sub.get(a, a)
 
     def equivalent_conv(self) -> sp.Expr | None:
@@ -119,49 +127,48 @@ def same_size(lhs: sp.Expr, rhs: sp.Expr) -> bool:
     return is_zero(sp.sympify(lhs) - sp.sympify(rhs))
 
 
+#: The section's prose per relationship: the case as the guide names it, the operator kind and the
+#: conditions it states (for display; the formulas and substitutions come from the proofs).
+_CASES = {
+    1: ("no zero padding, unit strides", "conv", (sp.Eq(s, 1), sp.Eq(p, 0))),
+    2: ("zero padding, unit strides", "conv", (sp.Eq(s, 1),)),
+    3: ("half (same) padding", "conv", (sp.Eq(k, 2 * n + 1), sp.Eq(s, 1), sp.Eq(p, n))),
+    4: ("full padding", "conv", (sp.Eq(s, 1), sp.Eq(p, k - 1))),
+    5: ("no zero padding, non-unit strides", "conv", (sp.Eq(p, 0),)),
+    6: ("zero padding, non-unit strides", "conv", ()),
+    7: ("pooling (any pooling function)", "pool", (sp.Eq(p, 0),)),
+    8: ("transposed: no padding, unit strides", "transposed", (sp.Eq(s, 1), sp.Eq(p, 0))),
+    9: ("transposed: zero padding, unit strides", "transposed", (sp.Eq(s, 1),)),
+    10: ("transposed: half padding", "transposed", (sp.Eq(k, 2 * n + 1), sp.Eq(s, 1), sp.Eq(p, n))),
+    11: ("transposed: full padding", "transposed", (sp.Eq(s, 1), sp.Eq(p, k - 1))),
+    12: ("transposed: no padding, non-unit strides", "transposed", (sp.Eq(p, 0), sp.Eq(sp.Mod(i - k, s), 0))),
+    13: ("transposed: zero padding, non-unit strides", "transposed", (sp.Eq(sp.Mod(i + 2 * p - k, s), 0),)),
+    14: ("transposed: general (odd) case", "transposed", (sp.Eq(a, sp.Mod(i + 2 * p - k, s)),)),
+    15: ("dilated convolution", "conv", ()),
+}
+
+#: The order in which a case's substitutions are printed.
+_DISPLAY_ORDER = (p_b, p_a, s, d, a, k)
+
+
+def _guide_form(statement: sp.Basic) -> sp.Expr:
+    """The guide's right-hand side of a ``dv_rel`` statement (for a transposed case, both equations share it)."""
+    equations = statement.args if isinstance(statement, sp.And) else (statement,)
+    forms = {eq.rhs for eq in equations}
+    require(len(forms) == 1, "that the relationship's equations state one form of the guide")
+    return forms.pop()
+
+
 def relationships() -> tuple[Relationship, ...]:
-    """The fifteen relationships of the guide, numbered as in its text."""
-    sym = ((p_b, p), (p_a, p))
-    unit = ((s, 1),)
-    plain = ((d, 1),)
-    no_a = ((a, 0),)
-    half = ((k, 2 * n + 1), (p, n))
-    return (
-        Relationship(1, "no zero padding, unit strides", "conv", (sp.Eq(s, 1), sp.Eq(p, 0)),
-                     i - k + 1, sym + unit + plain + ((p, 0),)),
-        Relationship(2, "zero padding, unit strides", "conv", (sp.Eq(s, 1),),
-                     i - k + 2 * p + 1, sym + unit + plain),
-        Relationship(3, "half (same) padding", "conv", (sp.Eq(k, 2 * n + 1), sp.Eq(s, 1), sp.Eq(p, n)),
-                     i, sym + unit + plain + half),
-        Relationship(4, "full padding", "conv", (sp.Eq(s, 1), sp.Eq(p, k - 1)),
-                     i + (k - 1), sym + unit + plain + ((p, k - 1),)),
-        Relationship(5, "no zero padding, non-unit strides", "conv", (sp.Eq(p, 0),),
-                     sp.floor((i - k) / s) + 1, sym + plain + ((p, 0),)),
-        Relationship(6, "zero padding, non-unit strides", "conv", (),
-                     sp.floor((i + 2 * p - k) / s) + 1, sym + plain),
-        Relationship(7, "pooling (any pooling function)", "pool", (sp.Eq(p, 0),),
-                     sp.floor((i - k) / s) + 1, sym + plain + ((p, 0),)),
-        Relationship(8, "transposed: no padding, unit strides", "transposed", (sp.Eq(s, 1), sp.Eq(p, 0)),
-                     i_t + (k - 1), sym + unit + plain + no_a + ((p, 0),)),
-        Relationship(9, "transposed: zero padding, unit strides", "transposed", (sp.Eq(s, 1),),
-                     i_t + (k - 1) - 2 * p, sym + unit + plain + no_a),
-        Relationship(10, "transposed: half padding", "transposed",
-                     (sp.Eq(k, 2 * n + 1), sp.Eq(s, 1), sp.Eq(p, n)),
-                     i_t, sym + unit + plain + no_a + half),
-        Relationship(11, "transposed: full padding", "transposed", (sp.Eq(s, 1), sp.Eq(p, k - 1)),
-                     i_t - (k - 1), sym + unit + plain + no_a + ((p, k - 1),)),
-        Relationship(12, "transposed: no padding, non-unit strides", "transposed",
-                     (sp.Eq(p, 0), sp.Eq(sp.Mod(i - k, s), 0)),
-                     s * (i_t - 1) + k, sym + plain + no_a + ((p, 0),)),
-        Relationship(13, "transposed: zero padding, non-unit strides", "transposed",
-                     (sp.Eq(sp.Mod(i + 2 * p - k, s), 0),),
-                     s * (i_t - 1) + k - 2 * p, sym + plain + no_a),
-        Relationship(14, "transposed: general (odd) case", "transposed",
-                     (sp.Eq(a, sp.Mod(i + 2 * p - k, s)),),
-                     s * (i_t - 1) + a + k - 2 * p, sym + plain),
-        Relationship(15, "dilated convolution", "conv", (),
-                     sp.floor((i + 2 * p - k - (k - 1) * (d - 1)) / s) + 1, sym),
-    )
+    """The fifteen relationships of the guide, numbered as in its text, read from the proofs' theorems."""
+    from ..proofs import theorem
+    out = []
+    for number, (case, kind, conditions) in _CASES.items():
+        thm = theorem(f"dv_rel_{number:02d}")
+        require((kind == "transposed") == (i_t in thm.statement.free_symbols),
+                f"that relationship {number} is about a transposed layer exactly when its statement uses i'")
+        out.append(Relationship(number, case, kind, conditions, _guide_form(thm.statement), tuple(thm.equalities)))
+    return tuple(out)
 
 
 def sizes_section() -> str:

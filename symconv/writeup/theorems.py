@@ -28,7 +28,8 @@ from typing import Any
 import networkx as nx
 import sympy as sp
 
-from ..latex import break_terms, display_lines, render, tex, text
+from .latex import render, tex, text
+from .linebreak import break_terms, display_lines
 from .names import citations, short_name
 from .prose import plain_pdf, prose_tex
 

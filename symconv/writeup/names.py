@@ -72,7 +72,7 @@ SHORT_NAMES = {
     "checkerboard_condition": "Checkerboard condition",
 }
 
-#: Words in an engine ``reference`` string -> bibliography key (``symconv/templates/bibliography.tex``).
+#: Words in an engine ``reference`` string -> bibliography key (``symconv/writeup/templates/bibliography.tex``).
 REFERENCE_KEYS = (
     ("Dumoulin & Visin", "dumoulin2016"), ("D&V", "dumoulin2016"), ("Odena", "odena2016"),
     ("FCN", "long2015"), ("Caffe", "long2015"), ("Zeiler", "zeiler2014"), ("Noh", "noh2015"),

@@ -1,6 +1,6 @@
 r"""Section: three ways of restoring resolution on the seed's 4x4 example, as matrices.
 
-Max pooling (2x2, stride 2) takes the 4x4 image :data:`~symconv.derivations.examples.EXAMPLE_IMAGE`
+Max pooling (2x2, stride 2) takes the 4x4 image :data:`~symconv.writeup.examples.EXAMPLE_IMAGE`
 to 2x2; the section brings it back with (i) nearest and bilinear interpolation, (ii)
 max-unpooling with the pooling switches, (iii) transposed convolutions, and checks with SymPy the
 identities that relate them: nearest = transposed conv with an all-ones kernel, unpooling =
@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..derive import bilinear_as_transpose, bilinear_border, nearest_as_transpose
-from ..latex import render, spec_tex, tex
 from ..matrix import (conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix,
                       upsample_matrix)
+from ..transforms import bilinear_as_transpose, bilinear_border, nearest_as_transpose
 from .examples import EXAMPLE_IMAGE, POOL, unvec, vec
+from .latex import render, spec_tex, tex
 from .seed import require
 
 __all__ = ["restore_matrices", "restore_section", "FACTOR"]

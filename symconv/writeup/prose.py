@@ -26,7 +26,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..latex import text
+from .latex import text
 
 __all__ = ["prose_tex", "plain_pdf", "math_name"]
 

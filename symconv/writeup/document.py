@@ -1,4 +1,4 @@
-r"""The ``derivations/`` folder: every file generated in memory, then written atomically or compared.
+r"""The whole write-up (the ``derivations/`` folder): every file generated in memory, then written or compared.
 
 :func:`build` returns ``{relative path: bytes}`` for ``main.tex``, the section files, one file
 per theorem and the figures (vector PDF for LaTeX, PNG for the README). :func:`write` writes
@@ -18,15 +18,16 @@ import os
 from pathlib import Path
 
 from .. import __version__
-from .._io import HandEditedError, read_manifest, check_writable, digest, write_files
-from ..latex import render, text
-from .layer import layer_document, layer_fragment
+from .._io import HandEditedError, check_output_dir, check_writable, digest, read_manifest, write_files
+from .intro import bibliography, introduction_section, notation_section
+from .latex import render, text
 from .restore import restore_section
 from .seed import seed_section
 from .sizes import sizes_section
+from .theorems import theorem_graph, theorem_order, theorem_section, theorems_intro
 
-__all__ = ["build", "write", "stale", "layer_document", "layer_fragment", "FIGURE_DIR", "README_FIGURES",
-           "GENERATED_SUFFIXES", "RENDERED_PAGE"]
+__all__ = ["build", "write", "stale", "regenerate", "FIGURE_DIR", "README_FIGURES", "GENERATED_SUFFIXES",
+           "RENDERED_PAGE"]
 
 #: Where figures live inside ``derivations/``.
 FIGURE_DIR = "figures"
@@ -66,8 +67,7 @@ def _figure_env(stem: str) -> str:
 
 
 def _figures() -> dict[str, bytes]:
-    from .. import figures
-    from .theorems import theorem_graph
+    from . import figures               # matplotlib: imported only when figures are drawn
     out = {}
     for stem, (builder, formats) in figures.FIGURES.items():
         fig = builder()
@@ -87,8 +87,6 @@ def build(figures: bool = True) -> dict[str, bytes]:
         Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
     """
     from .. import proofs
-    from .intro import bibliography, introduction_section, notation_section
-    from .theorems import theorem_order, theorem_section, theorems_intro
     proofs.prove_all()                  # on every usable core; the sections below read the remembered results
     files: dict[str, str | bytes] = {
         "sections/seed.tex": seed_section(_figure_env("seed_matrix") + "\n" + _figure_env("zero_insertion")),
@@ -170,3 +168,24 @@ def write(directory: str | os.PathLike, files: dict[str, bytes] | None = None, f
     for target in removals:
         target.unlink()
     return changed
+
+
+def regenerate(directory: str | os.PathLike, check: bool = False, force: bool = False) -> tuple[list[str], int]:
+    """What ``symconv derive`` does to a folder: build everything, then compare (``check``) or write.
+
+    Returns the paths that differ (``check``) or were written or removed, and the number of files
+    the write-up has. With ``check`` nothing is written; otherwise the folder is first checked to
+    be a writable folder (before the slow build), then :func:`write` runs.
+
+    Raises
+    ------
+    symconv._io.OutputPathError
+        ``directory`` cannot be a folder (written as ``--dir`` in the message).
+    symconv._io.HandEditedError
+        A file to replace or remove was edited by hand (and not ``force``).
+    """
+    if not check:
+        check_output_dir(directory, "--dir")
+    files = build()
+    changed = stale(directory, files) if check else write(directory, files, force=force)
+    return changed, len(files)

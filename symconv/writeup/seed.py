@@ -14,11 +14,11 @@ from __future__ import annotations
 import sympy as sp
 from sympy.matrices.expressions import Transpose
 
-from ..latex import matrix_tex, render, spec_tex, tex
 from ..matrix import conv_matrix, conv_transpose_matrix
 from ..spec import ConvTransposeSpec
 from .equivalent import equivalent_padding, flipped_weights
 from .examples import SEED, symbol_grid, unvec, vec
+from .latex import matrix_tex, render, spec_tex, tex
 
 __all__ = ["seed_section", "seed_matrices", "require"]
 

@@ -10,7 +10,8 @@ version strings, so the same code gives the same bytes.
 2. :func:`zero_insertion_figure` -- a transposed conv as zero insertion + padding + flipped kernel;
 3. :func:`unpool_figure` -- switches, unpooled map with zeros, nearest-neighbour copy;
 4. :func:`bilinear_figure` -- bilinear upsampling as a matrix and FCN's kernel;
-5. :func:`checkerboard_figure` -- overlap counts of transposed convs, k=3 vs k=4 with s=2;
+5. :func:`checkerboard_figure` -- overlap counts of transposed convs, k=3 vs k=4 with s=2
+   (:func:`checkerboard_counts`, read from :mod:`symconv.graphs`);
 6. :func:`theorem_graph_figure` -- a dependency graph, drawn in topological layers.
 
 Examples
@@ -35,6 +36,14 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
+from .. import graphs
+from ..matrix import upsample_matrix
+from ..spec import ConvTransposeSpec
+from ..transforms import as_direct_conv
+from .equivalent import flipped_weights
+from .restore import restore_matrices
+from .seed import seed_matrices
+
 __all__ = [
     "RC",
     "seed_matrix_figure",
@@ -45,7 +54,7 @@ __all__ = [
     "theorem_graph_figure",
     "figure_bytes",
     "cell_labels",
-    "overlap_map",
+    "checkerboard_counts",
     "FIGURES",
 ]
 
@@ -139,7 +148,6 @@ def _labels(matrix: sp.MatrixBase, zero: str = "") -> list:
 
 def seed_matrix_figure() -> Figure:
     """Figure 1: the seed's 4x16 :math:`C` with each weight in its cell, and the 16x4 :math:`C^T` beside it."""
-    from .derivations.seed import seed_matrices
     m = seed_matrices()
     c, ct, w = m["C"], m["CT"], m["w"]
     x = m["x"]
@@ -174,8 +182,6 @@ def zero_insertion_figure(i: int = 3, k: int = 3, s: int = 2, p: int = 0, output
     output : tuple of int
         The output position whose kernel window is outlined.
     """
-    from .derive import as_direct_conv
-    from .spec import ConvTransposeSpec
     spec = ConvTransposeSpec((k, k), s, p, input_size=(i, i))
     direct = as_direct_conv(spec)
     (before, after), _ = direct.padding
@@ -208,7 +214,6 @@ def zero_insertion_figure(i: int = 3, k: int = 3, s: int = 2, p: int = 0, output
           fontsize=6)
     r0, c0 = output
     ax.add_patch(Rectangle((c0, r0), k, k, fill=False, edgecolor=_PALETTE[2], linewidth=1.6))
-    from .derivations.equivalent import flipped_weights
     flipped = sp.Matrix(flipped_weights((k, k)).tolist())
     ax_k = fig.add_subplot(grid[0, 1])
     _grid(ax_k, _labels(flipped), [[_pale(_PALETTE[2], 0.3)] * k for _ in range(k)], "kernel",
@@ -228,7 +233,6 @@ def zero_insertion_figure(i: int = 3, k: int = 3, s: int = 2, p: int = 0, output
 
 def unpool_figure() -> Figure:
     """Figure 3: max pooling's switches, the unpooled map (zeros elsewhere) and the nearest-neighbour copy."""
-    from .derivations.restore import restore_matrices
     m = restore_matrices()
     x, pooled = m["x"], m["pooled"]
     switches = set(int(v) for v in np.asarray(m["switches"]).ravel())
@@ -261,7 +265,6 @@ def unpool_figure() -> Figure:
 
 def bilinear_figure() -> Figure:
     """Figure 4: bilinear upsampling 2x2 -> 4x4 as a 16x4 matrix, and FCN's 4x4 kernel."""
-    from .derivations.restore import restore_matrices
     m = restore_matrices()
     b, kernel = m["bilinear"], m["bilinear_kernel"]
     cmap = matplotlib.colormaps["Blues"]
@@ -270,7 +273,6 @@ def bilinear_figure() -> Figure:
         return [[cmap(0.1 + 0.6 * float(v)) if v != 0 else "white" for v in matrix.row(r)]
                 for r in range(matrix.rows)]
 
-    from .matrix import upsample_matrix
     axis = sp.Matrix(upsample_matrix(2, scale_factor=2, mode="linear"))
     fig = _new_figure(5.4, 4.6)
     grid = fig.add_gridspec(2, 2, width_ratios=(4.8, 4.8), height_ratios=(5, 5), wspace=0.25, hspace=0.12,
@@ -287,24 +289,24 @@ def bilinear_figure() -> Figure:
 # --------------------------------------------------------------------------- 5. checkerboard
 
 
-def overlap_map(k: int, s: int, i: int = 5, p: int = 0) -> np.ndarray:
-    r"""How many (input, tap) pairs write each output of a 2-D transposed conv: :math:`C^T \mathbf{1}`.
+def checkerboard_counts(k: int, s: int, i: int = 5, p: int = 0) -> np.ndarray:
+    r"""How many (input, tap) pairs write each output of a square 2-D transposed conv (:math:`C^T \mathbf{1}`).
+
+    The figure's data: :func:`symconv.graphs.overlap_map` (the outer product of
+    :func:`symconv.graphs.overlap_counts`) of the layer with kernel ``k``, stride ``s``, padding
+    ``p`` on an ``i`` x ``i`` input.
 
     Examples
     --------
-    >>> overlap_map(3, 2, i=2)[0].tolist()
+    >>> checkerboard_counts(3, 2, i=2)[0].tolist()
     [1, 1, 2, 1, 1]
     """
-    from .matrix import conv_transpose_matrix
-    ct = conv_transpose_matrix((i, i), k, stride=s, padding=p, weight=np.ones((k, k), dtype=np.int64),
-                               format="numpy")
-    o = int(round(np.sqrt(ct.shape[0])))
-    return (ct @ np.ones(ct.shape[1])).astype(np.int64).reshape(o, o)
+    return graphs.overlap_map(ConvTransposeSpec((k, k), s, p, input_size=(i, i)))
 
 
 def checkerboard_figure(cases: tuple = ((3, 2), (4, 2)), i: int = 5) -> Figure:
     """Figure 5: overlap counts of transposed convs with ones, k=3 s=2 (uneven) vs k=4 s=2 (even)."""
-    maps = [overlap_map(k, s, i) for k, s in cases]
+    maps = [checkerboard_counts(k, s, i) for k, s in cases]
     top = max(int(mp.max()) for mp in maps)
     cmap = matplotlib.colormaps["viridis"]
     fig = _new_figure(7.0, 3.6)

@@ -19,17 +19,16 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .. import shapes
-from ..derive import as_direct_conv
-from ..graphs import interior, overlap_pattern
-from ..latex import elide, matrix_tex, render, spec_tex, tex
+from .. import graphs, shapes
 from ..matrix import conv_matrix, conv_transpose_matrix_of
 from ..spec import ConvTransposeSpec
 from ..symbols import a as a_sym, d as d_sym, k as k_sym, p_a, p_b, s as s_sym
+from ..transforms import as_direct_conv
 from .equivalent import equivalent_matrix, flipped_weights, insertion_matrix
+from .latex import elide, matrix_tex, render, spec_tex, tex
 from .seed import require
 
-__all__ = ["layer_spec", "layer_fragment", "layer_document", "overlap_counts_1d", "MAX_ENTRIES"]
+__all__ = ["layer_spec", "layer_fragment", "layer_document", "MAX_ENTRIES"]
 
 #: Largest symbolic matrix (rows x columns) the document builds and checks.
 MAX_ENTRIES = 20_000
@@ -66,19 +65,6 @@ def layer_spec(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_paddin
                          f"entries (more than {MAX_ENTRIES}); choose a smaller i, k, s or d (the document shows a "
                          f"small example)")
     return spec
-
-
-def overlap_counts_1d(k: int, s: int, i: int, p: Any = 0, d: int = 1) -> list[int]:
-    r"""Per output position of a 1-D transposed conv, how many (input, tap) pairs write it: :math:`C^T\mathbf{1}`.
-
-    Examples
-    --------
-    >>> overlap_counts_1d(3, 2, 4)
-    [1, 1, 2, 1, 2, 1, 2, 1, 1]
-    """
-    spec = ConvTransposeSpec(k, s, p, 0, d, input_size=i)
-    ct = conv_transpose_matrix_of(spec, np.ones(k, dtype=np.int64), format="numpy")
-    return [int(round(v)) for v in ct @ np.ones(ct.shape[1])]
 
 
 def _kernel_tex(kernel_size: tuple) -> str:
@@ -128,10 +114,9 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
     d_shape = (eq.rows, z.rows)
 
     axis = ConvTransposeSpec(k, s, spec.padding[0], a_val, d, input_size=i)   # one axis of this very layer
-    counts = [int(v) for v in conv_transpose_matrix_of(axis, np.ones(k, dtype=np.int64), format="numpy")
-              @ np.ones(i, dtype=np.int64)]
-    phases = list(overlap_pattern(k, s, pb, d))                 # by output position m mod s, as `analyze`
-    (low, high), = interior(axis)
+    counts = [int(v) for v in graphs.overlap_counts(axis)[0]]        # T·1 with ones: the output nodes' in-degrees
+    phases = list(graphs.overlap_pattern(k, s, pb, d))                 # by output position m mod s, as `analyze`
+    (low, high), = graphs.interior(axis)
     require(len(counts) == axis.output_size[0] and all(counts[m] == phases[m % s] for m in range(low, high)),
             "that T·1 has one entry per output and its interior entries follow the per-phase pattern")
     block = sp.Matrix(phases) * sp.Matrix(phases).T

@@ -18,10 +18,10 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import shapes
-from ..latex import render, spec_tex, tex
 from ..matrix import conv_matrix
 from ..symbols import a, c, d, i, k, o, p_a, p_b, r, s, t
 from .examples import SEED
+from .latex import render, spec_tex, tex
 from .names import short_name
 from .theorems import label_of
 

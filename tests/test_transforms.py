@@ -1,4 +1,4 @@
-"""Tests for symconv.derive: derived specs agree with the direct-loop oracles."""
+"""Tests for symconv.transforms: derived specs agree with the direct-loop oracles."""
 from __future__ import annotations
 
 import itertools
@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from symconv import shapes
-from symconv.derive import (DirectConv, as_direct_conv, bilinear_as_transpose, bilinear_border, bilinear_kernel,
+from symconv.transforms import (DirectConv, as_direct_conv, bilinear_as_transpose, bilinear_border, bilinear_kernel,
                             dilated_kernel, flip_kernel, nearest_as_transpose, transpose_of, undilated, unpool_of,
                             zero_insert)
 from symconv.spec import ConvSpec, ConvTransposeSpec, MaxPoolSpec

@@ -6,7 +6,7 @@ input with :math:`s - 1` zeros inserted between units, padded by :math:`d(k-1) -
 and :math:`d(k-1) - p_a + a` after (negative amounts crop), with the flipped kernel
 (Dumoulin & Visin, relationships 12--14, plus the flip they leave out).
 
-This module only *reads* the amounts (:func:`symconv.derive.as_direct_conv`) and builds the two matrices whose product the documents compare
+This module only *reads* the amounts (:func:`symconv.transforms.as_direct_conv`) and builds the two matrices whose product the documents compare
 with :math:`C^T`.
 
 Examples
@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..derive import as_direct_conv, flip_kernel
 from ..matrix import conv_matrix, weight_symbols
 from ..spec import ConvTransposeSpec
+from ..transforms import as_direct_conv, flip_kernel
 
 __all__ = ["equivalent_padding", "stretched_size", "insertion_matrix", "flipped_weights", "equivalent_matrix"]
 
@@ -35,7 +35,7 @@ __all__ = ["equivalent_padding", "stretched_size", "insertion_matrix", "flipped_
 def equivalent_padding(spec: ConvTransposeSpec) -> tuple:
     """Per-axis ``(before, after)`` zero padding of the stretched input (negative = crop).
 
-    Read from :func:`symconv.derive.as_direct_conv`.
+    Read from :func:`symconv.transforms.as_direct_conv`.
     """
     if not isinstance(spec, ConvTransposeSpec):
         raise TypeError(f"equivalent_padding: spec must be a ConvTransposeSpec, got {type(spec).__name__}")
@@ -47,8 +47,9 @@ def stretched_size(spec: ConvTransposeSpec) -> tuple:
     return tuple(as_direct_conv(spec).stretched_size)
 
 
-def _axis_insertion(i: int, s: int, before: int, after: int) -> sp.Matrix:
-    length = s * (i - 1) + 1 + before + after
+def _axis_insertion(i: int, s: int, stretched: int, before: int, after: int) -> sp.Matrix:
+    """One axis: input unit ``j`` lands at ``before + j s`` of the stretched (``stretched`` long), padded axis."""
+    length = stretched + before + after
     z = sp.zeros(length, i)
     for j in range(i):
         pos = before + j * s
@@ -60,7 +61,13 @@ def _axis_insertion(i: int, s: int, before: int, after: int) -> sp.Matrix:
 def insertion_matrix(spec: ConvTransposeSpec) -> sp.Matrix:
     r"""The 0/1 matrix taking the (flattened) input to its zero-inserted, padded version.
 
-    The N-D matrix is the Kronecker product of the per-axis ones.
+    The N-D matrix is the Kronecker product of the per-axis ones; sizes and padding are read
+    from :func:`symconv.transforms.as_direct_conv`.
+
+    Raises
+    ------
+    ValueError
+        The layer has no ``input_size``.
 
     Examples
     --------
@@ -69,9 +76,13 @@ def insertion_matrix(spec: ConvTransposeSpec) -> sp.Matrix:
     [0, 1, 0, 0, 0],
     [0, 0, 0, 1, 0]])
     """
+    if spec.input_size is None:
+        raise ValueError("insertion_matrix: the layer needs an input_size, got input_size=None")
+    direct = as_direct_conv(spec)
     out = sp.ones(1, 1)
-    for i, s, (before, after) in zip(spec._require_input(), spec.stride, equivalent_padding(spec)):  # noqa: B007
-        out = sp.kronecker_product(out, _axis_insertion(i, s, before, after))
+    for i, s, stretched, (before, after) in zip(spec.input_size, direct.stretch, direct.stretched_size,
+                                                direct.padding):
+        out = sp.kronecker_product(out, _axis_insertion(i, s, stretched, before, after))
     return out
 
 
