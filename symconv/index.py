@@ -16,6 +16,16 @@ explicit (SymPy's Kronecker-delta summation drops it when d > 1).
 
 Concretely, for a fixed tap the pairs ``(r, c)`` form arithmetic progressions, so
 the matrices are built by solving the relation for ``r``, never by testing pairs.
+
+Every view reads the solved relation from here, for ints, NumPy arrays and SymPy sizes
+alike: the taps' output ranges (:func:`tap_window`, :func:`tap_progressions`), the stride
+phases (:func:`polyphase`), the interior (:meth:`AxisRelation.interior`), the interpolation
+source coordinates (:func:`source_coordinate`) and the cubic kernel (:func:`cubic_near`,
+:func:`cubic_far`). The functions of the section "the relation solved" use only ``+ - * //
+%`` and the operations passed to them, so the code generator pastes their text verbatim
+into the generated NumPy modules: the kernels evaluate the same formulas at run time.
+The proof engine is the deliberate exception: its statements define the operators
+literally and independently of this module.
 """
 from __future__ import annotations
 
@@ -32,7 +42,8 @@ from . import shapes
 from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
-__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions",
+__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "tap_window",
+           "polyphase", "source_coordinate", "cubic_near", "cubic_far", "KERNEL_FUNCTIONS",
            "resample_axis", "source_step", "cubic_weight", "resize_source", "resize_axis",
            "RESIZE_COORDINATE_MODES", "RESIZE_NEAREST_MODES", "RESIZE_MODES", "exact", "resize_axes"]
 
@@ -63,6 +74,14 @@ class AxisRelation:
         """The input position ``c = r s + t d - p_b`` read by output ``r`` through tap ``t``."""
         return r * self.s + t * self.d - self.p_b
 
+    def scaled_reader(self, c: Any, t: Any) -> Any:
+        """``c + p_b - t d``: equals ``r s`` for the output ``r`` that reads ``c`` through ``t`` (if ``s`` divides it).
+
+        >>> AxisRelation(i=5, o=2, k=3, s=2, d=1, p_b=0).scaled_reader(3, 1)
+        2
+        """
+        return c + self.p_b - t * self.d
+
     def offset(self, r: Any, c: Any) -> Any:
         """``q = c + p_b - r s``: equals ``t d`` exactly when ``r`` reads ``c`` through ``t``."""
         return c + self.p_b - r * self.s
@@ -84,6 +103,29 @@ class AxisRelation:
         starts, stops = tap_progressions(self.i, self.o, self.k, self.s, self.d, self.p_b)
         return int(starts[t]), int(stops[t])
 
+    def interior(self, scatter: bool = False) -> tuple[int, int]:
+        r"""Half-open range of positions that receive *every* contribution (int sizes; may be empty).
+
+        Gather (conv, pooling): outputs ``r`` whose whole window lies in the input -- tap 0's
+        first reader to tap ``k-1``'s last (:func:`tap_window`). Scatter (transposed conv,
+        unpooling; the targets ``c`` of the relation read backwards): :math:`c` from
+        ``input_index(0, k-1)`` to ``input_index(o-1, 0)``, i.e.
+        :math:`d(k-1) - p_b \le c \le s(o-1) - p_b`. Clipped to the side's size.
+
+        >>> AxisRelation(i=4, o=4, k=3, s=1, d=1, p_b=1).interior()
+        (1, 3)
+        >>> AxisRelation(i=9, o=4, k=3, s=2, d=1, p_b=0).interior(scatter=True)
+        (2, 7)
+        """
+        if scatter:
+            low, high, size = self.input_index(0, self.k - 1), self.input_index(self.o - 1, 0) + 1, self.i
+        else:
+            low = tap_window(self.i, 0, self.s, self.p_b)[0]
+            high = tap_window(self.i, self.d * (self.k - 1), self.s, self.p_b)[1]
+            size = self.o
+        low, high = max(low, 0), min(high, size)
+        return int(low), int(max(high, low))
+
 
 def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[np.ndarray, np.ndarray]:
     r"""For every tap ``t``, the range of sources ``r`` with ``0 <= r s + t d - p_b < i``.
@@ -97,12 +139,99 @@ def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[
     >>> tap_progressions(5, 3, 3, 2, 1, 1)
     (array([1, 0, 0]), array([3, 3, 2]))
     """
-    taps = np.arange(k)
-    low = -((taps * d - p_b) // s)          # ceil((p_b - t d) / s)
-    high = (i - 1 + p_b - taps * d) // s    # floor((i - 1 + p_b - t d) / s)
+    low, high = tap_window(i, np.arange(k) * d, s, p_b)
     starts = np.clip(low, 0, o)
-    stops = np.clip(high + 1, starts, o)
+    stops = np.clip(high, starts, o)
     return starts, stops
+
+
+# --------------------------------------------------------------------------- the relation solved
+# Written with + - * // % and the operations passed in only (no imports, no annotations): the
+# same text serves ints, NumPy arrays and SymPy expressions, and symconv.codegen pastes it into
+# the generated modules (KERNEL_FUNCTIONS), so their run-time arithmetic is this arithmetic.
+
+
+def tap_window(i, offset, s, p_b):
+    r"""The outputs ``first <= r < end`` whose read ``c = r s + offset - p_b`` lies in ``[0, i)``.
+
+    ``offset`` is a tap's :math:`t d` (or a stride phase). Solving :math:`0 \le r s + offset
+    - p_b \le i - 1` for ``r``: ``first`` :math:`= \lceil (p_b - offset)/s \rceil`, ``end``
+    :math:`= \lfloor (i - 1 + p_b - offset)/s \rfloor + 1`, not clipped to ``[0, o)``. Ints,
+    NumPy arrays (``offset`` per tap) and SymPy expressions alike.
+
+    Examples
+    --------
+    >>> tap_window(5, 0, 2, 1)
+    (1, 3)
+    >>> import sympy as sp
+    >>> tap_window(sp.Symbol("i", integer=True), 2, 2, 1)
+    (0, floor(i/2))
+    """
+    return -((offset - p_b) // s), (i - 1 + p_b - offset) // s + 1
+
+
+def polyphase(offset, s):
+    r"""The stride phase and shift of padded offset ``offset`` (a tap's :math:`t d`): ``offset = shift s + phase``.
+
+    Split into ``s`` phases (padded positions :math:`\equiv` phase mod ``s``), tap ``t`` of
+    output ``r`` reads phase :math:`(t d) \bmod s` at row :math:`r + \lfloor t d / s \rfloor`.
+
+    Examples
+    --------
+    >>> [polyphase(t * 2, 3) for t in range(3)]
+    [(0, 0), (2, 0), (1, 1)]
+    """
+    return offset % s, offset // s
+
+
+def source_coordinate(dst, step, mode, align_corners, half, clamp=None):
+    r"""The source coordinate :math:`x` of output ``dst`` on one interpolation axis (PyTorch's rules).
+
+    ``step`` is :func:`source_step`; ``half`` one half (``Rational(1, 2)`` exact, ``0.5`` in
+    floats); ``clamp`` the maximum to clip the linear family's coordinate at 0 with
+    (``sp.Max``, ``np.maximum``), or None on an unbounded axis (no border):
+
+    * nearest: :math:`x = r\,dst`; nearest-exact: :math:`(dst + 1/2)\,r`;
+    * align_corners: :math:`r\,dst`;
+    * linear: :math:`\max(r(dst + 1/2) - 1/2, 0)`; bicubic: the same unclamped.
+
+    Examples
+    --------
+    >>> source_coordinate(0, 0.5, "linear", False, 0.5, max), source_coordinate(0, 0.5, "bicubic", False, 0.5, max)
+    (0, -0.25)
+    """
+    if mode == "nearest":
+        return step * dst
+    if mode == "nearest-exact":
+        return (dst + half) * step
+    if align_corners:
+        return step * dst
+    x = step * (dst + half) - half
+    if clamp is None or mode == "bicubic":
+        return x
+    return clamp(x, 0)
+
+
+def cubic_near(z, a):
+    r"""Keys' cubic kernel for :math:`|z| \le 1`: :math:`(a+2)|z|^3 - (a+3)|z|^2 + 1` (Horner form, ``z >= 0``).
+
+    >>> cubic_near(Fraction(1, 2), Fraction(-3, 4))
+    Fraction(19, 32)
+    """
+    return ((a + 2) * z - (a + 3)) * z * z + 1
+
+
+def cubic_far(z, a):
+    r"""Keys' cubic kernel for :math:`1 < |z| < 2`: :math:`a|z|^3 - 5a|z|^2 + 8a|z| - 4a` (Horner form, ``z >= 0``).
+
+    >>> cubic_far(Fraction(3, 2), Fraction(-3, 4))
+    Fraction(-3, 32)
+    """
+    return ((a * z - 5 * a) * z + 8 * a) * z - 4 * a
+
+
+#: The functions above whose text the generated kernels contain (see :mod:`symconv.codegen`).
+KERNEL_FUNCTIONS = (tap_window, polyphase, source_coordinate, cubic_near, cubic_far)
 
 
 def relations(spec: Any) -> tuple[AxisRelation, ...]:
@@ -204,6 +333,9 @@ def _symbolic_relations(spec: Any, r: tuple | None, c: tuple | None) -> tuple:
 
 #: Keys' cubic convolution parameter used by PyTorch (and ONNX's default).
 CUBIC_A = sp.Rational(-3, 4)
+#: Interpolation modes by the family of their coordinate map.
+_FAMILY = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear", "bilinear": "linear",
+           "trilinear": "linear", "bicubic": "bicubic"}
 
 
 def source_step(i: int, o: int, align_corners: bool, scale_factor: Any = None) -> sp.Rational:
@@ -240,9 +372,9 @@ def cubic_weight(x: Any, a: Any = None) -> Any:
     x = abs(x) if isinstance(x, Fraction) else abs(sp.sympify(x))
     A = CUBIC_A if a is None else a
     if x <= 1:
-        return (A + 2) * x**3 - (A + 3) * x**2 + 1
+        return cubic_near(x, A)
     if x < 2:
-        return A * x**3 - 5 * A * x**2 + 8 * A * x - 4 * A
+        return cubic_far(x, A)
     return Fraction(0) if isinstance(x, Fraction) else sp.Integer(0)
 
 
@@ -274,27 +406,25 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
         key = (dst, src)
         triplets[key] = triplets.get(key, 0) + weight
 
+    family = _FAMILY.get(mode)
+    if family is None:
+        raise ValueError(f"resample_axis: unknown mode {mode!r}")
     for dst in range(o):
-        if mode == "nearest":
-            add(dst, min(int(sp.floor(dst * step)), i - 1), sp.Integer(1))
-        elif mode == "nearest-exact":
-            add(dst, min(int(sp.floor((dst + half) * step)), i - 1), sp.Integer(1))
-        elif mode in ("linear", "bilinear", "trilinear") and o == i:
+        x = source_coordinate(dst, step, family, align_corners, half, sp.Max)
+        if family in ("nearest", "nearest-exact"):
+            add(dst, min(int(sp.floor(x)), i - 1), sp.Integer(1))
+        elif family == "linear" and o == i:
             add(dst, dst, sp.Integer(1))
-        elif mode in ("linear", "bilinear", "trilinear"):
-            x = step * dst if align_corners else sp.Max(step * (dst + half) - half, 0)
+        elif family == "linear":
             i0 = int(sp.floor(x))
             lam = x - i0
             add(dst, min(i0, i - 1), 1 - lam)
             add(dst, min(i0 + 1, i - 1), lam)
-        elif mode == "bicubic":
-            x = step * dst if align_corners else step * (dst + half) - half
+        else:
             i0 = int(sp.floor(x))
             frac = x - i0
             for offset in (-1, 0, 1, 2):
                 add(dst, min(max(i0 + offset, 0), i - 1), cubic_weight(frac - offset))
-        else:
-            raise ValueError(f"resample_axis: unknown mode {mode!r}")
     keys = sorted(k for k, v in triplets.items() if v != 0)
     rows = np.array([k[0] for k in keys], dtype=np.int64)
     cols = np.array([k[1] for k in keys], dtype=np.int64)

@@ -71,7 +71,7 @@ def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         for t in range(rel.k):
             sources = np.arange(starts[t], stops[t])
             rows_all.append(sources)
-            cols_all.append(sources * rel.s + t * rel.d - rel.p_b)
+            cols_all.append(rel.input_index(sources, t))
             taps_all.append(np.full(sources.shape, t))
     for tap_index, taps in enumerate(product(*(range(rel.k) for rel in rels)) if len(rels) > 1 else ()):
         ranges = []
@@ -82,7 +82,7 @@ def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             continue
         grids = np.meshgrid(*ranges, indexing="ij")
         sources = [g.ravel() for g in grids]
-        targets = [src * rel.s + t * rel.d - rel.p_b for src, rel, t in zip(sources, rels, taps)]
+        targets = [rel.input_index(src, t) for src, rel, t in zip(sources, rels, taps)]
         src_flat = np.ravel_multi_index(sources, out_shape)
         dst_flat = np.ravel_multi_index(targets, in_shape)
         rows_all.append(src_flat)
@@ -408,10 +408,10 @@ def _empty_window_switches(spec: MaxPoolSpec) -> np.ndarray:
     """PyTorch's index for a window with no input element (value -inf): its first tap at a position >= 0,
     row-major over the input sizes, although that position lies past the input's end."""
     flat = np.zeros(1, dtype=np.int64)
-    for n, o, s_, (pb, _pa), d_ in zip(spec.input_size, spec.output_size, spec.stride, spec.padding, spec.dilation):
-        start = np.arange(int(o)) * int(s_) - int(pb)
-        first = start + int(d_) * (-(start // int(d_))).clip(min=0) * (start < 0)
-        flat = (flat[:, None] * int(n) + first[None, :]).ravel()
+    for rel in relations(spec):
+        start = rel.input_index(np.arange(int(rel.o)), 0)
+        first = start + int(rel.d) * (-(start // int(rel.d))).clip(min=0) * (start < 0)
+        flat = (flat[:, None] * int(rel.i) + first[None, :]).ravel()
     return flat
 
 
