@@ -46,7 +46,7 @@ import numpy as np
 import sympy as sp
 
 from ._io import write_files
-from .index import AxisRelation, cubic_weight, relations, resample_axis, source_coordinate, source_step, \
+from .index import MODE_FAMILY, AxisRelation, cubic_weight, relations, resample_axis, source_coordinate, source_step, \
     tap_progressions
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
@@ -455,7 +455,7 @@ def _unbounded_sources(spec: Any, j: int, m: np.ndarray) -> tuple[list, int, int
         scale = spec.scale_factor[j] if spec.scale_factor is not None else None
         step = sp.Rational(source_step(i, o, spec.align_corners, scale))
         half = sp.Rational(1, 2)
-        family = "linear" if spec.mode in ("bilinear", "trilinear") else spec.mode
+        family = MODE_FAMILY[spec.mode]
         offsets = {"nearest": (0,), "nearest-exact": (0,), "bicubic": (-1, 0, 1, 2)}.get(spec.mode, (0, 1))
         srcs = np.zeros((len(offsets), len(m)), np.int64)
         valid = np.zeros((len(offsets), len(m)), bool)

@@ -42,10 +42,10 @@ from . import shapes
 from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
-__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "tap_window",
+__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "read_position", "tap_window",
            "polyphase", "source_coordinate", "cubic_near", "cubic_far", "KERNEL_FUNCTIONS",
            "resample_axis", "source_step", "cubic_weight", "resize_source", "resize_axis",
-           "RESIZE_COORDINATE_MODES", "RESIZE_NEAREST_MODES", "RESIZE_MODES", "exact", "resize_axes"]
+           "MODE_FAMILY", "RESIZE_COORDINATE_MODES", "RESIZE_NEAREST_MODES", "RESIZE_MODES", "exact", "resize_axes"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ class AxisRelation:
     p_b: Size
 
     def input_index(self, r: Any, t: Any) -> Any:
-        """The input position ``c = r s + t d - p_b`` read by output ``r`` through tap ``t``."""
-        return r * self.s + t * self.d - self.p_b
+        """The input position ``c = r s + t d - p_b`` read by output ``r`` through tap ``t`` (:func:`read_position`)."""
+        return read_position(r, t * self.d, self.s, self.p_b)
 
     def scaled_reader(self, c: Any, t: Any) -> Any:
         """``c + p_b - t d``: equals ``r s`` for the output ``r`` that reads ``c`` through ``t`` (if ``s`` divides it).
@@ -151,8 +151,17 @@ def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[
 # the generated modules (KERNEL_FUNCTIONS), so their run-time arithmetic is this arithmetic.
 
 
+def read_position(r, offset, s, p_b):
+    r"""The input position :math:`c = r s + offset - p_b` output ``r`` reads at padded offset ``offset`` (a tap's :math:`t d`).
+
+    >>> read_position(2, 3, 2, 1)
+    6
+    """
+    return r * s + offset - p_b
+
+
 def tap_window(i, offset, s, p_b):
-    r"""The outputs ``first <= r < end`` whose read ``c = r s + offset - p_b`` lies in ``[0, i)``.
+    r"""The outputs ``first <= r < end`` whose :func:`read_position` ``r s + offset - p_b`` lies in ``[0, i)``.
 
     ``offset`` is a tap's :math:`t d` (or a stride phase). Solving :math:`0 \le r s + offset
     - p_b \le i - 1` for ``r``: ``first`` :math:`= \lceil (p_b - offset)/s \rceil`, ``end``
@@ -231,7 +240,7 @@ def cubic_far(z, a):
 
 
 #: The functions above whose text the generated kernels contain (see :mod:`symconv.codegen`).
-KERNEL_FUNCTIONS = (tap_window, polyphase, source_coordinate, cubic_near, cubic_far)
+KERNEL_FUNCTIONS = (read_position, tap_window, polyphase, source_coordinate, cubic_near, cubic_far)
 
 
 def relations(spec: Any) -> tuple[AxisRelation, ...]:
@@ -333,8 +342,8 @@ def _symbolic_relations(spec: Any, r: tuple | None, c: tuple | None) -> tuple:
 
 #: Keys' cubic convolution parameter used by PyTorch (and ONNX's default).
 CUBIC_A = sp.Rational(-3, 4)
-#: Interpolation modes by the family of their coordinate map.
-_FAMILY = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear", "bilinear": "linear",
+#: Interpolation modes (``F.interpolate``'s) by the family of their coordinate map.
+MODE_FAMILY = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear", "bilinear": "linear",
            "trilinear": "linear", "bicubic": "bicubic"}
 
 
@@ -406,7 +415,7 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
         key = (dst, src)
         triplets[key] = triplets.get(key, 0) + weight
 
-    family = _FAMILY.get(mode)
+    family = MODE_FAMILY.get(mode)
     if family is None:
         raise ValueError(f"resample_axis: unknown mode {mode!r}")
     for dst in range(o):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import inspect
 from functools import lru_cache
-from math import prod
+from itertools import product
 from typing import Any, Callable
 
 import sympy as sp
 
-from .. import shapes
-from ..index import polyphase, tap_window
+from ..index import AxisRelation, polyphase, read_position, tap_window
 from .ir import Block, Comment, Assign, Line, Return
 from .printer import print_code
 
@@ -153,9 +152,10 @@ def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tupl
     for j, a in enumerate(axes):
         entries = []
         for f in axis_phases[j]:
-            first = max(0, -((f - pads[j][0]) // s[j]))
-            last = _min(grid_refs[j], shapes.floordiv(sizes.values[j] - 1 + pads[j][0] - f, s[j]) + 1)
-            entries.append((sp.Integer(first), last - first, sp.Integer(first * s[j] + f - pads[j][0]),
+            first, end = tap_window(sizes.values[j], f, s[j], pads[j][0])      # rows of phase f inside the input
+            first = max(0, first)
+            last = _min(grid_refs[j], end)
+            entries.append((sp.Integer(first), last - first, sp.Integer(read_position(first, f, s[j], pads[j][0])),
                             sp.Integer(s[j])))
         lines.append(Assign(f"rows_{a}", tuple(entries)))
     phase_refs = ", ".join("(" + ", ".join(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
@@ -165,8 +165,44 @@ def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tupl
 
 
 def _grid_reach(k: tuple, s: tuple, d: tuple) -> tuple:
-    """Per axis, the largest phase-grid shift a tap reaches: ``(k-1) d // s`` (tap ``t`` reads shift ``t d // s``)."""
-    return tuple((kj - 1) * dj // sj for kj, dj, sj in zip(k, d, s))
+    """Per axis, the largest phase-grid shift a tap reaches: tap ``k-1``'s (:func:`symconv.index.polyphase`)."""
+    return tuple(polyphase((kj - 1) * dj, sj)[1] for kj, dj, sj in zip(k, d, s))
+
+
+def _relations(spec: Any) -> tuple:
+    """Per axis, the spec's index relation (the sizes are read from ``x`` at run time, so left open)."""
+    return tuple(AxisRelation(None, None, k, s, d, pb)
+                 for k, s, d, (pb, _) in zip(spec.kernel_size, spec.stride, spec.dilation, spec.padding))
+
+
+def _phase_grid(spec: Any, sizes: _Sizes, out_exprs: tuple) -> tuple:
+    """The grid of stride phases shared by the convolution and max pooling.
+
+    Returns ``(grid_syms, qmax, grid_vals, grid_refs, axis_phases, phase_list, taps)``: the
+    grid symbols, the largest shift per axis, the grid sizes (output size plus that shift) and
+    their references, the phases per axis and their product, and per tap (row-major) its
+    ``(phase index, shifts)``.
+    """
+    grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in sizes.axes)
+    qmax = _grid_reach(spec.kernel_size, spec.stride, spec.dilation)
+    grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
+    grid_refs = _refs(grid_vals, grid_syms)
+    axis_phases, tap_phases = _polyphase(spec)
+    phase_list = list(product(*axis_phases))
+    phase_index = {p: n for n, p in enumerate(phase_list)}
+    taps = tuple((phase_index[phase], shifts) for phase, shifts in tap_phases)
+    return grid_syms, qmax, grid_vals, grid_refs, axis_phases, phase_list, taps
+
+
+def _polyphase(spec: Any) -> tuple[list, tuple]:
+    """The polyphase decomposition (:func:`symconv.index.polyphase`): per axis the stride phases the
+    taps use (sorted), and per tap (row-major) its phase tuple and shift tuple."""
+    per_axis = [[polyphase(t * dj, sj) for t in range(kj)]
+                for kj, sj, dj in zip(spec.kernel_size, spec.stride, spec.dilation)]
+    axis_phases = [sorted({phase for phase, _ in axis}) for axis in per_axis]
+    taps = tuple((tuple(per_axis[j][tj][0] for j, tj in enumerate(t)), tuple(per_axis[j][tj][1] for j, tj in enumerate(t)))
+                 for t in product(*(range(len(axis)) for axis in per_axis)))
+    return axis_phases, taps
 
 
 def _min(a: Any, b: Any) -> Any:

@@ -22,11 +22,12 @@ from typing import Any
 import sympy as sp
 
 from .. import shapes
-from ..index import polyphase, tap_window
+from ..index import polyphase, read_position, tap_window
 from ..spec import ConvSpec, ConvTransposeSpec
 from . import _runtime, small
 from .common import (_code, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _max, _min,
-                     _phase_grid_lines, _positive_output, _rank_check, _refs, _Sizes, _tuple)
+                     _phase_grid, _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations, _Sizes,
+                     _tuple)
 from .ir import Assign, Block, Comment, Function, Line, Module, Return
 
 
@@ -111,8 +112,8 @@ def _plan(taps: list, strategy: str, ndim: int, line_strides: tuple, column_axes
 
 
 def _phase_taps(k: tuple, s: tuple, d: tuple) -> tuple:
-    """Per axis, the most taps any stride phase has (taps t with the same (t*d) mod s)."""
-    return tuple(max(Counter((t * dj) % sj for t in range(kj)).values()) for kj, sj, dj in zip(k, s, d))
+    """Per axis, the most taps any stride phase has (taps t with the same phase, :func:`symconv.index.polyphase`)."""
+    return tuple(max(Counter(polyphase(t * dj, sj)[0] for t in range(kj)).values()) for kj, sj, dj in zip(k, s, d))
 
 
 def _column_axes(kernel_size: tuple, c_in_g: Any, shifts: tuple = (), grid: tuple = (),
@@ -263,19 +264,9 @@ def _build_conv(spec: ConvSpec) -> Module:
                             f"conv: {ndim}-D convolution (cross-correlation) lowered by symconv.")
 
     # the phase grid and the plan of shifted GEMMs
-    grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
-    qmax = _grid_reach(k, s, d)
-    grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
-    grid_refs = _refs(grid_vals, grid_syms)
+    grid_syms, qmax, grid_vals, grid_refs, axis_phases, phase_list, tap_phases = _phase_grid(spec, sizes, out_exprs)
     line_strides = _line_strides(grid_refs)
-    axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]
-    phase_list = list(product(*axis_phases))
-    phase_index = {p: n for n, p in enumerate(phase_list)}
-    taps = []
-    for flat, t in enumerate(product(*(range(kj) for kj in k))):
-        phase = tuple((tj * dj) % sj for tj, dj, sj in zip(t, d, s))
-        shifts = tuple((tj * dj) // sj for tj, dj, sj in zip(t, d, s))
-        taps.append((flat, phase_index[phase], shifts))
+    taps = [(flat, phase, shifts) for flat, (phase, shifts) in enumerate(tap_phases)]
     columns = _column_axes(_phase_taps(k, s, d), c_in_g, qmax, grid_vals, (spec.in_channels, spec.out_channels))
     plan = _plan(taps, strategy, ndim, line_strides, columns)
     body += _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
@@ -308,12 +299,12 @@ def _direct_im2col_lines(spec: ConvSpec, sizes: _Sizes, out_syms: tuple, out_exp
     out_refs = _refs(out_exprs, out_syms)
     lines: list = [Comment("per axis and tap t: (first output, end output, first input); output r reads input\n"
                            "r*s + t*d - p_b, inside [0, i) for lo <= r < hi")]
-    for j, a in enumerate(sizes.axes):
+    for j, (a, rel) in enumerate(zip(sizes.axes, _relations(spec))):
         entries = []
         for t in range(k[j]):
-            lo = max(0, -((t * d[j] - pads[j][0]) // s[j]))                   # ceil((p_b - t*d) / s), at least 0
-            hi = _min(out_refs[j], shapes.floordiv(sizes.values[j] - 1 + pads[j][0] - t * d[j], s[j]) + 1)
-            entries.append((sp.Integer(lo), hi, sp.Integer(lo * s[j] + t * d[j] - pads[j][0])))
+            first, end = tap_window(sizes.values[j], t * d[j], s[j], pads[j][0])
+            lo, hi = max(0, first), _min(out_refs[j], end)
+            entries.append((sp.Integer(lo), hi, sp.Integer(rel.input_index(lo, t))))
         lines.append(Assign(f"taps_{a}", tuple(entries)))
     taps = ", ".join(f"taps_{a}" for a in sizes.axes) + ("," if spec.ndim == 1 else "")
     lines += _conv_output_lines(spec, out_syms) + [
@@ -345,14 +336,15 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     _, c_in_g = _channels(spec, True)
     strategy = _strategy(c_in_g, g, prod(k) // max(1, prod(s)) or 1)
     phases_out = []
+    _, tap_phases = _polyphase(spec)
     for psi in product(*(range(sj) for sj in s)):
-        taps = []
-        for flat, t in enumerate(product(*(range(kj) for kj in k))):
-            if all((tj * dj) % sj == pj for tj, dj, sj, pj in zip(t, d, s, psi)):
-                taps.append((flat, 0, tuple(qj - (tj * dj) // sj for tj, dj, sj, qj in zip(t, d, s, qmax))))
-        lo = tuple(max(0, -((pj - pb) // sj)) for pj, (pb, _), sj in zip(psi, pads, s))
-        hi = tuple(shapes.floordiv(o - 1 + pb - pj, sj) + 1 for o, pj, (pb, _), sj in zip(out_refs, psi, pads, s))
-        offset = tuple(pj - pb for pj, (pb, _) in zip(psi, pads))
+        # output m = v*s + psi - p_b: grid rows v of output phase psi, and the taps t*d = psi (mod s)
+        taps = [(flat, 0, tuple(qj - shift for qj, shift in zip(qmax, shifts)))
+                for flat, (phase, shifts) in enumerate(tap_phases) if phase == psi]
+        windows = [tap_window(o, pj, sj, pb) for o, pj, (pb, _), sj in zip(out_refs, psi, pads, s)]
+        lo = tuple(max(0, first) for first, _ in windows)
+        hi = tuple(end for _, end in windows)
+        offset = tuple(read_position(0, pj, sj, pb) for pj, (pb, _), sj in zip(psi, pads, s))
         columns = _column_axes(_phase_taps(k, s, d), c_in_g, qmax, grid_vals, (spec.in_channels, spec.out_channels))
         phases_out.append((_plan(taps, strategy, ndim, line_strides, columns), lo, hi, offset))
 

@@ -1,20 +1,10 @@
 r'''Lowering: a spec becomes the source of a standalone NumPy module, then a callable kernel.
 
 ``lower(spec)`` reads the spec's SymPy size expressions and the index relation
-:math:`c = r s + t d - p_b` and prints them into a module that imports only NumPy:
-
-* convolution: the input is copied once, channels last, onto a zero-padded grid split into
-  stride phases (polyphase decomposition: tap ``t`` reads phase :math:`(t d) \bmod s` shifted
-  by :math:`\lfloor t d / s \rfloor`), and the output is a sum of GEMMs over shifted row
-  ranges of that flat buffer ("shifted GEMMs"), chunked so buffers stay in cache;
-* transposed convolution: the same relation read backwards -- output phase
-  :math:`\psi = (m + p_b) \bmod s` is a stride-1 correlation of the input with the taps
-  :math:`t d \equiv \psi`, so no zeros are inserted and nothing is scattered;
-* max pooling: the same stride phases (filled with -inf), so every tap is a unit-step view;
-  one pass keeps a running maximum and, branch-free, the winning tap;
-* average pooling, unpooling and interpolation: per-axis window sums, a scatter per plane,
-  separable per-axis maps (linear ones as one difference plus one pass per phase, on
-  cache-sized blocks of planes).
+:math:`c = r s + t d - p_b` (:mod:`symconv.index`) and prints them into a module that imports
+only NumPy. The builder of each operator family lives in its own module -- convolutions in
+:mod:`.conv`, pooling and unpooling in :mod:`.pooling`, interpolation in :mod:`.resampling` --
+on the shared pieces of :mod:`.common`; this module dispatches, compiles and caches.
 
 Sizes, slice bounds and tap offsets are printed from SymPy expressions, so a spec whose
 ``input_size`` is symbolic (or absent) gives a kernel generic in those sizes, and a concrete
@@ -33,7 +23,6 @@ array([[[2., 3., 3., 2.]]])
 '''
 from __future__ import annotations
 
-import inspect
 import linecache
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -152,7 +141,7 @@ def _check_cost(spec: Any) -> None:
     if isinstance(spec, ConvTransposeSpec):
         phases = prod(stride)
     else:
-        phases = prod(len({(t * d) % s for t in range(k)}) for k, s, d in zip(kernel, stride, spec.dilation))
+        phases = prod(len({polyphase(t * d, s)[0] for t in range(k)}) for k, s, d in zip(kernel, stride, spec.dilation))
     if phases > MAX_PHASES:
         raise ValueError(f"lower: {spec.op} with kernel_size={kernel}, stride={stride} is split into {phases} "
                          f"stride phases; at most {MAX_PHASES} (MAX_PHASES) can be lowered")

@@ -14,11 +14,10 @@ from typing import Any
 
 import sympy as sp
 
-from ..index import polyphase
 from ..spec import AvgPoolSpec, MaxPoolSpec, MaxUnpoolSpec
 from . import _runtime, small
-from .common import (_code, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _phase_grid_lines,
-                     _pool_prologue, _positive_output, _refs, _Sizes, _tuple)
+from .common import (_code, _doc, _half_precision, _helpers, _ints, _layout, _phase_grid, _phase_grid_lines,
+                     _pool_prologue, _positive_output, _relations, _Sizes, _tuple)
 from .ir import Assign, Block, Comment, Function, Line, Module, Return
 
 
@@ -46,20 +45,9 @@ def _pool_phase_lines(spec: Any, sizes: _Sizes, out_syms: tuple, out_exprs: tupl
     """Lines describing the stride phases of the padded input (``phases``), the taps, the grid.
 
     Tap ``t`` reads padded offset ``t*d``, i.e. phase ``(t*d) % s`` at shift ``(t*d) // s``
-    (the polyphase relation of the convolutions): every tap is a unit-step view of a phase.
+    (:func:`symconv.index.polyphase`, as the convolutions): every tap is a unit-step view of a phase.
     """
-    axes, k, s, d, pads = sizes.axes, spec.kernel_size, spec.stride, spec.dilation, spec.padding
-    ndim = spec.ndim
-    grid_syms = tuple(sp.Symbol(f"grid_{a}", integer=True) for a in axes)
-    qmax = _grid_reach(k, s, d)
-    grid_vals = tuple(o + q for o, q in zip(out_exprs, qmax))
-    grid_refs = _refs(grid_vals, grid_syms)
-    axis_phases = [sorted({(t * dj) % sj for t in range(kj)}) for kj, dj, sj in zip(k, d, s)]
-    phase_list = list(product(*axis_phases))
-    phase_index = {p: n for n, p in enumerate(phase_list)}
-    taps = tuple((phase_index[tuple((tj * dj) % sj for tj, dj, sj in zip(t, d, s))],
-                  tuple((tj * dj) // sj for tj, dj, sj in zip(t, d, s)))
-                 for t in product(*(range(kj) for kj in k)))
+    grid_syms, qmax, grid_vals, grid_refs, axis_phases, phase_list, taps = _phase_grid(spec, sizes, out_exprs)
     lines = _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
                               phase_list, ", padding elsewhere")
     return lines, taps, _tuple(grid_syms)
@@ -84,7 +72,7 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     for j, a in enumerate(axes):
         r = sp.Symbol(f"r_{a}", integer=True)
         body.append(Line(f"r_{a} = np.arange(out_{a}, dtype=np.int64)"))
-        body.append(Assign(f"base_{a}", (r * spec.stride[j] - spec.padding[j][0]) * plane_strides[j], array=True))
+        body.append(Assign(f"base_{a}", _relations(spec)[j].input_index(r, 0) * plane_strides[j], array=True))
     body.append(Line(f"base = _outer(({', '.join(f'base_{a}' for a in axes)}{',' if ndim == 1 else ''}), np.add)"))
     body += first_lines
     first = "first" if first_lines else "None"
@@ -125,7 +113,7 @@ def _first_lines(spec: MaxPoolSpec, axes: tuple, plane_strides: tuple) -> list:
     lines: list = [Comment("where only padding is seen, PyTorch reports the first tap at coordinates >= 0")]
     for j, a in enumerate(axes):
         r = sp.Symbol(f"r_{a}", integer=True)
-        start = r * spec.stride[j] - spec.padding[j][0]
+        start = _relations(spec)[j].input_index(r, 0)            # tap 0's read
         dj = spec.dilation[j]
         c0 = start + dj * sp.ceiling(sp.Max(0, -start, evaluate=False) / dj) if dj > 1 \
             else sp.Max(start, 0, evaluate=False)
@@ -144,7 +132,7 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
                                                      else "number of in-bounds elements"))]
     for j, a in enumerate(axes):
         r = sp.Symbol(f"r_{a}", integer=True)
-        start = r * spec.stride[j] - spec.padding[j][0]
+        start = _relations(spec)[j].input_index(r, 0)            # tap 0's read
         k, i = spec.kernel_size[j], sizes.symbols[j]
         if spec.count_include_pad:
             size = sp.Min(start + k, i + spec.padding[j][1], evaluate=False) - start

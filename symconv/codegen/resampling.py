@@ -11,16 +11,12 @@ from dataclasses import replace
 
 import sympy as sp
 
-from .. import index
+from ..index import MODE_FAMILY
 from ..spec import UpsampleSpec
 from . import _runtime, small
 from .common import _code, _doc, _half_precision, _helpers, _ints, _layout, _pool_prologue, _positive_output, \
     _Sizes, _tuple
 from .ir import Assign, Comment, Function, Line, Module, Return
-
-
-_MAP_MODE = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear", "bilinear": "linear",
-             "trilinear": "linear", "bicubic": "bicubic"}
 
 
 def _build_upsample(spec: UpsampleSpec) -> Module:
@@ -34,7 +30,7 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     out_syms = tuple(sp.Symbol(f"out_{a}", integer=True) for a in axes)
     out_exprs = concrete.output_size
     body = _pool_prologue(spec, sizes)
-    if _MAP_MODE[spec.mode] != "nearest" and spec.mode != "nearest-exact":
+    if MODE_FAMILY[spec.mode] != "nearest" and spec.mode != "nearest-exact":
         body.append(_half_precision("upsample", "x"))
     body.append(Comment("output size per axis: " + ("size" if spec.size is not None else "floor(i * scale_factor)")))
     body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
@@ -60,7 +56,7 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     body += setup
     body.append(Line(f'out = _output("{spec.op}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
     body.append(Return("_resample(x, maps, out)"))
-    constants = (Assign("MODE", _MAP_MODE[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
+    constants = (Assign("MODE", MODE_FAMILY[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
     if nearest:
         constants = small.small_constants("SMALL_GATHER", small.SMALL_GATHER, "N * C * outputs") + constants
     else:

@@ -24,6 +24,7 @@ from typing import Any
 import sympy as sp
 
 from . import _runtime
+from .common import _relations
 from .ir import Assign, Block, Comment, Line, Return
 
 __all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "TABLE_ENTRIES",
@@ -86,9 +87,10 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     """The convolutions' small path: gathered columns and one batched GEMM, before the blocked paths."""
     k, s, d, pads, g = spec.kernel_size, spec.stride, spec.dilation, spec.padding, spec.groups
     taps = prod(k)
+    rels = _relations(spec)
     if transpose:
         def relation(j: int, m: Any, t: Any) -> Any:        # input v = (m + p_b - t d) / s when divisible
-            return m + pads[j][0] - t * d[j]
+            return rels[j].scaled_reader(m, t)
         steps = s
         c_in_g = "in_c" if g == 1 else f"in_c // {g}"
         c_out_g = "out_c" if g == 1 else f"out_c // {g}"
@@ -97,7 +99,7 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
         note = "input v = (m + p_b - t*d) / s where divisible and inside [0, i)"
     else:
         def relation(j: int, r: Any, t: Any) -> Any:        # input c = r s + t d - p_b
-            return r * s[j] + t * d[j] - pads[j][0]
+            return rels[j].input_index(r, t)
         steps = (1,) * len(k)
         weights = f"w3 = weight.reshape({g}, {'out_c' if g == 1 else f'out_c // {g}'}, -1).astype(dtype, copy=False)"
         note = "input c = r*s + t*d - p_b inside [0, i)"
@@ -114,10 +116,10 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
 
 def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_lines: list, first: str) -> list:
     """Max pooling's small path: one gather of whole windows, a ``max`` (and an ``argmax``)."""
-    k, s, d, pads = spec.kernel_size, spec.stride, spec.dilation, spec.padding
+    k, rels = spec.kernel_size, _relations(spec)
 
     def relation(j: int, r: Any, t: Any) -> Any:
-        return r * s[j] + t * d[j] - pads[j][0]
+        return rels[j].input_index(r, t)
 
     build = [Comment("window table (taps, outputs): input r*s + t*d - p_b inside [0, i), else the fill slot")]
     build += _read_lines(axes, k, out_syms, relation) + first_lines
