@@ -16,7 +16,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ..index import AxisRelation, polyphase, read_position, tap_window
-from .ir import Block, Comment, Assign, Line, Return
+from .ir import Assign, Block, Check, Comment, Line, Return, call, source_tuple
 from .printer import print_code
 
 
@@ -79,9 +79,8 @@ class _Sizes:
     def check_lines(self, owner: str, arg: str = "x") -> list:
         lines = []
         for sym, value in self.checks:
-            lines.append(Block(f"if {sym} != {value}", (Line(
-                f'raise ValueError(f"{owner}: {arg} has spatial size {{{arg}.shape[2:]}}, but this kernel '
-                f'was lowered for {sym} = {value}")'),)))
+            lines.append(Check(f"{sym} != {value}", f"{owner}: {arg} has spatial size {{{arg}.shape[2:]}}, but this "
+                               f"kernel was lowered for {sym} = {value}"))
         return lines
 
 
@@ -89,13 +88,22 @@ def _half_precision(function: str, args: str, dtype: str = "x.dtype") -> Block:
     """float16 runs in float32 and is rounded once, as PyTorch accumulates half precision."""
     return Block(f"if {dtype} == np.float16", (
         Comment("half precision accumulates in float32 (as PyTorch's), rounded once at the end"),
-        Return(f'_in_float32({function}, "{function}", out, {args})'),))
+        Return(call("_in_float32", function, f'"{function}"', "out", args)),))
 
 
-def _rank_check(owner: str, arg: str, ndim: int, layout: str) -> Block:
-    return Block(f"if {arg}.ndim != {ndim + 2}", (Line(
-        f'raise ValueError(f"{owner}: {arg} must have {ndim + 2} dimensions {layout}, '
-        f'got {arg}.shape={{{arg}.shape}}")'),))
+def _rank_check(owner: str, arg: str, ndim: int, layout: str) -> Check:
+    return Check(f"{arg}.ndim != {ndim + 2}",
+                 f"{owner}: {arg} must have {ndim + 2} dimensions {layout}, got {arg}.shape={{{arg}.shape}}")
+
+
+def _output_line(owner: str, shape: str, dtype: str) -> Line:
+    """``out = _output(owner, out, shape, dtype)``: the caller's ``out`` checked, or a new array."""
+    return Line("out = " + call("_output", f'"{owner}"', "out", shape, dtype))
+
+
+def _outer_line(target: str, parts: list, combine: str) -> Line:
+    """``target = _outer((part, ...), combine)``: per-axis 1-D arrays combined into the N-D grid."""
+    return Line(f"{target} = " + call("_outer", source_tuple(parts), combine))
 
 
 def _layout(axes: tuple) -> str:
@@ -123,9 +131,8 @@ def _positive_output(owner: str, out_syms: tuple, sizes: tuple, what: str) -> li
     for sym, expr in zip(out_syms, sizes):
         if isinstance(expr, int):
             continue
-        lines.append(Block(f"if {sym} < 1", (Line(
-            f'raise ValueError(f"{owner}: {what} gives output size {sym}={{{sym}}} < 1 '
-            f'for input size {{x.shape[2:]}}")'),)))
+        lines.append(Check(f"{sym} < 1", f"{owner}: {what} gives output size {sym}={{{sym}}} < 1 "
+                                         f"for input size {{x.shape[2:]}}"))
     return lines
 
 
@@ -158,9 +165,9 @@ def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tupl
             entries.append((sp.Integer(first), last - first, sp.Integer(read_position(first, f, s[j], pads[j][0])),
                             sp.Integer(s[j])))
         lines.append(Assign(f"rows_{a}", tuple(entries)))
-    phase_refs = ", ".join("(" + ", ".join(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
-                           + ("," if ndim == 1 else "") + ")" for p in phase_list)
-    lines.append(Line(f"phases = ({phase_refs}{',' if len(phase_list) == 1 else ''})"))
+    phase_refs = [source_tuple(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
+                  for p in phase_list]
+    lines.append(Line("phases = " + source_tuple(phase_refs)))
     return lines
 
 
@@ -215,11 +222,6 @@ def _max(a: Any, b: Any) -> Any:
     if isinstance(a, int) and isinstance(b, int):
         return max(a, b)
     return sp.Max(a, b, evaluate=False)
-
-
-def _tuple(values: tuple) -> str:
-    inner = ", ".join(str(v) for v in values)
-    return f"({inner},)" if len(values) == 1 else f"({inner})"
 
 
 def _code(expr: Any) -> str:

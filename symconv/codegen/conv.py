@@ -25,10 +25,9 @@ from .. import shapes
 from ..index import polyphase, read_position, tap_window
 from ..spec import ConvSpec, ConvTransposeSpec
 from . import _runtime, small
-from .common import (_code, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _max, _min,
-                     _phase_grid, _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations, _Sizes,
-                     _tuple)
-from .ir import Assign, Block, Comment, Function, Line, Module, Return
+from .common import (_code, _output_line, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _max, _min, _phase_grid,
+                     _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations, _Sizes)
+from .ir import Assign, Block, Check, Comment, Function, Line, Module, Return, call, expression, source_tuple
 
 
 #: Rows per chunk are chosen so a chunk of the flat buffer holds about this many elements.
@@ -76,7 +75,7 @@ def _conv_output_lines(spec: Any, out_syms: tuple) -> list:
     """The convolutions' result dtype and output array (``out`` checked, or a new one)."""
     return [
         Line("dtype = np.result_type(x.dtype, weight.dtype)"),
-        Line(f'out = _output("{spec.op}", out, (n_batch, out_c) + ' + _tuple(out_syms) + ", dtype)"),
+        _output_line(spec.op, "(n_batch, out_c) + " + expression(out_syms), "dtype"),
         Block("if out.size == 0", (Return("out"),)),
     ]
 
@@ -158,8 +157,7 @@ def _channels(spec: Any, transpose: bool) -> tuple[list, Any]:
     c_out = spec.out_channels if isinstance(spec.out_channels, int) else None
     lines: list = []
     if c_in is not None:
-        lines.append(Block(f"if in_c != {c_in}", (Line(
-            f'raise ValueError(f"{owner}: x must have {c_in} channels (x.shape[1]), got x.shape={{x.shape}}")'),)))
+        lines.append(Check(f"in_c != {c_in}", f"{owner}: x must have {c_in} channels (x.shape[1]), got x.shape={{x.shape}}"))
     taps = ", ".join(str(k) for k in spec.kernel_size)
     if c_out is not None:
         lines.append(Assign("out_c", sp.Integer(c_out)))
@@ -167,13 +165,11 @@ def _channels(spec: Any, transpose: bool) -> tuple[list, Any]:
         lines.append(Line(f"out_c = weight.shape[1] * {groups}" if transpose else "out_c = weight.shape[0]"))
     want = f"(in_c, {_per('out_c', groups)}, {taps})" if transpose else f"(out_c, {_per('in_c', groups)}, {taps})"
     divisible = f"in_c % {groups} or out_c % {groups} or " if groups != 1 else ""
-    lines.append(Block(f"if {divisible}weight.shape != {want}", (Line(
-        f'raise ValueError(f"{owner}: weight must have shape {{{want}}} for x.shape={{x.shape}} and '
-        f'groups={groups}, got weight.shape={{weight.shape}}")'),)))
+    lines.append(Check(f"{divisible}weight.shape != {want}", f"{owner}: weight must have shape {{{want}}} for "
+                       f"x.shape={{x.shape}} and groups={groups}, got weight.shape={{weight.shape}}"))
     lines.append(Block("if bias is not None", (
         Line("bias = np.asarray(bias)"),
-        Block("if bias.shape != (out_c,)", (Line(
-            f'raise ValueError(f"{owner}: bias must have shape ({{out_c}},), got bias.shape={{bias.shape}}")'),)),
+        Check("bias.shape != (out_c,)", f"{owner}: bias must have shape ({{out_c}},), got bias.shape={{bias.shape}}"),
     )))
     return lines, (c_in // groups if c_in is not None else None)
 
@@ -202,7 +198,7 @@ def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms:
     channels_last = strategy == "rows" and row_offsets > CHANNELS_LAST_ROW_OFFSETS
     rows = f"n_batch * {' * '.join(str(x) for x in grid_syms)} + extra"
     shape = f"({n_phases}, {rows}, {g}, {_per('in_c', g)})" if channels_last else f"({n_phases}, in_c, {rows})"
-    grid = _tuple(grid_syms)
+    grid = expression(grid_syms)
     lines = [Line(extra), Line(f"src = np.zeros({shape}, dtype)"),
              Line(f"_fill(src, x, {grid}, phases, extra{'' if channels_last else ', channels_last=False'})")]
     if transpose:
@@ -280,10 +276,10 @@ def _build_conv(spec: ConvSpec) -> Module:
     body += engine["lines"]
     body.append(Line(f"weights = {engine['prepare']}"))
     body.append(Line("chunk_rows = max(16, CHUNK_ELEMENTS // max(in_c, out_c))"))
-    zeros = _tuple((0,) * ndim)
-    ones = _tuple((1,) * ndim)
+    zeros = expression((0,) * ndim)
+    ones = expression((1,) * ndim)
     body.append(Line(f"_correlate({engine['chunk']}, src, plan, weights, out, {grid_tuple}, {zeros}, "
-                     f"{_tuple(out_syms)}, {ones}, {zeros}, None if bias is None else bias.astype(dtype), "
+                     f"{expression(out_syms)}, {ones}, {zeros}, None if bias is None else bias.astype(dtype), "
                      f"chunk_rows{engine['layout']})"))
     body.append(Return("out"))
     formula.append(f"Evaluated as {strategy} shifted GEMMs over a flat {engine['text']} buffer split into "
@@ -306,11 +302,11 @@ def _direct_im2col_lines(spec: ConvSpec, sizes: _Sizes, out_syms: tuple, out_exp
             lo, hi = max(0, first), _min(out_refs[j], end)
             entries.append((sp.Integer(lo), hi, sp.Integer(rel.input_index(lo, t))))
         lines.append(Assign(f"taps_{a}", tuple(entries)))
-    taps = ", ".join(f"taps_{a}" for a in sizes.axes) + ("," if spec.ndim == 1 else "")
+    taps = source_tuple(f"taps_{a}" for a in sizes.axes)
     lines += _conv_output_lines(spec, out_syms) + [
         Line("bias = None if bias is None else bias.astype(dtype)"),
         Line(f"w3 = weight.reshape({spec.groups}, {_per('out_c', spec.groups)}, -1).astype(dtype)"),
-        Return(f"_im2col_gemm(x, w3, out, bias, ({taps}), {_tuple(s)})"),
+        Return(call("_im2col_gemm", "x", "w3", "out", "bias", taps, s)),
     ]
     return lines
 
@@ -362,7 +358,7 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     body.append(Line(f"phases = (({entries}{',' if ndim == 1 else ''}),)"))
     body.append(Comment(f"per output phase: ({strategy} plan, first grid row, end grid row, output offset)"))
     body.append(Assign("output_phases", tuple(phases_out)))
-    grid_tuple = _tuple(grid_syms)
+    grid_tuple = expression(grid_syms)
     line = " * ".join(str(x) for x in grid_syms[1:]) or "1"
     engine = _engine(spec, strategy, True, 1, grid_syms,
                      f"extra = max(_reach(plan) + lo[0] * {line} for plan, lo, _, _ in output_phases)",
@@ -373,7 +369,7 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
              Line("bias = None if bias is None else bias.astype(dtype)"),
              Block("for plan, lo, hi, offset in output_phases", (
                  Line(f"weights = {engine['prepare']} if plan else []"),
-                 Line(f"_correlate({engine['chunk']}, src, plan, weights, out, {grid_tuple}, lo, hi, {_tuple(s)}, "
+                 Line(f"_correlate({engine['chunk']}, src, plan, weights, out, {grid_tuple}, lo, hi, {expression(s)}, "
                       f"offset, bias, chunk_rows{engine['layout']})"),)),
              Return("out")]
     formula = ["out[n, o, m] = bias[o] + sum over (c, v, t) with m = v*s + t*d - p_b of weight[c, o_g, t] * x[n, c, v]",

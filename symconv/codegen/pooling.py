@@ -16,9 +16,9 @@ import sympy as sp
 
 from ..spec import AvgPoolSpec, MaxPoolSpec, MaxUnpoolSpec
 from . import _runtime, small
-from .common import (_code, _doc, _half_precision, _helpers, _ints, _layout, _phase_grid, _phase_grid_lines,
-                     _pool_prologue, _positive_output, _relations, _Sizes, _tuple)
-from .ir import Assign, Block, Comment, Function, Line, Module, Return
+from .common import (_code, _outer_line, _output_line, _doc, _half_precision, _helpers, _ints, _layout, _phase_grid, _phase_grid_lines,
+                     _pool_prologue, _positive_output, _relations, _Sizes)
+from .ir import Assign, Block, Check, Comment, Function, Line, Module, Return, call, expression, placeholders
 
 
 def _pool_common(spec: Any, fn_name: str) -> tuple:
@@ -50,7 +50,7 @@ def _pool_phase_lines(spec: Any, sizes: _Sizes, out_syms: tuple, out_exprs: tupl
     grid_syms, qmax, grid_vals, grid_refs, axis_phases, phase_list, taps = _phase_grid(spec, sizes, out_exprs)
     lines = _phase_grid_lines(spec, sizes, out_syms, grid_syms, qmax, grid_vals, grid_refs, axis_phases,
                               phase_list, ", padding elsewhere")
-    return lines, taps, _tuple(grid_syms)
+    return lines, taps, expression(grid_syms)
 
 
 def _build_max_pool(spec: MaxPoolSpec) -> Module:
@@ -66,17 +66,17 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     offsets = tuple(sum((st * ps for st, ps in zip(start, plane_strides)), sp.Integer(0))
                     for start in _tap_starts(spec))
     body.append(Block("if not return_indices", (
-        Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, None, None, None, out)[0]"),)))
+        Return(call("_max_pool", "x", "fill", grid, "phases", "TAPS", out_syms, "None", "None", "None", "out") + "[0]"),)))
     body.append(Comment("switches: flat index in the unpadded plane, (r*s - p_b + t*d) per axis, row-major"))
     body.append(Assign("tap_offsets", offsets))
     for j, a in enumerate(axes):
         r = sp.Symbol(f"r_{a}", integer=True)
         body.append(Line(f"r_{a} = np.arange(out_{a}, dtype=np.int64)"))
         body.append(Assign(f"base_{a}", _relations(spec)[j].input_index(r, 0) * plane_strides[j], array=True))
-    body.append(Line(f"base = _outer(({', '.join(f'base_{a}' for a in axes)}{',' if ndim == 1 else ''}), np.add)"))
+    body.append(_outer_line("base", [f"base_{a}" for a in axes], "np.add"))
     body += first_lines
     first = "first" if first_lines else "None"
-    body.append(Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {_tuple(out_syms)}, tap_offsets, base, "
+    body.append(Return(f"_max_pool(x, fill, {grid}, phases, TAPS, {expression(out_syms)}, tap_offsets, base, "
                            f"{first}, out)"))
     constants = small.small_constants("SMALL_WINDOWS", small.SMALL_WINDOWS, "N * C * taps * outputs") + (
         Comment("window taps (row-major): (stride phase, shift per axis) of offset t*d in the padded input"),
@@ -118,8 +118,7 @@ def _first_lines(spec: MaxPoolSpec, axes: tuple, plane_strides: tuple) -> list:
         c0 = start + dj * sp.ceiling(sp.Max(0, -start, evaluate=False) / dj) if dj > 1 \
             else sp.Max(start, 0, evaluate=False)
         lines.append(Assign(f"first_{a}", c0 * plane_strides[j], array=True))
-    lines.append(Line(f"first = _outer(({', '.join(f'first_{a}' for a in axes)}{',' if len(axes) == 1 else ''}), "
-                      f"np.add)"))
+    lines.append(_outer_line("first", [f"first_{a}" for a in axes], "np.add"))
     return lines
 
 
@@ -140,9 +139,8 @@ def _build_avg_pool(spec: AvgPoolSpec) -> Module:
             size = sp.Min(start + k, i, evaluate=False) - sp.Max(start, 0, evaluate=False)
         divisor.append(Line(f"r_{a} = np.arange(out_{a})"))
         divisor.append(Assign(f"size_{a}", size, array=True))
-    divisor.append(Line(f"divisor = _outer(({', '.join(f'size_{a}' for a in axes)}{',' if ndim == 1 else ''}), "
-                        f"np.multiply)"))
-    large = f"_avg_pool({{}}, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {_tuple(out_syms)}, divisor{{}})"
+    divisor.append(_outer_line("divisor", [f"size_{a}" for a in axes], "np.multiply"))
+    large = f"_avg_pool({{}}, KERNEL_SIZE, STRIDE, PADDING_BEFORE, {expression(out_syms)}, divisor{{}})"
     body += small.dense_lines("avg_pool", sizes.symbols, out_syms, divisor, large.format("eye", ""), "SMALL_DENSE")
     body += divisor
     body.append(Return(large.format("x", ", out")))
@@ -174,11 +172,9 @@ def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
     out_exprs = concrete.output_size
     body = _pool_prologue(spec, sizes)
     body += [Line("indices = np.asarray(indices)"),
-             Block("if indices.shape != x.shape", (Line(
-                 f'raise ValueError(f"{owner}: indices must have the shape of x {{x.shape}}, '
-                 f'got indices.shape={{indices.shape}}")'),)),
-             Block("if indices.dtype.kind not in 'iu'", (Line(
-                 f'raise ValueError(f"{owner}: indices must be integers, got dtype {{indices.dtype}}")'),))]
+             Check("indices.shape != x.shape",
+                   f"{owner}: indices must have the shape of x {{x.shape}}, got indices.shape={{indices.shape}}"),
+             Check("indices.dtype.kind not in 'iu'", f"{owner}: indices must be integers, got dtype {{indices.dtype}}")]
     body.append(Comment("output size per axis: " + ("the pinned output_size" if spec.pinned_output_size
                                                     else "s(i-1) + k - p_b - p_a")))
     body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
@@ -187,17 +183,17 @@ def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
             if isinstance(dflt, int):
                 continue
             body.append(Assign(f"default_{o}", dflt))
-            body.append(Block(f"if not default_{o} - {sj} < {o} < default_{o} + {sj}", (Line(
-                f'raise ValueError(f"{owner}: output_size {o}={{{o}}} must lie strictly between '
-                f'{{default_{o} - {sj}}} and {{default_{o} + {sj}}}")'),)))
+            body.append(Check(f"not default_{o} - {sj} < {o} < default_{o} + {sj}",
+                              f"{owner}: output_size {o}={{{o}}} must lie strictly between "
+                              f"{{default_{o} - {sj}}} and {{default_{o} + {sj}}}"))
     else:
         body += _positive_output(owner, out_syms, out_exprs, "the padding")
     body.append(Assign("plane", prod(out_syms)))
     body.append(Comment("as unsigned, a negative index is huge: one pass finds both kinds of bad index"))
-    body.append(Block("if indices.size and indices.view(f'u{indices.itemsize}').max() >= plane", (Line(
-        f'raise ValueError(f"{owner}: indices must lie in [0, {{plane}}) for output size {_fmt(out_syms)}, '
-        f'got values in [{{indices.min()}}, {{indices.max()}}]")'),)))
-    body.append(Line(f'out = _output("{owner}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
+    body.append(Check("indices.size and indices.view(f'u{indices.itemsize}').max() >= plane",
+                      f"{owner}: indices must lie in [0, {{plane}}) for output size {placeholders(out_syms)}, "
+                      f"got values in [{{indices.min()}}, {{indices.max()}}]"))
+    body.append(_output_line(owner, "(n_batch, channels) + " + expression(out_syms), "x.dtype"))
     body.append(Return("_unpool(x, indices, out)"))
     layout = _layout(axes)
     shape_text = [f"x, indices : {layout} (indices: flat positions inside one output plane)",
@@ -209,8 +205,3 @@ def _build_max_unpool(spec: MaxUnpoolSpec) -> Module:
     fn = Function("max_unpool", ("x", "indices", "*", "out=None"),
                   f"{ndim}-D max unpooling of x {layout} at indices (into ``out`` when given).", tuple(body))
     return Module(doc, (), (fn,), ("max_unpool",), _helpers(_runtime._output, _runtime._unpool))
-
-
-def _fmt(syms: tuple) -> str:
-    return "(" + ", ".join(f"{{{s}}}" for s in syms) + ("," if len(syms) == 1 else "") + ")"
-

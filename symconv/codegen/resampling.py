@@ -14,9 +14,8 @@ import sympy as sp
 from ..index import MODE_FAMILY
 from ..spec import UpsampleSpec
 from . import _runtime, small
-from .common import _code, _doc, _half_precision, _helpers, _ints, _layout, _pool_prologue, _positive_output, \
-    _Sizes, _tuple
-from .ir import Assign, Comment, Function, Line, Module, Return
+from .common import _output_line, _code, _doc, _half_precision, _helpers, _ints, _layout, _pool_prologue, _positive_output, _Sizes
+from .ir import Assign, Comment, Function, Line, Module, Return, expression, source_tuple
 
 
 def _build_upsample(spec: UpsampleSpec) -> Module:
@@ -44,17 +43,17 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     else:
         flag = ""
     scales = spec.scale_factor if spec.scale_factor is not None else (None,) * ndim
-    maps = ", ".join(f"_axis_map(MODE, {i}, {o}, {None if f is None else float(f)!r}, ALIGN_CORNERS{flag})"
-                     for i, o, f in zip(sizes.symbols, out_syms, scales))
-    setup.append(Line(f"maps = ({maps}{',' if ndim == 1 else ''})"))
+    maps = [f"_axis_map(MODE, {i}, {o}, {None if f is None else float(f)!r}, ALIGN_CORNERS{flag})"
+            for i, o, f in zip(sizes.symbols, out_syms, scales)]
+    setup.append(Line("maps = " + source_tuple(maps)))
     if nearest:
-        impulse = f"_resample(eye, maps, np.empty((1, 1) + {_tuple(out_syms)}, eye.dtype))"
+        impulse = f"_resample(eye, maps, np.empty((1, 1) + {expression(out_syms)}, eye.dtype))"
         body += small.nearest_lines(spec.op, sizes.symbols, out_syms, setup, impulse)
     else:
-        impulse = f"_resample(eye, maps, np.empty(({' * '.join(map(str, sizes.symbols))}, 1) + {_tuple(out_syms)}))"
+        impulse = f"_resample(eye, maps, np.empty(({' * '.join(map(str, sizes.symbols))}, 1) + {expression(out_syms)}))"
         body += small.dense_lines(spec.op, sizes.symbols, out_syms, setup, impulse, "SMALL_INTERPOLATION")
     body += setup
-    body.append(Line(f'out = _output("{spec.op}", out, (n_batch, channels) + {_tuple(out_syms)}, x.dtype)'))
+    body.append(_output_line(spec.op, "(n_batch, channels) + " + expression(out_syms), "x.dtype"))
     body.append(Return("_resample(x, maps, out)"))
     constants = (Assign("MODE", MODE_FAMILY[spec.mode]), Assign("ALIGN_CORNERS", bool(spec.align_corners)))
     if nearest:

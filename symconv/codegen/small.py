@@ -24,8 +24,8 @@ from typing import Any
 import sympy as sp
 
 from . import _runtime
-from .common import _relations
-from .ir import Assign, Block, Comment, Line, Return
+from .common import _output_line, _relations
+from .ir import Assign, Block, Comment, Line, Return, call, expression
 
 __all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "TABLE_ENTRIES",
            "small_constants", "conv_lines",
@@ -106,7 +106,7 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     outputs = " * ".join(str(o) for o in out_syms)
     build = [Comment(f"gather table (taps, outputs): {note}; else the zero slot")]
     build += _read_lines(axes, k, out_syms, relation)
-    body = _table_block("x.shape[2:]", build, f"_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints(steps)})")
+    body = _table_block("x.shape[2:]", build, f"_gather_index({_reads(axes)}, {expression(sizes)}, {expression(steps)})")
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
                                    "None if bias is None else bias.astype(dtype))")]
@@ -123,10 +123,10 @@ def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_li
 
     build = [Comment("window table (taps, outputs): input r*s + t*d - p_b inside [0, i), else the fill slot")]
     build += _read_lines(axes, k, out_syms, relation) + first_lines
-    value = (f"_window_table(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first}, "
-             f"{_sizes(out_syms)})")
+    value = (f"_window_table(_gather_index({_reads(axes)}, {expression(sizes)}, {expression((1,) * len(k))}), {first}, "
+             f"{expression(out_syms)})")
     body = _table_block("x.shape[2:]", build, value)
-    body.append(Return(f"_gather_max(x, table, fill, {_sizes(out_syms)}, out, return_indices)"))
+    body.append(Return(call("_gather_max", "x", "table", "fill", out_syms, "out", "return_indices")))
     outputs = " * ".join(str(o) for o in out_syms)
     return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS and "
                   f"{prod(k)} * {outputs} <= TABLE_ENTRIES", tuple(body))]
@@ -143,7 +143,7 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
         Line(f"eye = np.eye({plane}).reshape(({plane}, 1) + x.shape[2:])")]
     body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
     body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
-    body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
+    body += [_output_line(owner, "x.shape[:2] + " + expression(out_syms), "x.dtype"),
              Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {plane} * {outputs} <= {limit} and "
@@ -157,16 +157,7 @@ def nearest_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impuls
         Comment("the source position of every output: the large path applied to the positions"),
         Line(f"eye = np.arange({plane}).reshape((1, 1) + x.shape[2:])")]
     body = _table_block("x.shape[2:]", build, f"{impulse}.reshape(-1)")
-    body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
+    body += [_output_line(owner, "x.shape[:2] + " + expression(out_syms), "x.dtype"),
              Line(f"np.take(x.reshape(-1, {plane}), table, axis=1, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {outputs} <= SMALL_GATHER", tuple(body))]
-
-
-def _sizes(values: tuple) -> str:
-    inner = ", ".join(str(v) for v in values)
-    return f"({inner},)" if len(values) == 1 else f"({inner})"
-
-
-def _ints(values: tuple) -> str:
-    return _sizes(tuple(int(v) for v in values))
