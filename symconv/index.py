@@ -42,8 +42,8 @@ from . import shapes
 from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
-__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "read_position", "tap_window",
-           "polyphase", "source_coordinate", "cubic_near", "cubic_far", "KERNEL_FUNCTIONS",
+__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "read_position",
+           "tap_window", "polyphase", "source_coordinate", "cubic_near", "cubic_far", "KERNEL_FUNCTIONS",
            "resample_axis", "source_step", "cubic_weight", "resize_source", "resize_axis",
            "MODE_FAMILY", "RESIZE_COORDINATE_MODES", "RESIZE_NEAREST_MODES", "RESIZE_MODES", "exact", "resize_axes"]
 
@@ -152,7 +152,9 @@ def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[
 
 
 def read_position(r, offset, s, p_b):
-    r"""The input position :math:`c = r s + offset - p_b` output ``r`` reads at padded offset ``offset`` (a tap's :math:`t d`).
+    r"""The input position :math:`c = r s + offset - p_b` that output ``r`` reads at padded offset ``offset``.
+
+    ``offset`` is a tap's :math:`t d` (the relation :meth:`AxisRelation.input_index`) or a stride phase.
 
     >>> read_position(2, 3, 2, 1)
     6

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from ..index import AxisRelation, polyphase, read_position, tap_window
+from .. import index
 from .ir import Assign, Block, Check, Comment, Line, Return, call, source_tuple
 from .printer import print_code
 
@@ -159,11 +159,11 @@ def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tupl
     for j, a in enumerate(axes):
         entries = []
         for f in axis_phases[j]:
-            first, end = tap_window(sizes.values[j], f, s[j], pads[j][0])      # rows of phase f inside the input
+            first, end = index.tap_window(sizes.values[j], f, s[j], pads[j][0])      # rows of phase f inside the input
             first = max(0, first)
             last = _min(grid_refs[j], end)
-            entries.append((sp.Integer(first), last - first, sp.Integer(read_position(first, f, s[j], pads[j][0])),
-                            sp.Integer(s[j])))
+            start = index.read_position(first, f, s[j], pads[j][0])
+            entries.append((sp.Integer(first), last - first, sp.Integer(start), sp.Integer(s[j])))
         lines.append(Assign(f"rows_{a}", tuple(entries)))
     phase_refs = [source_tuple(f"rows_{a}[{axis_phases[j].index(p[j])}]" for j, a in enumerate(axes))
                   for p in phase_list]
@@ -173,12 +173,12 @@ def _phase_grid_lines(spec: Any, sizes: _Sizes, out_syms: tuple, grid_syms: tupl
 
 def _grid_reach(k: tuple, s: tuple, d: tuple) -> tuple:
     """Per axis, the largest phase-grid shift a tap reaches: tap ``k-1``'s (:func:`symconv.index.polyphase`)."""
-    return tuple(polyphase((kj - 1) * dj, sj)[1] for kj, dj, sj in zip(k, d, s))
+    return tuple(index.polyphase((kj - 1) * dj, sj)[1] for kj, dj, sj in zip(k, d, s))
 
 
 def _relations(spec: Any) -> tuple:
     """Per axis, the spec's index relation (the sizes are read from ``x`` at run time, so left open)."""
-    return tuple(AxisRelation(None, None, k, s, d, pb)
+    return tuple(index.AxisRelation(None, None, k, s, d, pb)
                  for k, s, d, (pb, _) in zip(spec.kernel_size, spec.stride, spec.dilation, spec.padding))
 
 
@@ -204,10 +204,10 @@ def _phase_grid(spec: Any, sizes: _Sizes, out_exprs: tuple) -> tuple:
 def _polyphase(spec: Any) -> tuple[list, tuple]:
     """The polyphase decomposition (:func:`symconv.index.polyphase`): per axis the stride phases the
     taps use (sorted), and per tap (row-major) its phase tuple and shift tuple."""
-    per_axis = [[polyphase(t * dj, sj) for t in range(kj)]
+    per_axis = [[index.polyphase(t * dj, sj) for t in range(kj)]
                 for kj, sj, dj in zip(spec.kernel_size, spec.stride, spec.dilation)]
     axis_phases = [sorted({phase for phase, _ in axis}) for axis in per_axis]
-    taps = tuple((tuple(per_axis[j][tj][0] for j, tj in enumerate(t)), tuple(per_axis[j][tj][1] for j, tj in enumerate(t)))
+    taps = tuple(tuple(zip(*(per_axis[j][tj] for j, tj in enumerate(t))))
                  for t in product(*(range(len(axis)) for axis in per_axis)))
     return axis_phases, taps
 

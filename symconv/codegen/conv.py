@@ -21,12 +21,11 @@ from typing import Any
 
 import sympy as sp
 
-from .. import shapes
-from ..index import polyphase, read_position, tap_window
+from .. import index
 from ..spec import ConvSpec, ConvTransposeSpec
 from . import _runtime, small
-from .common import (_code, _output_line, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _max, _min, _phase_grid,
-                     _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations, _Sizes)
+from .common import (_code, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _max, _min, _output_line,
+                     _phase_grid, _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations, _Sizes)
 from .ir import Assign, Block, Check, Comment, Function, Line, Module, Return, call, expression, source_tuple
 
 
@@ -112,7 +111,8 @@ def _plan(taps: list, strategy: str, ndim: int, line_strides: tuple, column_axes
 
 def _phase_taps(k: tuple, s: tuple, d: tuple) -> tuple:
     """Per axis, the most taps any stride phase has (taps t with the same phase, :func:`symconv.index.polyphase`)."""
-    return tuple(max(Counter(polyphase(t * dj, sj)[0] for t in range(kj)).values()) for kj, sj, dj in zip(k, s, d))
+    return tuple(max(Counter(index.polyphase(t * dj, sj)[0] for t in range(kj)).values())
+                 for kj, sj, dj in zip(k, s, d))
 
 
 def _column_axes(kernel_size: tuple, c_in_g: Any, shifts: tuple = (), grid: tuple = (),
@@ -157,7 +157,8 @@ def _channels(spec: Any, transpose: bool) -> tuple[list, Any]:
     c_out = spec.out_channels if isinstance(spec.out_channels, int) else None
     lines: list = []
     if c_in is not None:
-        lines.append(Check(f"in_c != {c_in}", f"{owner}: x must have {c_in} channels (x.shape[1]), got x.shape={{x.shape}}"))
+        lines.append(Check(f"in_c != {c_in}",
+                           f"{owner}: x must have {c_in} channels (x.shape[1]), got x.shape={{x.shape}}"))
     taps = ", ".join(str(k) for k in spec.kernel_size)
     if c_out is not None:
         lines.append(Assign("out_c", sp.Integer(c_out)))
@@ -298,7 +299,7 @@ def _direct_im2col_lines(spec: ConvSpec, sizes: _Sizes, out_syms: tuple, out_exp
     for j, (a, rel) in enumerate(zip(sizes.axes, _relations(spec))):
         entries = []
         for t in range(k[j]):
-            first, end = tap_window(sizes.values[j], t * d[j], s[j], pads[j][0])
+            first, end = index.tap_window(sizes.values[j], t * d[j], s[j], pads[j][0])
             lo, hi = max(0, first), _min(out_refs[j], end)
             entries.append((sp.Integer(lo), hi, sp.Integer(rel.input_index(lo, t))))
         lines.append(Assign(f"taps_{a}", tuple(entries)))
@@ -325,7 +326,8 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
     out_exprs = concrete.output_size
     qmax = _grid_reach(k, s, d)
     out_refs = _refs(out_exprs, out_syms)
-    grid_vals = tuple(q + _max(i, shapes.ceildiv(o + pb, sj))
+    # grid rows: the input, or the rows output phase 0 needs (the most of any phase), past the largest shift
+    grid_vals = tuple(q + _max(i, index.tap_window(o, 0, sj, pb)[1])
                       for q, i, o, (pb, _), sj in zip(qmax, sizes.values, out_refs, pads, s))
     grid_refs = _refs(grid_vals, grid_syms)
     line_strides = _line_strides(grid_refs)
@@ -337,10 +339,10 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
         # output m = v*s + psi - p_b: grid rows v of output phase psi, and the taps t*d = psi (mod s)
         taps = [(flat, 0, tuple(qj - shift for qj, shift in zip(qmax, shifts)))
                 for flat, (phase, shifts) in enumerate(tap_phases) if phase == psi]
-        windows = [tap_window(o, pj, sj, pb) for o, pj, (pb, _), sj in zip(out_refs, psi, pads, s)]
+        windows = [index.tap_window(o, pj, sj, pb) for o, pj, (pb, _), sj in zip(out_refs, psi, pads, s)]
         lo = tuple(max(0, first) for first, _ in windows)
         hi = tuple(end for _, end in windows)
-        offset = tuple(read_position(0, pj, sj, pb) for pj, (pb, _), sj in zip(psi, pads, s))
+        offset = tuple(index.read_position(0, pj, sj, pb) for pj, (pb, _), sj in zip(psi, pads, s))
         columns = _column_axes(_phase_taps(k, s, d), c_in_g, qmax, grid_vals, (spec.in_channels, spec.out_channels))
         phases_out.append((_plan(taps, strategy, ndim, line_strides, columns), lo, hi, offset))
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 from math import prod
 from typing import Any, Callable
 
-from ..index import polyphase
+from .. import index
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 from . import _runtime
 from .common import _helper_source
@@ -141,7 +141,8 @@ def _check_cost(spec: Any) -> None:
     if isinstance(spec, ConvTransposeSpec):
         phases = prod(stride)
     else:
-        phases = prod(len({polyphase(t * d, s)[0] for t in range(k)}) for k, s, d in zip(kernel, stride, spec.dilation))
+        phases = prod(len({index.polyphase(t * d, s)[0] for t in range(k)})
+                      for k, s, d in zip(kernel, stride, spec.dilation))
     if phases > MAX_PHASES:
         raise ValueError(f"lower: {spec.op} with kernel_size={kernel}, stride={stride} is split into {phases} "
                          f"stride phases; at most {MAX_PHASES} (MAX_PHASES) can be lowered")

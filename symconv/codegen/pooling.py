@@ -16,8 +16,8 @@ import sympy as sp
 
 from ..spec import AvgPoolSpec, MaxPoolSpec, MaxUnpoolSpec
 from . import _runtime, small
-from .common import (_code, _outer_line, _output_line, _doc, _half_precision, _helpers, _ints, _layout, _phase_grid, _phase_grid_lines,
-                     _pool_prologue, _positive_output, _relations, _Sizes)
+from .common import (_code, _doc, _half_precision, _helpers, _ints, _layout, _outer_line, _output_line, _phase_grid,
+                     _phase_grid_lines, _pool_prologue, _positive_output, _relations, _Sizes)
 from .ir import Assign, Block, Check, Comment, Function, Line, Module, Return, call, expression, placeholders
 
 
@@ -66,7 +66,8 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
     offsets = tuple(sum((st * ps for st, ps in zip(start, plane_strides)), sp.Integer(0))
                     for start in _tap_starts(spec))
     body.append(Block("if not return_indices", (
-        Return(call("_max_pool", "x", "fill", grid, "phases", "TAPS", out_syms, "None", "None", "None", "out") + "[0]"),)))
+        Return(call("_max_pool", "x", "fill", grid, "phases", "TAPS", out_syms, "None", "None", "None", "out")
+               + "[0]"),)))
     body.append(Comment("switches: flat index in the unpadded plane, (r*s - p_b + t*d) per axis, row-major"))
     body.append(Assign("tap_offsets", offsets))
     for j, a in enumerate(axes):

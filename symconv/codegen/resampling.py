@@ -14,7 +14,8 @@ import sympy as sp
 from ..index import MODE_FAMILY
 from ..spec import UpsampleSpec
 from . import _runtime, small
-from .common import _output_line, _code, _doc, _half_precision, _helpers, _ints, _layout, _pool_prologue, _positive_output, _Sizes
+from .common import (_code, _doc, _half_precision, _helpers, _ints, _layout, _output_line, _pool_prologue,
+                     _positive_output, _Sizes)
 from .ir import Assign, Comment, Function, Line, Module, Return, expression, source_tuple
 
 

@@ -106,7 +106,7 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     outputs = " * ".join(str(o) for o in out_syms)
     build = [Comment(f"gather table (taps, outputs): {note}; else the zero slot")]
     build += _read_lines(axes, k, out_syms, relation)
-    body = _table_block("x.shape[2:]", build, f"_gather_index({_reads(axes)}, {expression(sizes)}, {expression(steps)})")
+    body = _table_block("x.shape[2:]", build, call("_gather_index", _reads(axes), sizes, steps))
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
                                    "None if bias is None else bias.astype(dtype))")]
