@@ -80,11 +80,11 @@ class AxisRelation:
         >>> AxisRelation(i=5, o=2, k=3, s=2, d=1, p_b=0).scaled_reader(3, 1)
         2
         """
-        return c + self.p_b - t * self.d
+        return c - read_position(0, t * self.d, self.s, self.p_b)
 
     def offset(self, r: Any, c: Any) -> Any:
         """``q = c + p_b - r s``: equals ``t d`` exactly when ``r`` reads ``c`` through ``t``."""
-        return c + self.p_b - r * self.s
+        return c - read_position(r, 0, self.s, self.p_b)
 
     def condition(self, r: Any, c: Any) -> sp.Boolean:
         r"""Whether output ``r`` reads input ``c`` at all: :math:`d \mid q` and :math:`0 \le q \le d(k-1)`."""
