@@ -185,6 +185,17 @@ def _conv_prologue(spec: Any, sizes: _Sizes, transpose: bool) -> list:
     return body
 
 
+def _conv_head(spec: Any, sizes: _Sizes, transpose: bool, out_syms: tuple, out_exprs: tuple, size_rule: str,
+               too_small: str) -> list:
+    """The lines both convolutions start with: checks, output sizes (``size_rule``), the small path."""
+    body = _conv_prologue(spec, sizes, transpose) + _channels(spec, transpose)[0]
+    body.append(Comment("output size per axis: " + size_rule))
+    body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
+    body += _positive_output(spec.op, out_syms, out_exprs, too_small)
+    body += small.conv_lines(spec, sizes.axes, sizes.symbols, out_syms, _conv_output_lines(spec, out_syms), transpose)
+    return body
+
+
 def _engine(spec: Any, strategy: str, transpose: bool, n_phases: int, grid_syms: tuple, extra: str,
             row_offsets: int = 1) -> dict:
     """The lines shared by both convolutions: buffer, fill, weights, chunk function, helpers.
@@ -241,13 +252,8 @@ def _build_conv(spec: ConvSpec) -> Module:
             and c_in_g * prod(k) <= COLUMN_LIMIT):     # channels unknown (None) at generation time: rows
         strategy = "im2col"
 
-    body = _conv_prologue(spec, sizes, False)
-    channel_lines, _ = _channels(spec, False)
-    body += channel_lines
-    body.append(Comment("output size per axis: floor((i + p_b + p_a - d(k-1) - 1)/s) + 1"))
-    body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
-    body += _positive_output(spec.op, out_syms, out_exprs, "the kernel is larger than the padded input and")
-    body += small.conv_lines(spec, axes, sizes.symbols, out_syms, _conv_output_lines(spec, out_syms), False)
+    body = _conv_head(spec, sizes, False, out_syms, out_exprs, "floor((i + p_b + p_a - d(k-1) - 1)/s) + 1",
+                      "the kernel is larger than the padded input and")
     formula = ["out[n, o, r] = bias[o] + sum_{c, t} weight[o, c, t] * x[n, g*C_in/groups + c, r*s + t*d - p_b]",
                "(per axis; zero outside the input; g = o // (C_out/groups))",
                f"s = {s}, d = {d}, (p_b, p_a) = {pads}, groups = {g}"]
@@ -346,13 +352,8 @@ def _build_conv_transpose(spec: ConvTransposeSpec) -> Module:
         columns = _column_axes(_phase_taps(k, s, d), c_in_g, qmax, grid_vals, (spec.in_channels, spec.out_channels))
         phases_out.append((_plan(taps, strategy, ndim, line_strides, columns), lo, hi, offset))
 
-    body = _conv_prologue(spec, sizes, True)
-    channel_lines, _ = _channels(spec, True)
-    body += channel_lines
-    body.append(Comment("output size per axis: s(i-1) + d(k-1) + 1 - p_b - p_a + output_padding"))
-    body += [Assign(str(o), e) for o, e in zip(out_syms, out_exprs)]
-    body += _positive_output(spec.op, out_syms, out_exprs, "the padding")
-    body += small.conv_lines(spec, axes, sizes.symbols, out_syms, _conv_output_lines(spec, out_syms), True)
+    body = _conv_head(spec, sizes, True, out_syms, out_exprs, "s(i-1) + d(k-1) + 1 - p_b - p_a + output_padding",
+                      "the padding")
     body.append(Comment("output m = v*s + psi - p_b (phase psi) sums taps with t*d = psi (mod s), reading\n"
                         "input v - (t*d)//s; the input sits on a grid shifted by max((t*d)//s)"))
     body += [Assign(str(gs), v) for gs, v in zip(grid_syms, grid_vals)]
