@@ -267,11 +267,7 @@ def conv_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any
 
 def conv_matrix_of(spec: ConvSpec, weight: Any = None, format: str = "sympy") -> Any:
     """:func:`conv_matrix` for an existing :class:`ConvSpec` with ``input_size``."""
-    owner = "conv_matrix"
-    _require_concrete(spec, owner)
-    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.output_size)
-                   * _prod(spec.kernel_size), owner, f"C for input_size={spec.input_size}")
-    return _weighted_matrix(spec, weight, format, owner, scatter=False)
+    return _weighted_matrix(spec, weight, format, "conv_matrix", scatter=False)
 
 
 def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool) -> Any:
@@ -281,10 +277,15 @@ def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool
     layer's input ``c'`` is written to output ``m = c' s + t d - p_b``, input channel ``a`` feeding
     output channel ``b`` through ``w[a, b_local, t]``.
     """
+    _require_concrete(spec, owner)
+    rels = relations(spec)                  # o: the side indexed by r (conv's output, the transpose's input)
+    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(rel.o for rel in rels)
+                   * _prod(spec.kernel_size), owner,
+                   f"{'the matrix' if scatter else 'C'} for input_size={spec.input_size}")
     weights = _weights(weight, spec.weight_shape, owner)
     n_in, n_out = _prod(spec.input_size), _prod(spec.output_size)
     n_taps = _prod(spec.kernel_size)
-    triples = _spatial_pairs(relations(spec))
+    triples = _spatial_pairs(rels)
     if scatter:
         cols, rows, w_index = _channel_blocks(triples, n_in, n_out, spec.in_channels, spec.out_channels,
                                               spec.groups, n_taps)
@@ -336,11 +337,7 @@ def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, pa
 
 def conv_transpose_matrix_of(spec: ConvTransposeSpec, weight: Any = None, format: str = "sympy") -> Any:
     """:func:`conv_transpose_matrix` for an existing :class:`ConvTransposeSpec`."""
-    owner = "conv_transpose_matrix"
-    _require_concrete(spec, owner)
-    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.input_size)
-                   * _prod(spec.kernel_size), owner, f"the matrix for input_size={spec.input_size}")
-    return _weighted_matrix(spec, weight, format, owner, scatter=True)
+    return _weighted_matrix(spec, weight, format, "conv_transpose_matrix", scatter=True)
 
 
 # --------------------------------------------------------------------------- pooling switches and unpooling

@@ -25,7 +25,8 @@ from .. import index
 from ..spec import ConvSpec, ConvTransposeSpec
 from . import _runtime, small
 from .common import (_code, _doc, _grid_reach, _half_precision, _helpers, _ints, _layout, _max, _min, _output_line,
-                     _phase_grid, _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations, _Sizes)
+                     _phase_grid, _phase_grid_lines, _polyphase, _positive_output, _rank_check, _refs, _relations,
+                     _Sizes)
 from .ir import Assign, Block, Check, Comment, Function, Line, Module, Return, call, expression, source_tuple
 
 
