@@ -43,7 +43,7 @@ from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
 __all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "read_position",
-           "tap_window", "polyphase", "source_coordinate", "cubic_near", "cubic_far", "KERNEL_FUNCTIONS",
+           "tap_window", "polyphase", "step_rule", "source_coordinate", "cubic_near", "cubic_far", "KERNEL_FUNCTIONS",
            "resample_axis", "source_step", "cubic_weight", "resize_source", "resize_axis",
            "MODE_FAMILY", "RESIZE_COORDINATE_MODES", "RESIZE_NEAREST_MODES", "RESIZE_MODES", "exact", "resize_axes"]
 
@@ -195,10 +195,27 @@ def polyphase(offset, s):
     return offset % s, offset // s
 
 
+def step_rule(i, o, align_corners, inverse_scale, divide):
+    r"""PyTorch's ``area_pixel_compute_scale``: the step :math:`r` from output to source coordinates.
+
+    :math:`(i-1)/(o-1)` with ``align_corners`` (0 when ``o = 1``); else ``inverse_scale``
+    (:math:`1/f`) when a scale factor was given; else :math:`i/o`. ``divide`` is exact
+    (``sp.Rational``, :func:`source_step`) or floating point (``np.true_divide``, the kernels).
+
+    >>> step_rule(3, 5, True, None, Fraction), step_rule(3, 6, False, None, Fraction)
+    (Fraction(1, 2), Fraction(1, 2))
+    """
+    if align_corners:
+        return divide(i - 1, o - 1) if o > 1 else divide(0, 1)
+    if inverse_scale is not None:
+        return inverse_scale
+    return divide(i, o)
+
+
 def source_coordinate(dst, step, mode, align_corners, half, clamp=None):
     r"""The source coordinate :math:`x` of output ``dst`` on one interpolation axis (PyTorch's rules).
 
-    ``step`` is :func:`source_step`; ``half`` one half (``Rational(1, 2)`` exact, ``0.5`` in
+    ``step`` is :func:`step_rule`'s; ``half`` one half (``Rational(1, 2)`` exact, ``0.5`` in
     floats); ``clamp`` the maximum to clip the linear family's coordinate at 0 with
     (``sp.Max``, ``np.maximum``), or None on an unbounded axis (no border):
 
@@ -242,7 +259,7 @@ def cubic_far(z, a):
 
 
 #: The functions above whose text the generated kernels contain (see :mod:`symconv.codegen`).
-KERNEL_FUNCTIONS = (read_position, tap_window, polyphase, source_coordinate, cubic_near, cubic_far)
+KERNEL_FUNCTIONS = (read_position, tap_window, polyphase, step_rule, source_coordinate, cubic_near, cubic_far)
 
 
 def relations(spec: Any) -> tuple[AxisRelation, ...]:
@@ -360,11 +377,8 @@ def source_step(i: int, o: int, align_corners: bool, scale_factor: Any = None) -
     >>> source_step(3, 6, False, 2), source_step(3, 5, True)
     (1/2, 1/2)
     """
-    if align_corners:
-        return sp.Rational(i - 1, o - 1) if o > 1 else sp.Integer(0)
-    if scale_factor is not None:
-        return 1 / shapes.exact_factor(scale_factor)
-    return sp.Rational(i, o)
+    inverse = None if scale_factor is None else 1 / shapes.exact_factor(scale_factor)
+    return step_rule(i, o, align_corners, inverse, sp.Rational)
 
 
 def cubic_weight(x: Any, a: Any = None) -> Any:

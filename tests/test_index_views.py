@@ -101,7 +101,7 @@ def test_max_pool_kernel_follows_the_relation(path, move, monkeypatch):
 @pytest.mark.parametrize("spec, formulas", [
     (AvgPoolSpec(3, stride=2, padding=1, ndim=1), [index.tap_window]),
     (UpsampleSpec(scale_factor=2, mode="bicubic", ndim=2),
-     [index.source_coordinate, index.cubic_near, index.cubic_far]),
+     [index.step_rule, index.source_coordinate, index.cubic_near, index.cubic_far]),
 ])
 def test_kernels_evaluate_the_formulas_of_index_at_run_time(spec, formulas):
     """Run-time helpers cannot call symconv: the module carries index's own text of the formulas."""

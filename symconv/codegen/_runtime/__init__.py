@@ -22,7 +22,8 @@ Examples
 """
 import numpy as np
 
-from ...index import KERNEL_FUNCTIONS, cubic_far, cubic_near, polyphase, source_coordinate, tap_window  # noqa: F401
+from ...index import (KERNEL_FUNCTIONS, cubic_far, cubic_near, polyphase, read_position,  # noqa: F401
+                      source_coordinate, step_rule, tap_window)
 from .conv import (_correlate, _fill, _gather_gemm, _gemm_chunk, _gemm_chunk_cf, _gemm_weights,  # noqa: F401
                    _im2col_gemm, _reach)
 from .pooling import (_avg_pool, _gather_max, _max_pool, _max_pool_block, _pool_phases, _unpool,  # noqa: F401

@@ -7,7 +7,7 @@ contain their text.
 """
 import numpy as np
 
-from ...index import cubic_far, cubic_near, source_coordinate
+from ...index import cubic_far, cubic_near, source_coordinate, step_rule
 
 
 def _cubic(t):
@@ -19,15 +19,17 @@ def _cubic(t):
 def _axis_map(mode, in_size, out_size, scale, align_corners, vectorized=False):
     """Source taps of one interpolation axis: a list of (indices, weights) (weights None: nearest).
 
-    The step from output to source coordinates is PyTorch's: ``(in-1)/(out-1)`` with
-    ``align_corners``, else ``1/scale`` when a scale factor was given, else ``in/out``.
+    The step from output to source coordinates is PyTorch's (``step_rule``): ``(in-1)/(out-1)``
+    with ``align_corners``, else ``1/scale`` when a scale factor was given, else ``in/out``.
     ``vectorized`` reproduces the float32 rounding (and fast paths) of PyTorch's vectorized
     nearest kernels, which it uses for 2-D outputs with ``out_h + out_w <= 128``.
     """
     dst = np.arange(out_size, dtype=np.float64)
+    inverse = None if scale is None else 1.0 / scale
     if mode in ("nearest", "nearest-exact"):
         if vectorized:
-            step = np.float32(1.0 / scale) if scale is not None else np.float32(in_size) / np.float32(out_size)
+            step = step_rule(in_size, out_size, False, None if inverse is None else np.float32(inverse),
+                             lambda a, b: np.float32(a) / np.float32(b))
             if mode == "nearest":
                 if out_size == in_size:
                     return [(np.arange(in_size), None)]
@@ -37,17 +39,14 @@ def _axis_map(mode, in_size, out_size, scale, align_corners, vectorized=False):
             else:
                 src = np.floor(source_coordinate(dst, np.float64(step), mode, False, 0.5).astype(np.float32))
         else:
-            step = 1.0 / scale if scale is not None else in_size / out_size
+            step = step_rule(in_size, out_size, False, inverse, np.true_divide)
             if mode == "nearest":
                 src = np.floor(source_coordinate(dst, step, mode, False, 0.5).astype(np.float32))
             else:                 # PyTorch rounds the (clamped) linear coordinate plus 1/2 on this path
                 src = np.floor((source_coordinate(dst, step, "linear", False, 0.5, np.maximum) + 0.5)
                                .astype(np.float32))
         return [(np.minimum(src.astype(np.intp), in_size - 1), None)]
-    if align_corners:
-        step = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
-    else:
-        step = 1.0 / scale if scale is not None else in_size / out_size
+    step = step_rule(in_size, out_size, align_corners, inverse, np.true_divide)
     if mode == "linear":
         if out_size == in_size:
             return [(np.arange(in_size), None)]
