@@ -76,6 +76,6 @@ def _build_upsample(spec: UpsampleSpec) -> Module:
     helpers = _helpers(_runtime._output, _runtime._in_float32, _runtime._remember, _runtime.cubic_near,
                        _runtime.cubic_far, _runtime._cubic, _runtime.step_rule, _runtime.source_coordinate,
                        _runtime._axis_map,
-                       _runtime._periodic, _runtime._resample, _runtime._resample_planes)
+                       _runtime._periodic, _runtime._resample, _runtime._repeat_last, _runtime._resample_planes)
     return Module(doc, constants, (fn,), ("upsample",), helpers)
 
