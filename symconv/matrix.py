@@ -549,7 +549,7 @@ def resize_matrix(input_size: Any, scales: Any = None, sizes: Any = None, mode: 
     r"""The matrix of ONNX Resize over the given axes, with exact rational weights.
 
     Separable: the Kronecker product of the per-axis maps of
-    :func:`symconv.index.resize_axis` (every ``coordinate_transformation_mode``, ``nearest_mode``,
+    :func:`symconv.resize.resize_axis` (every ``coordinate_transformation_mode``, ``nearest_mode``,
     ``cubic_coeff_a``, ``exclude_outside``, ``antialias``; scales as their exact binary value).
     With tf_crop_and_resize the rows of extrapolated outputs are zero: the operator is then
     affine, :math:`y = Mx + e\,m` with ``extrapolation_value`` :math:`e` on those rows (:math:`m`).
@@ -565,7 +565,7 @@ def resize_matrix(input_size: Any, scales: Any = None, sizes: Any = None, mode: 
     [1, 0, 0],
     [0, 0, 1]])
     """
-    from .index import resize_axes
+    from .resize import resize_axes
     owner = "resize_matrix"
     input_size = tuple(input_size) if isinstance(input_size, (tuple, list)) else (input_size,)
     scales = None if scales is None else tuple(scales) if isinstance(scales, (tuple, list)) else (scales,)
