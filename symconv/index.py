@@ -18,14 +18,16 @@ Concretely, for a fixed tap the pairs ``(r, c)`` form arithmetic progressions, s
 the matrices are built by solving the relation for ``r``, never by testing pairs.
 
 Every view reads the solved relation from here, for ints, NumPy arrays and SymPy sizes
-alike: the taps' output ranges (:func:`tap_window`, :func:`tap_progressions`), the stride
-phases (:func:`polyphase`), the interior (:meth:`AxisRelation.interior`), the interpolation
-source coordinates (:func:`source_coordinate`) and the cubic kernel (:func:`cubic_near`,
-:func:`cubic_far`). The functions of the section "the relation solved" use only ``+ - * //
-%`` and the operations passed to them, so the code generator pastes their text verbatim
-into the generated NumPy modules: the kernels evaluate the same formulas at run time.
-The proof engine is the deliberate exception: its statements define the operators
-literally and independently of this module.
+alike: the read position (:func:`read_position`, :meth:`AxisRelation.input_index`), the
+taps' output ranges (:func:`tap_window`, :func:`tap_progressions`), the stride phases
+(:func:`polyphase`), the interior (:meth:`AxisRelation.interior`), and for interpolation
+the step (:func:`step_rule`), the source coordinates (:func:`source_coordinate`) and the
+cubic kernel (:func:`cubic_near`, :func:`cubic_far`). The functions of the section "the
+relation solved" use only ``+ - * // %`` and the operations passed to them, so the code
+generator pastes their text verbatim into the generated NumPy modules
+(:data:`KERNEL_FUNCTIONS`): the kernels evaluate the same formulas at run time. ONNX
+Resize's maps are in :mod:`symconv.resize`. The proof engine is the deliberate exception:
+its statements define the operators literally and independently of this module.
 """
 from __future__ import annotations
 
