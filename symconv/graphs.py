@@ -46,7 +46,8 @@ import numpy as np
 import sympy as sp
 
 from ._io import write_files
-from .index import cubic_weight, relations, resample_axis, source_step, tap_progressions
+from .index import MODE_FAMILY, AxisRelation, cubic_weight, relations, resample_axis, source_coordinate, source_step, \
+    tap_progressions
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
 __all__ = [
@@ -105,7 +106,7 @@ def _axis_edges(spec: Any, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray |
     starts, stops = tap_progressions(rel.i, rel.o, rel.k, rel.s, rel.d, rel.p_b)
     r = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)]).astype(np.int64)
     t = np.repeat(np.arange(rel.k), stops - starts).astype(np.int64)
-    c = r * rel.s + t * rel.d - rel.p_b
+    c = rel.input_index(r, t)
     if isinstance(spec, _GATHER):
         return c, r, t, None            # input c feeds output r
     return r, c, t, None                # input r is scattered to output c
@@ -297,17 +298,7 @@ def interior(spec: Any, input_size: Any = None) -> tuple[tuple[int, int], ...]:
     ((1, 3),)
     """
     spec = _resolve(spec, input_size, "interior")
-    out = []
-    for rel, size in zip(relations(spec), spec.output_size):
-        if isinstance(spec, _SCATTER):
-            low, high = rel.d * (rel.k - 1) - rel.p_b, rel.s * (rel.o - 1) - rel.p_b + 1
-            low, high = max(low, 0), min(high, int(size))
-        else:
-            low = -((-rel.p_b) // rel.s)                                   # ceil(p_b / s)
-            high = (rel.i - 1 + rel.p_b - rel.d * (rel.k - 1)) // rel.s + 1
-            low, high = max(low, 0), min(high, int(size))
-        out.append((int(low), int(max(high, low))))
-    return tuple(out)
+    return tuple(rel.interior(scatter=isinstance(spec, _SCATTER)) for rel in relations(spec))
 
 
 def overlap_count(m: Any, k: Any, s: Any, p: Any = 0, d: Any = 1) -> Any:
@@ -464,16 +455,14 @@ def _unbounded_sources(spec: Any, j: int, m: np.ndarray) -> tuple[list, int, int
         scale = spec.scale_factor[j] if spec.scale_factor is not None else None
         step = sp.Rational(source_step(i, o, spec.align_corners, scale))
         half = sp.Rational(1, 2)
+        family = MODE_FAMILY[spec.mode]
         offsets = {"nearest": (0,), "nearest-exact": (0,), "bicubic": (-1, 0, 1, 2)}.get(spec.mode, (0, 1))
         srcs = np.zeros((len(offsets), len(m)), np.int64)
         valid = np.zeros((len(offsets), len(m)), bool)
         for col, dst in enumerate(m.tolist()):
-            if spec.mode == "nearest" or spec.align_corners:
-                x = step * dst
-            elif spec.mode == "nearest-exact":
-                x = step * (dst + half)
-            else:
-                x = step * (dst + half) - half
+            # no clamp at 0 (nor at the far edge): an unbounded axis has no border, and the
+            # period sampled here must be the interior's (a clamped sample 0 would shift every hull)
+            x = source_coordinate(dst, step, family, spec.align_corners, half, clamp=None)
             base = int(sp.floor(x))
             frac = x - base
             for row, off in enumerate(offsets):
@@ -485,10 +474,10 @@ def _unbounded_sources(spec: Any, j: int, m: np.ndarray) -> tuple[list, int, int
                     weight = 1
                 srcs[row, col], valid[row, col] = base + off, weight != 0
         return list(zip(srcs, valid)), int(step.p), int(step.q)
-    k, s, d, pb = spec.kernel_size[j], spec.stride[j], spec.dilation[j], spec.padding[j][0]
+    rel = AxisRelation(None, None, spec.kernel_size[j], spec.stride[j], spec.dilation[j], spec.padding[j][0])
     if isinstance(spec, _GATHER):
-        return [(m * s - pb + t * d, np.ones(m.shape, bool)) for t in range(k)], s, 1
-    return [((m + pb - t * d) // s, (m + pb - t * d) % s == 0) for t in range(k)], 1, s
+        return [(rel.input_index(m, t), np.ones(m.shape, bool)) for t in range(rel.k)], rel.s, 1
+    return [(rel.scaled_reader(m, t) // rel.s, rel.scaled_reader(m, t) % rel.s == 0) for t in range(rel.k)], 1, rel.s
 
 
 # --------------------------------------------------------------------------- heat map

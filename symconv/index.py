@@ -16,10 +16,21 @@ explicit (SymPy's Kronecker-delta summation drops it when d > 1).
 
 Concretely, for a fixed tap the pairs ``(r, c)`` form arithmetic progressions, so
 the matrices are built by solving the relation for ``r``, never by testing pairs.
+
+Every view reads the solved relation from here, for ints, NumPy arrays and SymPy sizes
+alike: the read position (:func:`read_position`, :meth:`AxisRelation.input_index`), the
+taps' output ranges (:func:`tap_window`, :func:`tap_progressions`), the stride phases
+(:func:`polyphase`), the interior (:meth:`AxisRelation.interior`), and for interpolation
+the step (:func:`step_rule`), the source coordinates (:func:`source_coordinate`) and the
+cubic kernel (:func:`cubic_near`, :func:`cubic_far`). The functions of the section "the
+relation solved" use only ``+ - * // %`` and the operations passed to them, so the code
+generator pastes their text verbatim into the generated NumPy modules
+(:data:`KERNEL_FUNCTIONS`): the kernels evaluate the same formulas at run time. ONNX
+Resize's maps are in :mod:`symconv.resize`. The proof engine is the deliberate exception:
+its statements define the operators literally and independently of this module.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -32,9 +43,9 @@ from . import shapes
 from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
-__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions",
-           "resample_axis", "source_step", "cubic_weight", "resize_source", "resize_axis",
-           "RESIZE_COORDINATE_MODES", "RESIZE_NEAREST_MODES", "RESIZE_MODES", "exact", "resize_axes"]
+__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "read_position",
+           "tap_window", "polyphase", "step_rule", "source_coordinate", "cubic_near", "cubic_far",
+           "KERNEL_FUNCTIONS", "resample_axis", "source_step", "cubic_weight", "MODE_FAMILY"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +71,20 @@ class AxisRelation:
     p_b: Size
 
     def input_index(self, r: Any, t: Any) -> Any:
-        """The input position ``c = r s + t d - p_b`` read by output ``r`` through tap ``t``."""
-        return r * self.s + t * self.d - self.p_b
+        """The input position ``c = r s + t d - p_b`` read by output ``r`` through tap ``t`` (:func:`read_position`)."""
+        return read_position(r, t * self.d, self.s, self.p_b)
+
+    def scaled_reader(self, c: Any, t: Any) -> Any:
+        """``c + p_b - t d``: equals ``r s`` for the output ``r`` that reads ``c`` through ``t`` (if ``s`` divides it).
+
+        >>> AxisRelation(i=5, o=2, k=3, s=2, d=1, p_b=0).scaled_reader(3, 1)
+        2
+        """
+        return c - read_position(0, t * self.d, self.s, self.p_b)
 
     def offset(self, r: Any, c: Any) -> Any:
         """``q = c + p_b - r s``: equals ``t d`` exactly when ``r`` reads ``c`` through ``t``."""
-        return c + self.p_b - r * self.s
+        return c - read_position(r, 0, self.s, self.p_b)
 
     def condition(self, r: Any, c: Any) -> sp.Boolean:
         r"""Whether output ``r`` reads input ``c`` at all: :math:`d \mid q` and :math:`0 \le q \le d(k-1)`."""
@@ -84,6 +103,29 @@ class AxisRelation:
         starts, stops = tap_progressions(self.i, self.o, self.k, self.s, self.d, self.p_b)
         return int(starts[t]), int(stops[t])
 
+    def interior(self, scatter: bool = False) -> tuple[int, int]:
+        r"""Half-open range of positions that receive *every* contribution (int sizes; may be empty).
+
+        Gather (conv, pooling): outputs ``r`` whose whole window lies in the input -- tap 0's
+        first reader to tap ``k-1``'s last (:func:`tap_window`). Scatter (transposed conv,
+        unpooling; the targets ``c`` of the relation read backwards): :math:`c` from
+        ``input_index(0, k-1)`` to ``input_index(o-1, 0)``, i.e.
+        :math:`d(k-1) - p_b \le c \le s(o-1) - p_b`. Clipped to the side's size.
+
+        >>> AxisRelation(i=4, o=4, k=3, s=1, d=1, p_b=1).interior()
+        (1, 3)
+        >>> AxisRelation(i=9, o=4, k=3, s=2, d=1, p_b=0).interior(scatter=True)
+        (2, 7)
+        """
+        if scatter:
+            low, high, size = self.input_index(0, self.k - 1), self.input_index(self.o - 1, 0) + 1, self.i
+        else:
+            low = tap_window(self.i, 0, self.s, self.p_b)[0]
+            high = tap_window(self.i, self.d * (self.k - 1), self.s, self.p_b)[1]
+            size = self.o
+        low, high = max(low, 0), min(high, size)
+        return int(low), int(max(high, low))
+
 
 def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[np.ndarray, np.ndarray]:
     r"""For every tap ``t``, the range of sources ``r`` with ``0 <= r s + t d - p_b < i``.
@@ -97,12 +139,127 @@ def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[
     >>> tap_progressions(5, 3, 3, 2, 1, 1)
     (array([1, 0, 0]), array([3, 3, 2]))
     """
-    taps = np.arange(k)
-    low = -((taps * d - p_b) // s)          # ceil((p_b - t d) / s)
-    high = (i - 1 + p_b - taps * d) // s    # floor((i - 1 + p_b - t d) / s)
+    low, high = tap_window(i, np.arange(k) * d, s, p_b)
     starts = np.clip(low, 0, o)
-    stops = np.clip(high + 1, starts, o)
+    stops = np.clip(high, starts, o)
     return starts, stops
+
+
+# --------------------------------------------------------------------------- the relation solved
+# Written with + - * // % and the operations passed in only (no imports, no annotations): the
+# same text serves ints, NumPy arrays and SymPy expressions, and symconv.codegen pastes it into
+# the generated modules (KERNEL_FUNCTIONS), so their run-time arithmetic is this arithmetic.
+
+
+def read_position(r, offset, s, p_b):
+    r"""The input position :math:`c = r s + offset - p_b` that output ``r`` reads at padded offset ``offset``.
+
+    ``offset`` is a tap's :math:`t d` (the relation :meth:`AxisRelation.input_index`) or a stride phase.
+
+    >>> read_position(2, 3, 2, 1)
+    6
+    """
+    return r * s + offset - p_b
+
+
+def tap_window(i, offset, s, p_b):
+    r"""The outputs ``first <= r < end`` whose :func:`read_position` ``r s + offset - p_b`` lies in ``[0, i)``.
+
+    ``offset`` is a tap's :math:`t d` (or a stride phase). Solving :math:`0 \le r s + offset
+    - p_b \le i - 1` for ``r``: ``first`` :math:`= \lceil (p_b - offset)/s \rceil`, ``end``
+    :math:`= \lfloor (i - 1 + p_b - offset)/s \rfloor + 1`, not clipped to ``[0, o)``. Ints,
+    NumPy arrays (``offset`` per tap) and SymPy expressions alike.
+
+    Examples
+    --------
+    >>> tap_window(5, 0, 2, 1)
+    (1, 3)
+    >>> import sympy as sp
+    >>> tap_window(sp.Symbol("i", integer=True), 2, 2, 1)
+    (0, floor(i/2))
+    """
+    return -((offset - p_b) // s), (i - 1 + p_b - offset) // s + 1
+
+
+def polyphase(offset, s):
+    r"""The stride phase and shift of padded offset ``offset`` (a tap's :math:`t d`): ``offset = shift s + phase``.
+
+    Split into ``s`` phases (padded positions :math:`\equiv` phase mod ``s``), tap ``t`` of
+    output ``r`` reads phase :math:`(t d) \bmod s` at row :math:`r + \lfloor t d / s \rfloor`.
+
+    Examples
+    --------
+    >>> [polyphase(t * 2, 3) for t in range(3)]
+    [(0, 0), (2, 0), (1, 1)]
+    """
+    return offset % s, offset // s
+
+
+def step_rule(i, o, align_corners, inverse_scale, divide):
+    r"""PyTorch's ``area_pixel_compute_scale``: the step :math:`r` from output to source coordinates.
+
+    :math:`(i-1)/(o-1)` with ``align_corners`` (0 when ``o = 1``); else ``inverse_scale``
+    (:math:`1/f`) when a scale factor was given; else :math:`i/o`. ``divide`` is exact
+    (``sp.Rational``, :func:`source_step`) or floating point (``np.true_divide``, the kernels).
+
+    >>> step_rule(3, 5, True, None, Fraction), step_rule(3, 6, False, None, Fraction)
+    (Fraction(1, 2), Fraction(1, 2))
+    """
+    if align_corners:
+        return divide(i - 1, o - 1) if o > 1 else divide(0, 1)
+    if inverse_scale is not None:
+        return inverse_scale
+    return divide(i, o)
+
+
+def source_coordinate(dst, step, mode, align_corners, half, clamp=None):
+    r"""The source coordinate :math:`x` of output ``dst`` on one interpolation axis (PyTorch's rules).
+
+    ``step`` is :func:`step_rule`'s; ``half`` one half (``Rational(1, 2)`` exact, ``0.5`` in
+    floats); ``clamp`` the maximum to clip the linear family's coordinate at 0 with
+    (``sp.Max``, ``np.maximum``), or None on an unbounded axis (no border):
+
+    * nearest: :math:`x = r\,dst`; nearest-exact: :math:`(dst + 1/2)\,r`;
+    * align_corners: :math:`r\,dst`;
+    * linear: :math:`\max(r(dst + 1/2) - 1/2, 0)`; bicubic: the same unclamped.
+
+    Examples
+    --------
+    >>> source_coordinate(0, 0.5, "linear", False, 0.5, max), source_coordinate(0, 0.5, "bicubic", False, 0.5, max)
+    (0, -0.25)
+    """
+    if mode == "nearest":
+        return step * dst
+    if mode == "nearest-exact":
+        return (dst + half) * step
+    if align_corners:
+        return step * dst
+    x = step * (dst + half) - half
+    if clamp is None or mode == "bicubic":
+        return x
+    return clamp(x, 0)
+
+
+def cubic_near(z, a):
+    r"""Keys' cubic kernel for :math:`|z| \le 1`: :math:`(a+2)|z|^3 - (a+3)|z|^2 + 1` (Horner form, ``z >= 0``).
+
+    >>> cubic_near(Fraction(1, 2), Fraction(-3, 4))
+    Fraction(19, 32)
+    """
+    return ((a + 2) * z - (a + 3)) * z * z + 1
+
+
+def cubic_far(z, a):
+    r"""Keys' cubic kernel for :math:`1 < |z| < 2`: :math:`a|z|^3 - 5a|z|^2 + 8a|z| - 4a` (Horner form, ``z >= 0``).
+
+    >>> cubic_far(Fraction(3, 2), Fraction(-3, 4))
+    Fraction(-3, 32)
+    """
+    return ((a * z - 5 * a) * z + 8 * a) * z - 4 * a
+
+
+#: The functions above whose text the generated kernels contain (see :mod:`symconv.codegen`).
+KERNEL_FUNCTIONS = (read_position, tap_window, polyphase, step_rule, source_coordinate, cubic_near, cubic_far)
 
 
 def relations(spec: Any) -> tuple[AxisRelation, ...]:
@@ -204,6 +361,9 @@ def _symbolic_relations(spec: Any, r: tuple | None, c: tuple | None) -> tuple:
 
 #: Keys' cubic convolution parameter used by PyTorch (and ONNX's default).
 CUBIC_A = sp.Rational(-3, 4)
+#: Interpolation modes (``F.interpolate``'s) by the family of their coordinate map.
+MODE_FAMILY = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear", "bilinear": "linear",
+           "trilinear": "linear", "bicubic": "bicubic"}
 
 
 def source_step(i: int, o: int, align_corners: bool, scale_factor: Any = None) -> sp.Rational:
@@ -217,11 +377,8 @@ def source_step(i: int, o: int, align_corners: bool, scale_factor: Any = None) -
     >>> source_step(3, 6, False, 2), source_step(3, 5, True)
     (1/2, 1/2)
     """
-    if align_corners:
-        return sp.Rational(i - 1, o - 1) if o > 1 else sp.Integer(0)
-    if scale_factor is not None:
-        return 1 / shapes.exact_factor(scale_factor)
-    return sp.Rational(i, o)
+    inverse = None if scale_factor is None else 1 / shapes.exact_factor(scale_factor)
+    return step_rule(i, o, align_corners, inverse, sp.Rational)
 
 
 def cubic_weight(x: Any, a: Any = None) -> Any:
@@ -240,9 +397,9 @@ def cubic_weight(x: Any, a: Any = None) -> Any:
     x = abs(x) if isinstance(x, Fraction) else abs(sp.sympify(x))
     A = CUBIC_A if a is None else a
     if x <= 1:
-        return (A + 2) * x**3 - (A + 3) * x**2 + 1
+        return cubic_near(x, A)
     if x < 2:
-        return A * x**3 - 5 * A * x**2 + 8 * A * x - 4 * A
+        return cubic_far(x, A)
     return Fraction(0) if isinstance(x, Fraction) else sp.Integer(0)
 
 
@@ -274,224 +431,28 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
         key = (dst, src)
         triplets[key] = triplets.get(key, 0) + weight
 
+    family = MODE_FAMILY.get(mode)
+    if family is None:
+        raise ValueError(f"resample_axis: unknown mode {mode!r}")
     for dst in range(o):
-        if mode == "nearest":
-            add(dst, min(int(sp.floor(dst * step)), i - 1), sp.Integer(1))
-        elif mode == "nearest-exact":
-            add(dst, min(int(sp.floor((dst + half) * step)), i - 1), sp.Integer(1))
-        elif mode in ("linear", "bilinear", "trilinear") and o == i:
+        x = source_coordinate(dst, step, family, align_corners, half, sp.Max)
+        if family in ("nearest", "nearest-exact"):
+            add(dst, min(int(sp.floor(x)), i - 1), sp.Integer(1))
+        elif family == "linear" and o == i:
             add(dst, dst, sp.Integer(1))
-        elif mode in ("linear", "bilinear", "trilinear"):
-            x = step * dst if align_corners else sp.Max(step * (dst + half) - half, 0)
+        elif family == "linear":
             i0 = int(sp.floor(x))
             lam = x - i0
             add(dst, min(i0, i - 1), 1 - lam)
             add(dst, min(i0 + 1, i - 1), lam)
-        elif mode == "bicubic":
-            x = step * dst if align_corners else step * (dst + half) - half
+        else:
             i0 = int(sp.floor(x))
             frac = x - i0
             for offset in (-1, 0, 1, 2):
                 add(dst, min(max(i0 + offset, 0), i - 1), cubic_weight(frac - offset))
-        else:
-            raise ValueError(f"resample_axis: unknown mode {mode!r}")
     keys = sorted(k for k, v in triplets.items() if v != 0)
     rows = np.array([k[0] for k in keys], dtype=np.int64)
     cols = np.array([k[1] for k in keys], dtype=np.int64)
     values = np.empty(len(keys), dtype=object)
     values[:] = [sp.nsimplify(triplets[k]) if not isinstance(triplets[k], sp.Basic) else triplets[k] for k in keys]
     return rows, cols, values
-
-
-# --------------------------------------------------------------------------- ONNX Resize coordinate maps
-
-#: ONNX Resize ``mode`` values, ``coordinate_transformation_mode`` values and ``nearest_mode`` values.
-RESIZE_MODES = ("nearest", "linear", "cubic")
-RESIZE_COORDINATE_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
-                           "asymmetric", "tf_crop_and_resize")
-RESIZE_NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
-_HALF = Fraction(1, 2)
-
-
-def exact(value: Any) -> Fraction:
-    """A number as an exact ``Fraction`` (floats by their exact binary value, SymPy rationals too).
-
-    Examples
-    --------
-    >>> exact(0.75), exact(sp.Rational(2, 3))
-    (Fraction(3, 4), Fraction(2, 3))
-    """
-    if isinstance(value, sp.Rational):
-        return Fraction(int(value.p), int(value.q))
-    if isinstance(value, np.generic):
-        value = value.item()
-    return Fraction(value)
-
-
-def resize_source(y: int, i: int, o: int, scale: Any, coordinate_transformation_mode: str = "half_pixel",
-                  roi: tuple = (0, 1)) -> Fraction:
-    r"""ONNX Resize's source coordinate ``x_original`` of output ``y`` on one axis, exactly.
-
-    ``i``, ``o`` are the input and output sizes, ``scale`` the axis's scale :math:`f` (the given
-    one, or :math:`o / i` when derived from sizes), ``roi = (start, end)`` for tf_crop_and_resize.
-    As the operator's text defines ``scale = length_resized / length_original``, the resized
-    length is the *target* width :math:`w = f i`, fractional when :math:`f` comes from
-    ``scales`` (onnx.reference does the same; onnxruntime uses :math:`o` instead):
-
-    * half_pixel: :math:`(y + 1/2)/f - 1/2`;
-    * half_pixel_symmetric: the same shifted by :math:`\frac{i}{2}(1 - o/w)`;
-    * pytorch_half_pixel: half_pixel when :math:`w > 1`, else 0;
-    * align_corners: :math:`y (i-1)/(w-1)` (0 when :math:`w = 1`);
-    * asymmetric: :math:`y / f`;
-    * tf_crop_and_resize: :math:`s(i-1) + y (e-s)(i-1)/(w-1)`, or :math:`(s+e)(i-1)/2` when :math:`w = 1`.
-
-    Examples
-    --------
-    >>> resize_source(0, 4, 2, Fraction(1, 2))
-    Fraction(1, 2)
-    >>> resize_source(1, 3, 4, Fraction(4, 3), "align_corners")
-    Fraction(2, 3)
-    >>> resize_source(1, 3, 4, Fraction(3, 2), "align_corners")  # target width 4.5
-    Fraction(4, 7)
-    """
-    f = exact(scale)
-    width = f * i
-    mode = coordinate_transformation_mode
-    if mode == "half_pixel":
-        return (y + _HALF) / f - _HALF
-    if mode == "half_pixel_symmetric":
-        return Fraction(i, 2) * (1 - o / width) + (y + _HALF) / f - _HALF
-    if mode == "pytorch_half_pixel":
-        return (y + _HALF) / f - _HALF if width > 1 else Fraction(0)
-    if mode == "align_corners":
-        return y * (i - 1) / (width - 1) if width != 1 else Fraction(0)
-    if mode == "asymmetric":
-        return y / f
-    if mode == "tf_crop_and_resize":
-        start, end = exact(roi[0]), exact(roi[1])
-        if width == 1:
-            return (start + end) * (i - 1) / 2
-        return start * (i - 1) + y * (end - start) * (i - 1) / (width - 1)
-    raise ValueError(f"resize: coordinate_transformation_mode must be one of {', '.join(RESIZE_COORDINATE_MODES)}, "
-                     f"got coordinate_transformation_mode={mode!r}")
-
-
-def _nearest_index(x: Fraction, nearest_mode: str) -> int:
-    """The input index nearest to ``x`` under ONNX's ``nearest_mode`` (before clamping)."""
-    if nearest_mode == "round_prefer_floor":
-        return math.ceil(x - _HALF)
-    if nearest_mode == "round_prefer_ceil":
-        return math.floor(x + _HALF)
-    if nearest_mode == "floor":
-        return math.floor(x)
-    if nearest_mode == "ceil":
-        return math.ceil(x)
-    raise ValueError(f"resize: nearest_mode must be one of {', '.join(RESIZE_NEAREST_MODES)}, "
-                     f"got nearest_mode={nearest_mode!r}")
-
-
-def _triangle(x: Fraction) -> Fraction:
-    """The linear-interpolation kernel :math:`\\max(0, 1 - |x|)`."""
-    return max(Fraction(0), 1 - abs(x))
-
-
-def _filter_taps(x: Fraction, i: int, f: Fraction, mode: str, a: Fraction, exclude_outside: bool,
-                 antialias: bool) -> list[tuple[int, Fraction]]:
-    r"""(input index, weight) pairs of a linear or cubic filter centred at ``x``.
-
-    The filter (triangle, radius 1, or Keys with parameter ``a``, radius 2) is stretched by
-    :math:`1/\min(f, 1)` with ``antialias``; taps are the ``2 - 2 t_0`` integers from
-    :math:`\lceil x \rceil - 1 + t_0`, :math:`t_0 = \lfloor -R \min(f,1)^{-1} \rfloor + 1`, as ONNX's
-    reference. Antialiased weights are normalised; ``exclude_outside`` drops taps outside
-    ``[0, i)`` and renormalises; the remaining taps read the clamped (edge) index.
-    """
-    kernel, radius = (_triangle, 1) if mode == "linear" else ((lambda u: cubic_weight(u, a)), 2)
-    stretch = min(f, Fraction(1)) if antialias else Fraction(1)
-    first = math.floor(-radius / stretch) + 1
-    base = math.ceil(x) - 1
-    taps = [base + first + m for m in range(2 - 2 * first)]
-    weights = [kernel(stretch * (c - x)) for c in taps]
-    if antialias:
-        total = sum(weights)
-        weights = [w / total for w in weights]
-    if exclude_outside:
-        weights = [w if 0 <= c < i else Fraction(0) for c, w in zip(taps, weights)]
-        total = sum(weights)
-        weights = [w / total for w in weights] if total else weights
-    return [(min(max(c, 0), i - 1), w) for c, w in zip(taps, weights)]
-
-
-@lru_cache(maxsize=512)
-def resize_axis(i: int, o: int, scale: Any, mode: str = "nearest",
-                coordinate_transformation_mode: str = "half_pixel", nearest_mode: str = "round_prefer_floor",
-                cubic_coeff_a: Any = Fraction(-3, 4), exclude_outside: bool = False, antialias: bool = False,
-                roi: tuple = (0, 1)) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    r"""ONNX Resize on one axis as exact (dst, src, weight) triplets plus the extrapolated rows.
-
-    The source coordinate is :func:`resize_source`; ``nearest`` reads one input (rounded by
-    ``nearest_mode``), ``linear`` and ``cubic`` a filter (:math:`\max(0, 1-|u|)` or Keys' kernel
-    with ``cubic_coeff_a``), stretched with ``antialias`` when downsampling; indices outside
-    the input read the edge unless ``exclude_outside``. With tf_crop_and_resize, rows whose
-    source lies outside :math:`[0, i-1]` have no entry and are flagged in ``extrapolated``
-    (the operator writes ``extrapolation_value`` there). Weights are ``Fraction``; taps that
-    coincide are merged and zero weights dropped.
-
-    Examples
-    --------
-    >>> rows, cols, weights, extrapolated = resize_axis(2, 4, 2, "linear")
-    >>> rows.tolist(), cols.tolist(), [str(w) for w in weights]
-    ([0, 1, 1, 2, 2, 3], [0, 0, 1, 0, 1, 1], ['1', '3/4', '1/4', '1/4', '3/4', '1'])
-    >>> resize_axis(4, 2, Fraction(1, 2), "nearest", "asymmetric", "floor")[1].tolist()
-    [0, 2]
-    """
-    f, a = exact(scale), exact(cubic_coeff_a)
-    if mode not in RESIZE_MODES:
-        raise ValueError(f"resize: mode must be one of {', '.join(RESIZE_MODES)}, got mode={mode!r}")
-    triplets: dict[tuple[int, int], Fraction] = {}
-    extrapolated = np.zeros(o, dtype=bool)
-    for y in range(o):
-        x = resize_source(y, i, o, f, coordinate_transformation_mode, roi)
-        if coordinate_transformation_mode == "tf_crop_and_resize" and not 0 <= x <= i - 1:
-            extrapolated[y] = True
-            continue
-        if mode == "nearest":
-            taps = [(min(max(_nearest_index(x, nearest_mode), 0), i - 1), Fraction(1))]
-        else:
-            taps = _filter_taps(x, i, f, mode, a, exclude_outside, antialias)
-        for c, w in taps:
-            triplets[y, c] = triplets.get((y, c), Fraction(0)) + w
-    keys = sorted(k for k, v in triplets.items() if v != 0)
-    rows = np.array([k[0] for k in keys], dtype=np.int64)
-    cols = np.array([k[1] for k in keys], dtype=np.int64)
-    weights = np.empty(len(keys), dtype=object)
-    weights[:] = [triplets[k] for k in keys]
-    return rows, cols, weights, extrapolated
-
-
-def resize_axes(input_sizes: tuple, scales: tuple | None = None, sizes: tuple | None = None,
-                keep_aspect_ratio_policy: str = "stretch", roi: tuple | None = None,
-                **options: Any) -> tuple[tuple, list]:
-    r"""ONNX Resize over several axes: output sizes and one :func:`resize_axis` map per axis.
-
-    ``input_sizes`` are the resized axes' sizes; ``scales`` or ``sizes`` one entry per axis
-    (:func:`symconv.shapes.resize_output_sizes`); ``roi`` ONNX's layout ``(starts..., ends...)``.
-    ``options`` are :func:`resize_axis`'s keywords. Returns ``(output_sizes, maps)``.
-
-    Examples
-    --------
-    >>> out, maps = resize_axes((2, 3), sizes=(4, 3), mode="linear")
-    >>> out, maps[0][1].tolist(), maps[1][1].tolist()
-    ((4, 3), [0, 0, 1, 0, 1, 1], [0, 1, 2])
-    """
-    n = len(input_sizes)
-    out, factors = shapes.resize_output_sizes(tuple(input_sizes), scales, sizes, keep_aspect_ratio_policy)
-    for j, o in enumerate(out):
-        if o < 1:
-            raise ValueError(f"resize: output size must be >= 1 on every axis, got {o} on axis {j} for input size "
-                             f"{input_sizes[j]} and scale {factors[j]}")
-    if roi is not None and len(roi) != 2 * n:
-        raise ValueError(f"resize: roi must have 2 * {n} entries (starts, then ends), got {len(roi)}")
-    rois = [(0, 1)] * n if roi is None else [(exact(roi[j]), exact(roi[n + j])) for j in range(n)]
-    maps = [resize_axis(int(i), int(o), f, roi=tuple(r), **options)
-            for i, o, f, r in zip(input_sizes, out, factors, rois)]
-    return tuple(int(o) for o in out), maps

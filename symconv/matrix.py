@@ -71,7 +71,7 @@ def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         for t in range(rel.k):
             sources = np.arange(starts[t], stops[t])
             rows_all.append(sources)
-            cols_all.append(sources * rel.s + t * rel.d - rel.p_b)
+            cols_all.append(rel.input_index(sources, t))
             taps_all.append(np.full(sources.shape, t))
     for tap_index, taps in enumerate(product(*(range(rel.k) for rel in rels)) if len(rels) > 1 else ()):
         ranges = []
@@ -82,7 +82,7 @@ def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             continue
         grids = np.meshgrid(*ranges, indexing="ij")
         sources = [g.ravel() for g in grids]
-        targets = [src * rel.s + t * rel.d - rel.p_b for src, rel, t in zip(sources, rels, taps)]
+        targets = [rel.input_index(src, t) for src, rel, t in zip(sources, rels, taps)]
         src_flat = np.ravel_multi_index(sources, out_shape)
         dst_flat = np.ravel_multi_index(targets, in_shape)
         rows_all.append(src_flat)
@@ -267,11 +267,7 @@ def conv_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any
 
 def conv_matrix_of(spec: ConvSpec, weight: Any = None, format: str = "sympy") -> Any:
     """:func:`conv_matrix` for an existing :class:`ConvSpec` with ``input_size``."""
-    owner = "conv_matrix"
-    _require_concrete(spec, owner)
-    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.output_size)
-                   * _prod(spec.kernel_size), owner, f"C for input_size={spec.input_size}")
-    return _weighted_matrix(spec, weight, format, owner, scatter=False)
+    return _weighted_matrix(spec, weight, format, "conv_matrix", scatter=False)
 
 
 def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool) -> Any:
@@ -281,10 +277,15 @@ def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool
     layer's input ``c'`` is written to output ``m = c' s + t d - p_b``, input channel ``a`` feeding
     output channel ``b`` through ``w[a, b_local, t]``.
     """
+    _require_concrete(spec, owner)
+    rels = relations(spec)                  # o: the side indexed by r (conv's output, the transpose's input)
+    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(rel.o for rel in rels)
+                   * _prod(spec.kernel_size), owner,
+                   f"{'the matrix' if scatter else 'C'} for input_size={spec.input_size}")
     weights = _weights(weight, spec.weight_shape, owner)
     n_in, n_out = _prod(spec.input_size), _prod(spec.output_size)
     n_taps = _prod(spec.kernel_size)
-    triples = _spatial_pairs(relations(spec))
+    triples = _spatial_pairs(rels)
     if scatter:
         cols, rows, w_index = _channel_blocks(triples, n_in, n_out, spec.in_channels, spec.out_channels,
                                               spec.groups, n_taps)
@@ -336,11 +337,7 @@ def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, pa
 
 def conv_transpose_matrix_of(spec: ConvTransposeSpec, weight: Any = None, format: str = "sympy") -> Any:
     """:func:`conv_transpose_matrix` for an existing :class:`ConvTransposeSpec`."""
-    owner = "conv_transpose_matrix"
-    _require_concrete(spec, owner)
-    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(spec.input_size)
-                   * _prod(spec.kernel_size), owner, f"the matrix for input_size={spec.input_size}")
-    return _weighted_matrix(spec, weight, format, owner, scatter=True)
+    return _weighted_matrix(spec, weight, format, "conv_transpose_matrix", scatter=True)
 
 
 # --------------------------------------------------------------------------- pooling switches and unpooling
@@ -408,10 +405,10 @@ def _empty_window_switches(spec: MaxPoolSpec) -> np.ndarray:
     """PyTorch's index for a window with no input element (value -inf): its first tap at a position >= 0,
     row-major over the input sizes, although that position lies past the input's end."""
     flat = np.zeros(1, dtype=np.int64)
-    for n, o, s_, (pb, _pa), d_ in zip(spec.input_size, spec.output_size, spec.stride, spec.padding, spec.dilation):
-        start = np.arange(int(o)) * int(s_) - int(pb)
-        first = start + int(d_) * (-(start // int(d_))).clip(min=0) * (start < 0)
-        flat = (flat[:, None] * int(n) + first[None, :]).ravel()
+    for rel in relations(spec):
+        start = rel.input_index(np.arange(int(rel.o)), 0)
+        first = start + int(rel.d) * (-(start // int(rel.d))).clip(min=0) * (start < 0)
+        flat = (flat[:, None] * int(rel.i) + first[None, :]).ravel()
     return flat
 
 
@@ -552,7 +549,7 @@ def resize_matrix(input_size: Any, scales: Any = None, sizes: Any = None, mode: 
     r"""The matrix of ONNX Resize over the given axes, with exact rational weights.
 
     Separable: the Kronecker product of the per-axis maps of
-    :func:`symconv.index.resize_axis` (every ``coordinate_transformation_mode``, ``nearest_mode``,
+    :func:`symconv.resize.resize_axis` (every ``coordinate_transformation_mode``, ``nearest_mode``,
     ``cubic_coeff_a``, ``exclude_outside``, ``antialias``; scales as their exact binary value).
     With tf_crop_and_resize the rows of extrapolated outputs are zero: the operator is then
     affine, :math:`y = Mx + e\,m` with ``extrapolation_value`` :math:`e` on those rows (:math:`m`).
@@ -568,7 +565,7 @@ def resize_matrix(input_size: Any, scales: Any = None, sizes: Any = None, mode: 
     [1, 0, 0],
     [0, 0, 1]])
     """
-    from .index import resize_axes
+    from .resize import resize_axes
     owner = "resize_matrix"
     input_size = tuple(input_size) if isinstance(input_size, (tuple, list)) else (input_size,)
     scales = None if scales is None else tuple(scales) if isinstance(scales, (tuple, list)) else (scales,)

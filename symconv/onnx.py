@@ -10,7 +10,7 @@ The ONNX rules live in the spec layer: ``auto_pad`` and ConvTranspose's generate
 :func:`~symconv.shapes.conv_transpose_pads_axis`), pool padding up to ``k - 1`` per side as
 ``convention="onnx"`` on the pooling specs, Resize's output sizes in
 :func:`~symconv.shapes.resize_output_sizes` and its coordinate maps, exact and rational, in
-:func:`symconv.index.resize_axis` (so :func:`symconv.matrix.resize_matrix` is Resize's matrix).
+:func:`symconv.resize.resize_axis` (so :func:`symconv.matrix.resize_matrix` is Resize's matrix).
 Convolutions and pools run the kernels :func:`symconv.codegen.lower` generates for the
 resolved specs; dilated AveragePool and LpPool, which no kernel covers, sum over the same
 index relation (:class:`symconv.index.AxisRelation`); Resize applies each axis's map.
@@ -35,7 +35,8 @@ import numpy as np
 
 from . import numeric, parallel, shapes
 from .codegen import lower
-from .index import AxisRelation, exact, resize_axes
+from .index import AxisRelation
+from .resize import exact, resize_axes
 from .spec import AvgPoolSpec, MaxPoolSpec, MaxUnpoolSpec
 
 __all__ = ["Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool",
@@ -430,7 +431,7 @@ def Resize(X: Any, roi: Any = None, scales: Any = None, sizes: Any = None, *, an
            mode: str = "nearest", nearest_mode: str = "round_prefer_floor") -> np.ndarray:
     r"""ONNX Resize (opset 19): every mode, coordinate transformation and nearest rounding.
 
-    Separable: each resized axis applies its exact map (:func:`symconv.index.resize_axis`)
+    Separable: each resized axis applies its exact map (:func:`symconv.resize.resize_axis`)
     in float64; integers are rounded and saturated, as ONNX casts. Output sizes follow
     :func:`symconv.shapes.resize_output_sizes` (``floor(i * scale)``; the ``roi`` does not
     enter it, as in onnx.reference and onnxruntime, although the operator's text multiplies

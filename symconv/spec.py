@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from . import shapes
+from ._canonical import axis_suffix, optional_sizes, padding_pairs, require_bool, resolve_ndim
 from ._validate import Size, as_size, is_false, is_sequence, per_dim
 
 __all__ = [
@@ -49,54 +50,6 @@ _INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic")
 # --------------------------------------------------------------------------- canonicalisation helpers
 
 
-def _resolve_ndim(owner: str, ndim: Any, candidates: dict[str, Any]) -> int:
-    """Number of spatial dimensions: explicit ``ndim`` or the length of any sequence argument."""
-    if ndim is not None:
-        if isinstance(ndim, bool) or not isinstance(ndim, int) or ndim < 1:
-            raise ValueError(f"{owner}: ndim must be an int >= 1, got ndim={ndim!r}")
-        return ndim
-    lengths = {name: len(v) for name, v in candidates.items() if is_sequence(v)}
-    if not lengths:
-        return 1
-    empty = [name for name, length in lengths.items() if length == 0]
-    if empty:
-        raise ValueError(f"{owner}: {empty[0]} must have at least one entry (one per spatial dimension), "
-                         f"got {empty[0]}=()")
-    distinct = set(lengths.values())
-    if len(distinct) > 1:
-        raise ValueError(f"{owner}: per-dimension arguments disagree on the number of dimensions: "
-                         + ", ".join(f"{n} has {m}" for n, m in lengths.items()))
-    return distinct.pop()
-
-
-def _padding_pairs(owner: str, padding: Any, ndim: int) -> tuple[tuple[Size, Size], ...]:
-    """Canonical per-dimension (before, after) pairs from an int, per-dim ints or per-dim pairs."""
-    if type(padding) is int and padding >= 0:
-        return ((padding, padding),) * ndim             # fast path: already canonical
-    if type(padding) is tuple and len(padding) == ndim and all(
-            type(e) is tuple and len(e) == 2 and type(e[0]) is int and type(e[1]) is int and e[0] >= 0 and e[1] >= 0
-            for e in padding):
-        return padding                                  # fast path: canonical (before, after) int pairs
-    if is_sequence(padding):
-        entries = list(padding)
-        if entries and all(is_sequence(e) for e in entries):
-            if len(entries) != ndim:
-                raise ValueError(f"{owner}: padding pairs must have {ndim} entries (one per spatial "
-                                 f"dimension), got padding={padding!r}")
-            return tuple(shapes.padding_pair(e, f"padding[{j}]", owner) for j, e in enumerate(entries))
-        if any(is_sequence(e) for e in entries):
-            raise ValueError(f"{owner}: padding must be all ints or all (before, after) pairs, got {padding!r}")
-        if len(entries) == ndim:
-            return tuple(shapes.padding_pair(e, f"padding[{j}]" if ndim > 1 else "padding", owner)
-                         for j, e in enumerate(entries))
-        if ndim == 1 and len(entries) == 2:
-            return (shapes.padding_pair(entries, "padding", owner),)
-        raise ValueError(f"{owner}: padding must be an int, {ndim} ints, or {ndim} (before, after) pairs, "
-                         f"got padding={padding!r}")
-    pair = shapes.padding_pair(padding, "padding", owner)
-    return (pair,) * ndim
-
-
 def _same_padding(kernel_size: tuple, dilation: tuple) -> tuple[tuple[Size, Size], ...]:
     """'same' padding: total d(k-1), the odd unit at the end (PyTorch, ONNX SAME_UPPER)."""
     pairs = []
@@ -105,22 +58,6 @@ def _same_padding(kernel_size: tuple, dilation: tuple) -> tuple[tuple[Size, Size
         before = shapes.floordiv(total, 2)
         pairs.append((before, total - before))
     return tuple(pairs)
-
-
-def _optional_sizes(owner: str, value: Any, ndim: int, name: str) -> tuple | None:
-    if value is None:
-        return None
-    return per_dim(value, ndim, name, 1, owner)
-
-
-def _axis(ndim: int, j: int) -> str:
-    return f"[{j}]" if ndim > 1 else ""
-
-
-def _bool(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be a bool, got {value!r}")
-    return value
 
 
 _FIELD_NAMES: dict = {}
@@ -195,7 +132,7 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
                   "input_size": self.input_size, **extra}
     if is_sequence(padding) and padding and all(is_sequence(e) for e in padding):
         candidates["padding"] = padding
-    ndim = _resolve_ndim(owner, self.ndim, candidates)
+    ndim = resolve_ndim(owner, self.ndim, candidates)
     kernel_size = per_dim(self.kernel_size, ndim, "kernel_size", 1, owner)
     stride = per_dim(kernel_size if self.stride is None else self.stride, ndim, "stride", 1, owner)
     dilation = per_dim(raw_dilation, ndim, "dilation", 1, owner)
@@ -213,8 +150,8 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
                 if padding == "same" else ""
             raise ValueError(f"{owner}: padding string must be one of {allowed}, got padding={padding!r}{hint}")
     else:
-        pairs = _padding_pairs(owner, padding, ndim)
-    input_size = _optional_sizes(owner, self.input_size, ndim, "input_size")
+        pairs = padding_pairs(owner, padding, ndim)
+    input_size = optional_sizes(owner, self.input_size, ndim, "input_size")
     self._set(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=pairs,
               input_size=input_size, ndim=ndim)
     return ndim
@@ -288,7 +225,7 @@ class ConvSpec(_Spec):
         if self.input_size is not None:
             for j in range(ndim):
                 shapes.require_kernel_fits(self.input_size[j], self.kernel_size[j], *self.padding[j],
-                                           self.dilation[j], self.op, _axis(ndim, j))
+                                           self.dilation[j], self.op, axis_suffix(ndim, j))
 
     @property
     def output_size(self) -> tuple:
@@ -343,13 +280,13 @@ class ConvTransposeSpec(_Spec):
         ndim = _window_common(self, self.op, {"output_padding": self.output_padding,
                                               "pinned_output_size": self.pinned_output_size})
         _channels(self, self.op)
-        hint = _optional_sizes(self.op, self.pinned_output_size, ndim, "output_size")
+        hint = optional_sizes(self.op, self.pinned_output_size, ndim, "output_size")
         output_padding = per_dim(self.output_padding, ndim, "output_padding", 0, self.op)
         if hint is not None and self.input_size is not None:
             output_padding = self._padding_for(hint)
         for j in range(ndim):
             shapes.require_output_padding(output_padding[j], self.stride[j], self.dilation[j], self.op,
-                                          _axis(ndim, j))
+                                          axis_suffix(ndim, j))
         self._set(output_padding=output_padding, pinned_output_size=hint)
         if self.input_size is not None:
             for j, o in enumerate(self.output_size):
@@ -366,7 +303,7 @@ class ConvTransposeSpec(_Spec):
             else:
                 fits = not (is_false(sp.Ge(extra, 0)) or is_false(sp.Lt(extra, s)))
             if not fits:
-                raise ValueError(f"{self.op}: output_size{_axis(len(hint), j)}={want} must lie between "
+                raise ValueError(f"{self.op}: output_size{axis_suffix(len(hint), j)}={want} must lie between "
                                  f"{smallest} and {smallest} + stride - 1 for input_size={i}")
             out.append(extra if not isinstance(extra, sp.Integer) else int(extra))
         return tuple(out)
@@ -402,13 +339,13 @@ def _convention(owner: str, convention: Any) -> str:
 
 def _pool_common(self: Any, owner: str) -> int:
     ndim = _window_common(self, owner, {})
-    self._set(ceil_mode=_bool(owner, "ceil_mode", self.ceil_mode))
+    self._set(ceil_mode=require_bool(owner, "ceil_mode", self.ceil_mode))
     convention = _convention(owner, self.convention)
     for j in range(ndim):
-        shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, _axis(ndim, j), convention)
+        shapes.require_pool_padding(self.kernel_size[j], *self.padding[j], owner, axis_suffix(ndim, j), convention)
         if self.input_size is not None:
             shapes.require_kernel_fits(self.input_size[j], self.kernel_size[j], *self.padding[j],
-                                       self.dilation[j], owner, _axis(ndim, j), self.stride[j], self.ceil_mode)
+                                       self.dilation[j], owner, axis_suffix(ndim, j), self.stride[j], self.ceil_mode)
     return ndim
 
 
@@ -485,7 +422,7 @@ class AvgPoolSpec(_Spec):
         return (1,) * self.ndim
 
     def __post_init__(self) -> None:
-        _bool(self.op, "count_include_pad", self.count_include_pad)
+        require_bool(self.op, "count_include_pad", self.count_include_pad)
         _pool_common(self, self.op)
 
     @property
@@ -534,7 +471,7 @@ class MaxUnpoolSpec(_Spec):
     def __post_init__(self) -> None:
         ndim = _window_common(self, self.op, {"pinned_output_size": self.pinned_output_size})
         _convention(self.op, self.convention)
-        hint = _optional_sizes(self.op, self.pinned_output_size, ndim, "output_size")
+        hint = optional_sizes(self.op, self.pinned_output_size, ndim, "output_size")
         self._set(pinned_output_size=hint)
         if self.input_size is None:
             return
@@ -543,7 +480,7 @@ class MaxUnpoolSpec(_Spec):
                 shapes.require_positive_output(default, self.op, f"the default size s*(i-1)+k-p_b-p_a with padding="
                                                f"{self.padding[j]} on axis {j} (no output_size given)")
             elif self.convention == "torch":    # PyTorch checks only the window around the default here
-                shapes.require_unpool_output_size(hint[j], default, self.stride[j], self.op, _axis(ndim, j))
+                shapes.require_unpool_output_size(hint[j], default, self.stride[j], self.op, axis_suffix(ndim, j))
 
     @property
     def default_output_size(self) -> tuple:
@@ -599,7 +536,7 @@ class UpsampleSpec(_Spec):
         ndim = self.ndim
         if ndim is None and self.mode in _MODE_NDIM and not any(is_sequence(v) for v in candidates.values()):
             ndim = _MODE_NDIM[self.mode]
-        ndim = _resolve_ndim(owner, ndim, candidates)
+        ndim = resolve_ndim(owner, ndim, candidates)
         if self.mode in _MODE_NDIM and ndim != _MODE_NDIM[self.mode]:
             raise ValueError(f"{owner}: mode={self.mode!r} needs {_MODE_NDIM[self.mode]} spatial dimensions, "
                              f"got ndim={ndim}")
@@ -610,8 +547,8 @@ class UpsampleSpec(_Spec):
                              f"{' | '.join(_INTERPOLATING)}, got mode={self.mode!r}, "
                              f"align_corners={self.align_corners!r}")
         else:
-            align = _bool(owner, "align_corners", self.align_corners)
-        size = _optional_sizes(owner, self.size, ndim, "size")
+            align = require_bool(owner, "align_corners", self.align_corners)
+        size = optional_sizes(owner, self.size, ndim, "size")
         scale = None
         if self.scale_factor is not None:
             raw = self.scale_factor if is_sequence(self.scale_factor) else (self.scale_factor,) * ndim
@@ -621,7 +558,7 @@ class UpsampleSpec(_Spec):
             for f in raw:
                 shapes.check_scale_factor(f, owner)
             scale = tuple(int(f) if isinstance(f, Real) and not isinstance(f, float) else f for f in raw)
-        input_size = _optional_sizes(owner, self.input_size, ndim, "input_size")
+        input_size = optional_sizes(owner, self.input_size, ndim, "input_size")
         self._set(size=size, scale_factor=scale, align_corners=align, input_size=input_size, ndim=ndim)
         if input_size is not None:
             for o in self.output_size:

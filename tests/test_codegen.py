@@ -337,3 +337,25 @@ def test_direct_im2col_in_small_blocks_equals_the_loop(seed, monkeypatch):
         np.testing.assert_allclose(kernel(x, w, b), conv_loop(x, w, b, s, pads, d), atol=1e-12)
     finally:
         lowering._lower.cache_clear()
+
+
+# --------------------------------------------------------------------------- every called helper is in the module
+
+
+@pytest.mark.parametrize("spec", SPECS + [
+    UpsampleSpec(scale_factor=2, mode="nearest", ndim=2),           # integer factor: repeats (_repeat_last)
+    UpsampleSpec(scale_factor=1.5, mode="nearest-exact", ndim=1),
+    UpsampleSpec(size=(5, 7), mode="bicubic", align_corners=True),
+    ConvSpec(3, stride=2, in_channels=64, out_channels=64, ndim=1),  # shifted GEMMs over stride phases
+], ids=lambda s: f"{type(s).__name__}-{getattr(s, 'mode', '')}")
+def test_every_function_a_module_calls_is_defined_in_it(spec):
+    """A standalone module must define every helper its code calls (in-process, all helpers are shared)."""
+    import builtins
+
+    tree = ast.parse(lower(spec).source)
+    defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    local = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    local |= {a.arg for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.Lambda))
+              for a in node.args.args + node.args.kwonlyargs}
+    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert not {name for name in called if name not in defined | local and not hasattr(builtins, name)}

@@ -26,7 +26,7 @@ from symconv import onnx as ops  # noqa: E402
 
 ort.set_default_logger_severity(4)
 from symconv import shapes  # noqa: E402
-from symconv.index import RESIZE_COORDINATE_MODES, RESIZE_NEAREST_MODES, resize_source  # noqa: E402
+from symconv.resize import RESIZE_COORDINATE_MODES, RESIZE_NEAREST_MODES, resize_source  # noqa: E402
 from symconv.matrix import resize_matrix  # noqa: E402
 
 RTOL, ATOL = 1e-5, 1e-5

@@ -1,8 +1,18 @@
 """Code generation: symconv specs lowered to standalone NumPy modules.
 
-* :mod:`~symconv.codegen.printer` -- a SymPy printer with integer ``//`` and no Dummy names;
+* :mod:`~symconv.codegen.lower` -- ``lower(spec)``: dispatch to a family's builder, the module
+  text and a cached callable (the helpers compiled once);
+* :mod:`~symconv.codegen.conv` -- convolution and transposed convolution (shifted GEMMs over
+  stride phases, direct im2col);
+* :mod:`~symconv.codegen.pooling` -- max pooling (switches), average pooling, max unpooling;
+* :mod:`~symconv.codegen.resampling` -- interpolation (nearest, linear family, bicubic);
+* :mod:`~symconv.codegen.common` -- what the families share: input-size symbols and checks,
+  module docstrings, the stride-phase grid (from :mod:`symconv.index`);
+* :mod:`~symconv.codegen.small` -- the small-problem paths (one array operation over a cached table);
 * :mod:`~symconv.codegen.ir` -- statements, functions and modules, rendered to text;
-* :mod:`~symconv.codegen.lower` -- ``lower(spec)``: the module text and a cached callable.
+* :mod:`~symconv.codegen.printer` -- a SymPy printer with integer ``//`` and no Dummy names;
+* :mod:`~symconv.codegen._runtime` -- the helpers pasted verbatim into generated modules, by
+  family, plus :data:`symconv.index.KERNEL_FUNCTIONS` (the relation's formulas evaluated at run time).
 
 Examples
 --------

@@ -29,7 +29,8 @@ from typing import Any
 
 from .printer import check_identifier, print_code
 
-__all__ = ["Assign", "Line", "Comment", "Return", "Block", "Function", "Module", "render", "docstring"]
+__all__ = ["Assign", "Line", "Comment", "Return", "Block", "Check", "Function", "Module", "render", "docstring",
+           "expression", "call", "source_tuple", "placeholders"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,27 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Check:
+    """``if condition: raise error(f"message")``: a run-time check of the generated code.
+
+    ``condition`` is source text (or a SymPy relational); ``message`` is the body of an f-string
+    in the generated module, whose ``{...}`` are placeholders evaluated there (see
+    :func:`placeholders`) -- the lowering never writes ``raise`` itself.
+
+    >>> Check("in_w != 5", "conv: got {in_w}").lines()
+    ['if in_w != 5:', '    raise ValueError(f"conv: got {in_w}")']
+    """
+
+    condition: Any
+    message: str
+    error: str = "ValueError"
+
+    def lines(self) -> list[str]:
+        condition = self.condition if isinstance(self.condition, str) else expression(self.condition)
+        return [f"if {condition}:", f'    raise {check_identifier(self.error, "exception")}(f"{self.message}")']
+
+
+@dataclass(frozen=True)
 class Function:
     """A function definition with a docstring."""
 
@@ -131,6 +153,37 @@ def expression(value: Any, array: bool = False) -> str:
     if isinstance(value, float):
         return repr(value)
     return print_code(value, array)
+
+
+def call(function: str, *args: Any) -> str:
+    """Source text of a call: string arguments are source text already, others go through :func:`expression`.
+
+    >>> import sympy as sp
+    >>> call("_output", "out", (sp.Symbol("out_h"), 4))
+    '_output(out, (out_h, 4))'
+    """
+    rendered = ", ".join(a if isinstance(a, str) else expression(a) for a in args)
+    return f"{function}({rendered})"
+
+
+def source_tuple(items: Any) -> str:
+    """A tuple display of source texts (names, expressions already rendered): ``(a, b)``, ``(a,)``.
+
+    >>> source_tuple(["base_h", "base_w"]), source_tuple(["base_w"])
+    ('(base_h, base_w)', '(base_w,)')
+    """
+    items = list(items)
+    return f"({', '.join(items)},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def placeholders(names: tuple) -> str:
+    """An f-string fragment showing a tuple of generated-code values: ``({out_h}, {out_w})``.
+
+    >>> placeholders(("out_w",))
+    '({out_w},)'
+    """
+    inner = ", ".join(f"{{{n}}}" for n in names)
+    return f"({inner},)" if len(names) == 1 else f"({inner})"
 
 
 def docstring(text: str) -> str:

@@ -24,7 +24,8 @@ from typing import Any
 import sympy as sp
 
 from . import _runtime
-from .ir import Assign, Block, Comment, Line, Return
+from .common import _output_line, _relations
+from .ir import Assign, Block, Comment, Line, Return, call, expression
 
 __all__ = ["SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMALL_INTERPOLATION", "TABLE_ENTRIES",
            "small_constants", "conv_lines",
@@ -86,9 +87,10 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     """The convolutions' small path: gathered columns and one batched GEMM, before the blocked paths."""
     k, s, d, pads, g = spec.kernel_size, spec.stride, spec.dilation, spec.padding, spec.groups
     taps = prod(k)
+    rels = _relations(spec)
     if transpose:
         def relation(j: int, m: Any, t: Any) -> Any:        # input v = (m + p_b - t d) / s when divisible
-            return m + pads[j][0] - t * d[j]
+            return rels[j].scaled_reader(m, t)
         steps = s
         c_in_g = "in_c" if g == 1 else f"in_c // {g}"
         c_out_g = "out_c" if g == 1 else f"out_c // {g}"
@@ -97,14 +99,14 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
         note = "input v = (m + p_b - t*d) / s where divisible and inside [0, i)"
     else:
         def relation(j: int, r: Any, t: Any) -> Any:        # input c = r s + t d - p_b
-            return r * s[j] + t * d[j] - pads[j][0]
+            return rels[j].input_index(r, t)
         steps = (1,) * len(k)
         weights = f"w3 = weight.reshape({g}, {'out_c' if g == 1 else f'out_c // {g}'}, -1).astype(dtype, copy=False)"
         note = "input c = r*s + t*d - p_b inside [0, i)"
     outputs = " * ".join(str(o) for o in out_syms)
     build = [Comment(f"gather table (taps, outputs): {note}; else the zero slot")]
     build += _read_lines(axes, k, out_syms, relation)
-    body = _table_block("x.shape[2:]", build, f"_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints(steps)})")
+    body = _table_block("x.shape[2:]", build, call("_gather_index", _reads(axes), sizes, steps))
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
                                    "None if bias is None else bias.astype(dtype))")]
@@ -114,17 +116,17 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
 
 def window_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, first_lines: list, first: str) -> list:
     """Max pooling's small path: one gather of whole windows, a ``max`` (and an ``argmax``)."""
-    k, s, d, pads = spec.kernel_size, spec.stride, spec.dilation, spec.padding
+    k, rels = spec.kernel_size, _relations(spec)
 
     def relation(j: int, r: Any, t: Any) -> Any:
-        return r * s[j] + t * d[j] - pads[j][0]
+        return rels[j].input_index(r, t)
 
     build = [Comment("window table (taps, outputs): input r*s + t*d - p_b inside [0, i), else the fill slot")]
     build += _read_lines(axes, k, out_syms, relation) + first_lines
-    value = (f"_window_table(_gather_index({_reads(axes)}, {_sizes(sizes)}, {_ints((1,) * len(k))}), {first}, "
-             f"{_sizes(out_syms)})")
+    value = (f"_window_table(_gather_index({_reads(axes)}, {expression(sizes)}, {expression((1,) * len(k))}), {first}, "
+             f"{expression(out_syms)})")
     body = _table_block("x.shape[2:]", build, value)
-    body.append(Return(f"_gather_max(x, table, fill, {_sizes(out_syms)}, out, return_indices)"))
+    body.append(Return(call("_gather_max", "x", "table", "fill", out_syms, "out", "return_indices")))
     outputs = " * ".join(str(o) for o in out_syms)
     return [Block(f"if n_batch * channels * {prod(k)} * {outputs} <= SMALL_WINDOWS and "
                   f"{prod(k)} * {outputs} <= TABLE_ENTRIES", tuple(body))]
@@ -141,7 +143,7 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
         Line(f"eye = np.eye({plane}).reshape(({plane}, 1) + x.shape[2:])")]
     body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
     body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
-    body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
+    body += [_output_line(owner, "x.shape[:2] + " + expression(out_syms), "x.dtype"),
              Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {plane} * {outputs} <= {limit} and "
@@ -155,16 +157,7 @@ def nearest_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impuls
         Comment("the source position of every output: the large path applied to the positions"),
         Line(f"eye = np.arange({plane}).reshape((1, 1) + x.shape[2:])")]
     body = _table_block("x.shape[2:]", build, f"{impulse}.reshape(-1)")
-    body += [Line(f'out = _output("{owner}", out, x.shape[:2] + {_sizes(out_syms)}, x.dtype)'),
+    body += [_output_line(owner, "x.shape[:2] + " + expression(out_syms), "x.dtype"),
              Line(f"np.take(x.reshape(-1, {plane}), table, axis=1, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {outputs} <= SMALL_GATHER", tuple(body))]
-
-
-def _sizes(values: tuple) -> str:
-    inner = ", ".join(str(v) for v in values)
-    return f"({inner},)" if len(values) == 1 else f"({inner})"
-
-
-def _ints(values: tuple) -> str:
-    return _sizes(tuple(int(v) for v in values))
