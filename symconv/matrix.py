@@ -197,7 +197,7 @@ def _require_concrete(spec: Any, owner: str) -> None:
             return
     if spec.is_symbolic:
         raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
-                         f"symconv.entry_formula(spec)")
+                         f"symconv.index.entry_formula(spec)")
 
 
 def _require_small(entries: int, owner: str, what: str) -> None:

@@ -138,7 +138,7 @@ def test_entry_formula_evaluates_to_the_concrete_matrix(params):
     spec = symconv.ConvSpec(**params, input_size=n)
     w = sp.IndexedBase("w")
     C = symconv.conv_matrix(n, **params, weight=[w[t] for t in range(params["kernel_size"])])
-    formula = symconv.entry_formula(spec, weight=w)
+    formula = symconv.index.entry_formula(spec, weight=w)
     r, c = sp.symbols("r_0 c_0", integer=True, nonnegative=True)
     for row in range(C.rows):
         for col in range(C.cols):
@@ -149,8 +149,8 @@ def test_delta_summation_drops_the_divisibility_guard_but_entry_formula_keeps_it
     spec = symconv.ConvSpec(2, dilation=2, input_size=5)
     r, c = sp.symbols("r_0 c_0", integer=True, nonnegative=True)
     w = sp.IndexedBase("w")
-    summed = symconv.entry_delta_sum(spec, weight=w).doit()
-    guarded = symconv.entry_formula(spec, weight=w)
+    summed = symconv.index.entry_delta_sum(spec, weight=w).doit()
+    guarded = symconv.index.entry_formula(spec, weight=w)
     # output 0 does not read input 1 (offset 1 is not a multiple of d = 2) ...
     assert guarded.subs({r: 0, c: 1}) == 0
     assert symconv.conv_matrix(5, 2, dilation=2)[0, 1] == 0

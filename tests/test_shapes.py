@@ -49,7 +49,7 @@ def test_conv_transpose_size_matches_brute_force_scatter_extent():
 def test_transposed_with_lost_remainder_restores_input_size():
     for iv, kv, sv, dv, pb, pa in GRID:
         o = symconv.conv_output_size(iv, kv, sv, (pb, pa), dv)
-        a = symconv.lost_remainder(iv, kv, sv, (pb, pa), dv)
+        a = symconv.shapes.lost_remainder(iv, kv, sv, (pb, pa), dv)
         if a >= max(sv, dv):
             continue
         assert symconv.conv_transpose_output_size(o, kv, sv, (pb, pa), dv, a) == iv

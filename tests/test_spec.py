@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import symconv
 from symconv import ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 from tests.oracles import conv_loop
 
@@ -97,8 +96,3 @@ def test_upsample_defaults_and_dimensions():
     assert spec.align_corners is False and spec.output_size == (6, 9)
     assert UpsampleSpec(size=5, mode="trilinear").ndim == 3
     assert UpsampleSpec(scale_factor=1.5, input_size=5).output_size == (7,)
-
-
-def test_public_api_is_explicit():
-    for name in symconv.__all__:
-        assert hasattr(symconv, name), name
