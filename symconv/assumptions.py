@@ -23,7 +23,7 @@ from .formula import NAMES, FormulaError, parse_formula
 __all__ = ["parse_assumptions", "resolve", "Setting", "minimum", "POOLS", "MAX_ASSUMED"]
 
 #: The operators whose stride defaults to the kernel size (PyTorch: ``stride=None``).
-POOLS = ("max-pool", "avg-pool", "max-unpool")
+POOLS = ("max_pool", "avg_pool", "max_unpool")
 
 
 #: Longest assumption text, and the largest integer an assumption may take.
@@ -147,7 +147,7 @@ def resolve(model: Any, used: tuple, given: dict) -> Setting:
     fixed = dict(given)
     mode = fixed.pop("padding", None)
     ceil = {"ceil_mode": fixed.pop("ceil_mode")} if "ceil_mode" in fixed else {}
-    if ceil and model.name not in ("max-pool", "avg-pool"):
+    if ceil and model.name not in ("max_pool", "avg_pool"):
         raise ValueError(f"check_formula: ceil_mode applies to pooling only, not {model.name}")
     symmetric, pair_letters = "p" in used, bool({"p_b", "p_a"} & set(used))
     if symmetric and pair_letters:

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
+from ..operators import canonical
 from ..spec import (AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec,
                     UpsampleSpec)
 
@@ -144,7 +145,7 @@ def _input_dims(name: Any, dims: Any) -> tuple:
 def _json_node(entry: Any, index: int, known: set) -> Node:
     if not isinstance(entry, dict):
         raise TypeError(f"network: node {index} must be an object, got {type(entry).__name__}")
-    op = entry.get("op")
+    op = canonical(entry.get("op"))
     name = entry.get("name", f"{op}_{index}")
     where = f"network: node {index} ({name!r})"
     if op not in SPEC_OPS and op not in JSON_GLUE:
