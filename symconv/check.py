@@ -41,8 +41,8 @@ import sympy as sp
 
 from . import shapes
 from . import symbols as letters
-from .assumptions import Setting, _assumption, minimum, parse_assumptions, resolve
-from .condition import _tidy, compile_exact, exact_condition, human, prove
+from .assumptions import Setting, parse_assumption, minimum, parse_assumptions, resolve
+from .condition import tidy, compile_exact, exact_condition, human, prove
 from .formula import Formula, parse_formula
 from .operators import operator_name
 from .proofs import rules
@@ -385,7 +385,7 @@ def _check_rules(model: OperatorModel, setting: Setting, domain: list) -> None:
     general = model.rules(generic)
     env: dict = {n: letters.BY_NAME[n] for n in setting.free}
     env.update(setting.fixed)
-    broken = list(dict.fromkeys(human(_tidy(g)) for r, g in zip(model.rules(env), general)
+    broken = list(dict.fromkeys(human(tidy(g)) for r, g in zip(model.rules(env), general)
                                 if r is False or r is sp.false))
     shown = ", ".join(f"{n}={v}" for n, v in setting.fixed.items())
     raise ValueError(f"check_formula: the assumptions {shown} break {model.name}'s rule "
@@ -427,7 +427,7 @@ def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
     model = OPERATORS[key]
     given: dict = {}
     for name, value in assumptions.items():
-        given.update(_assumption(name, value))
+        given.update(parse_assumption(name, value))
     formula = parse_formula(text)
     used = formula.names
     setting = resolve(model, used, given)

@@ -70,7 +70,7 @@ def insertion_matrix(spec: ConvTransposeSpec) -> sp.Matrix:
     [0, 0, 0, 1, 0]])
     """
     out = sp.ones(1, 1)
-    for i, s, (before, after) in zip(spec._require_input(), spec.stride, equivalent_padding(spec)):  # noqa: B007
+    for i, s, (before, after) in zip(spec.require_input(), spec.stride, equivalent_padding(spec)):  # noqa: B007
         out = sp.kronecker_product(out, _axis_insertion(i, s, before, after))
     return out
 

@@ -122,7 +122,8 @@ def is_dag_document(data: Any) -> bool:
     return isinstance(data, dict) and "nodes" in data
 
 
-def _read(source: Any) -> Any:
+def read_document(source: Any) -> Any:
+    """A network or stack document: a path is read as JSON (or YAML), anything else returned as is."""
     if isinstance(source, (str, os.PathLike)):
         from ..stack import _read_file          # one reader for both JSON forms
         return _read_file(Path(source))
@@ -193,7 +194,7 @@ def load_dag(source: Any) -> Network:
     ValueError, TypeError
         A malformed document, unknown op or tensor (the message names the node).
     """
-    data = _read(source)
+    data = read_document(source)
     if not is_dag_document(data):
         raise ValueError("network: expected an object with 'inputs' and 'nodes'")
     unknown = sorted(set(data) - {"inputs", "nodes", "outputs", "name"})

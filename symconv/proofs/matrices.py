@@ -351,7 +351,7 @@ register(Theorem(
     proof=_dilated_proof, uses=("conv_matrix_entry",), family=7,
     grid=Grid(G.GRID_1D + " and " + G.GRID_2D + " with d > 1 on some axis; derive.undilated + dilated_kernel "
               "by the direct definition vs the model's dilated C", lambda: [cfg for cfg in _both()
-                                                                         if max(G._tuple(cfg["d"])) > 1],
+                                                                         if max(G.as_tuple(cfg["d"])) > 1],
               _undilated_side, _dilated_model),
     reference="Dumoulin & Visin Rel. 15",
 ))

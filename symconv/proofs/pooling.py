@@ -255,7 +255,7 @@ def _nearest_proof() -> list:
 def _nearest_cfgs() -> list:
     one = [{"i": i_, "f": f_, "C": ch} for f_ in range(1, 5) for i_ in range(1, 13) for ch in (1, 2)]
     two = [{"i": (ih, iw), "f": f_, "C": 1} for f_ in range(1, 5) for ih in range(1, 8) for iw in range(1, 8)]
-    return sorted(one + two, key=lambda cfg: (sum(G._tuple(cfg["i"])) + cfg["f"], str(cfg)))
+    return sorted(one + two, key=lambda cfg: (sum(G.as_tuple(cfg["i"])) + cfg["f"], str(cfg)))
 
 
 def _nearest_model(cfg: dict) -> np.ndarray:
@@ -264,7 +264,7 @@ def _nearest_model(cfg: dict) -> np.ndarray:
 
 
 def _nearest_transpose(cfg: dict) -> np.ndarray:
-    ndim = len(G._tuple(cfg["i"]))
+    ndim = len(G.as_tuple(cfg["i"]))
     spec, weight = nearest_as_transpose(cfg["f"], cfg["C"], ndim, input_size=cfg["i"])
     return conv_transpose_matrix_of(spec, weight, "numpy")
 
@@ -300,7 +300,7 @@ def _fill_cfgs() -> list:
 
 
 def _switches_for(cfg: dict) -> tuple:
-    sizes = G._tuple(cfg["i"])
+    sizes = G.as_tuple(cfg["i"])
     big = tuple(cfg["f"] * v for v in sizes)
     xv = _distinct(int(np.prod(big))).reshape(big)
     return big, pool_switches(xv, cfg["f"] if len(sizes) == 1 else (cfg["f"],) * len(sizes))
@@ -333,7 +333,7 @@ def unpool_side(cfg: dict) -> np.ndarray:
 def nearest_side(cfg: dict) -> np.ndarray:
     """Nearest upsampling by f applied to the test vector."""
     return (upsample_matrix(cfg["i"], scale_factor=cfg["f"], mode="nearest", format="numpy")
-            @ G.probe(int(np.prod(G._tuple(cfg["i"]))), 9)).astype(np.int64)
+            @ G.probe(int(np.prod(G.as_tuple(cfg["i"]))), 9)).astype(np.int64)
 
 
 register(Theorem(
@@ -451,12 +451,12 @@ _bil_weights_theorem("bilinear_weights_even", 0)
 def _bil_cfgs() -> list:
     one = [{"i": i_, "f": f_} for f_ in range(1, 5) for i_ in range(1, 13)]
     two = [{"i": (ih, iw), "f": f_} for f_ in range(1, 5) for ih in range(1, 8) for iw in range(1, 8)]
-    return sorted(one + two, key=lambda cfg: (sum(G._tuple(cfg["i"])) + cfg["f"], str(cfg)))
+    return sorted(one + two, key=lambda cfg: (sum(G.as_tuple(cfg["i"])) + cfg["f"], str(cfg)))
 
 
 @lru_cache(maxsize=None)
 def _bil_pieces(i_, f_: int) -> tuple:
-    sizes = G._tuple(i_)
+    sizes = G.as_tuple(i_)
     ndim = len(sizes)
     mode = "linear" if ndim == 1 else "bilinear"
     U = upsample_matrix(i_, scale_factor=f_, mode=mode, format="numpy")
@@ -470,7 +470,7 @@ def _bil_pieces(i_, f_: int) -> tuple:
 
 @G.per_config
 def _bil_lhs(cfg: dict) -> tuple:
-    sizes = G._tuple(cfg["i"])
+    sizes = G.as_tuple(cfg["i"])
     f_ = cfg["f"]
     U, T, Tp = _bil_pieces(cfg["i"], f_)
     yv = np.random.default_rng(12345).integers(1, 10**6, int(np.prod(sizes))).astype(float).reshape(sizes)
@@ -481,7 +481,7 @@ def _bil_lhs(cfg: dict) -> tuple:
 
 
 def _bil_rhs(cfg: dict) -> tuple:
-    sizes = G._tuple(cfg["i"])
+    sizes = G.as_tuple(cfg["i"])
     f_ = cfg["f"]
     band = bilinear_border(f_)
     masks = []
