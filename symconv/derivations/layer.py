@@ -23,7 +23,7 @@ from .. import shapes
 from ..derive import as_direct_conv
 from ..graphs import interior, overlap_pattern
 from ..latex import elide, matrix_tex, render, spec_tex, tex
-from ..matrix import conv_matrix, conv_transpose_matrix_of
+from ..matrix import conv_matrix, matrix_of
 from ..spec import ConvTransposeSpec
 from ..symbols import a as a_sym, d as d_sym, k as k_sym, p_a, p_b, s as s_sym
 from .equivalent import equivalent_matrix, flipped_weights, insertion_matrix
@@ -77,7 +77,7 @@ def overlap_counts_1d(k: int, s: int, i: int, p: Any = 0, d: int = 1) -> list[in
     [1, 1, 2, 1, 2, 1, 2, 1, 1]
     """
     spec = ConvTransposeSpec(k, s, p, 0, d, input_size=i)
-    ct = conv_transpose_matrix_of(spec, np.ones(k, dtype=np.int64), format="numpy")
+    ct = matrix_of(spec, np.ones(k, dtype=np.int64), format="numpy")
     return [int(round(v)) for v in ct @ np.ones(ct.shape[1])]
 
 
@@ -113,7 +113,7 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
 
     forward = spec.forward()
     lost = shapes.lost_remainder_axis(o_val, k, s, pb, pa, d)
-    weights_t = conv_transpose_matrix_of(spec)
+    weights_t = matrix_of(spec)
     t = sp.Matrix(weights_t)
     if all(av < sv for av, sv in zip(spec.output_padding, spec.stride)):
         c = sp.Matrix(conv_matrix(spec.output_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))
@@ -128,7 +128,7 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
     d_shape = (eq.rows, z.rows)
 
     axis = ConvTransposeSpec(k, s, spec.padding[0], a_val, d, input_size=i)   # one axis of this very layer
-    counts = [int(v) for v in conv_transpose_matrix_of(axis, np.ones(k, dtype=np.int64), format="numpy")
+    counts = [int(v) for v in matrix_of(axis, np.ones(k, dtype=np.int64), format="numpy")
               @ np.ones(i, dtype=np.int64)]
     phases = list(overlap_pattern(k, s, pb, d))                 # by output position m mod s, as `analyze`
     (low, high), = interior(axis)

@@ -35,7 +35,7 @@ from itertools import product
 
 import numpy as np
 
-from ..matrix import conv_matrix_of, conv_transpose_matrix_of
+from ..matrix import matrix_of
 from ..shapes import lost_remainder_axis, window_count_axis
 from ..spec import ConvSpec, ConvTransposeSpec
 
@@ -208,8 +208,8 @@ def _restoring_key(values: tuple) -> tuple:
 def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
     spec = _spec(key)
     weight = weight_of(spec.kernel_size)
-    C = conv_matrix_of(spec, weight, "numpy")
-    T = conv_transpose_matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
+    C = matrix_of(spec, weight, "numpy")
+    T = matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
     return C, T
 
 

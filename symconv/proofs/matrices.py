@@ -22,7 +22,7 @@ import sympy as sp
 from .. import shapes
 from ..derive import as_direct_conv, dilated_kernel, flip_kernel, transpose_of, undilated, zero_insert
 from ..index import entry_delta_sum, entry_formula
-from ..matrix import conv_transpose_matrix_of
+from ..matrix import matrix_of
 from ..spec import ConvSpec, ConvTransposeSpec
 from ..symbols import a, c, d, i, k, o, p_a, p_b, r, s
 from . import grid as G
@@ -497,7 +497,7 @@ def _group_weight(cfg: dict) -> np.ndarray:
 def _group_lhs(cfg: dict) -> np.ndarray:
     cin, cout, groups = cfg["channels"]
     spec = ConvSpec(cfg["k"], cfg["s"], ((cfg["p_b"], cfg["p_a"]),), cfg["d"], cin, cout, groups, input_size=cfg["i"])
-    return conv_transpose_matrix_of(transpose_of(spec), _group_weight(cfg), "numpy")
+    return matrix_of(transpose_of(spec), _group_weight(cfg), "numpy")
 
 
 def _group_rhs(cfg: dict) -> np.ndarray:

@@ -21,7 +21,7 @@ import sympy as sp
 
 from .. import shapes
 from ..derive import bilinear_as_transpose, bilinear_border, nearest_as_transpose
-from ..matrix import conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix, upsample_matrix
+from ..matrix import matrix_of, pool_switch_matrix, pool_switches, unpool_matrix, upsample_matrix
 from ..symbols import c, d, i, k, o, p_b, r, s
 from . import grid as G
 from .engine import Grid, Theorem, register, step
@@ -266,7 +266,7 @@ def _nearest_model(cfg: dict) -> np.ndarray:
 def _nearest_transpose(cfg: dict) -> np.ndarray:
     ndim = len(G.as_tuple(cfg["i"]))
     spec, weight = nearest_as_transpose(cfg["f"], cfg["C"], ndim, input_size=cfg["i"])
-    return conv_transpose_matrix_of(spec, weight, "numpy")
+    return matrix_of(spec, weight, "numpy")
 
 
 register(Theorem(
@@ -461,10 +461,10 @@ def _bil_pieces(i_, f_: int) -> tuple:
     mode = "linear" if ndim == 1 else "bilinear"
     U = upsample_matrix(i_, scale_factor=f_, mode=mode, format="numpy")
     spec, weight = bilinear_as_transpose(f_, ndim=ndim, input_size=i_)
-    T = conv_transpose_matrix_of(spec, weight.astype(float), "numpy")
+    T = matrix_of(spec, weight.astype(float), "numpy")
     padded = tuple(v + 2 for v in sizes)
     spec_p, _ = bilinear_as_transpose(f_, ndim=ndim, input_size=padded)
-    Tp = conv_transpose_matrix_of(spec_p, weight.astype(float), "numpy")
+    Tp = matrix_of(spec_p, weight.astype(float), "numpy")
     return U, T, Tp
 
 
