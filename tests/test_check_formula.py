@@ -72,8 +72,7 @@ def test_missing_dilation_gives_the_exact_set_d_1_or_k_1():
     assert result.condition_text == "d = 1 or k = 1"        # (k - 1)(1 - d) = 0
 
 
-def test_counterexample_reports_pytorch_when_installed():
-    pytest.importorskip("torch")
+def test_counterexample_reports_pytorch_when_installed(torch):
     result = check_formula("ceil(i/s)", "conv", d=1)
     assert result.counterexample["pytorch"] == result.counterexample["symconv"]
 
@@ -240,14 +239,12 @@ def test_transposed_formula_with_max_holds_exactly_when_k_at_least_s():
     assert n == 280
 
 
-def _torch_ceil_pool(env):
-    torch = pytest.importorskip("torch")
+def _torch_ceil_pool(torch, env):
     x = torch.zeros(1, 1, env["i"])
     return torch.nn.functional.max_pool1d(x, env["k"], env["s"], env["p"], env["d"], ceil_mode=True).shape[-1]
 
 
-def test_ceil_mode_formula_condition_is_exact_and_holds_at_i5_k2_s2():
-    pytest.importorskip("torch")
+def test_ceil_mode_formula_condition_is_exact_and_holds_at_i5_k2_s2(torch):
     text = "ceil((i + 2*p - d*(k-1) - 1)/s) + 1"
     result = check_formula(text, "max_pool", ceil_mode="true")
     assert result.verdict == "conditional" and result.condition_exact
@@ -256,7 +253,7 @@ def test_ceil_mode_formula_condition_is_exact_and_holds_at_i5_k2_s2():
     envs = [dict(i=i, k=k, s=s, p=p, d=d) for i in range(1, 10) for k in range(1, 5) for s in range(1, 4)
             for p in range(0, k // 2 + 1) for d in range(1, 3) if i + 2 * p >= d * (k - 1) + 1]
     user = lambda e: -(-(e["i"] + 2 * e["p"] - e["d"] * (e["k"] - 1) - 1) // e["s"]) + 1  # noqa: E731
-    assert _agreement_matches_condition(result, envs, user, _torch_ceil_pool) > 200
+    assert _agreement_matches_condition(result, envs, user, lambda env: _torch_ceil_pool(torch, env)) > 200
 
 
 def test_unproved_condition_is_labelled_for_example(capsys):

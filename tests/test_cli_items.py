@@ -18,8 +18,7 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_shape_uses_pytorchs_defaults_unless_symbols_are_asked_for(capsys):
-    torch = pytest.importorskip("torch")
+def test_shape_uses_pytorchs_defaults_unless_symbols_are_asked_for(capsys, torch):
     x = torch.zeros(1, 1, 101)
     assert run(capsys, "shape", "max_pool", "--i", "101", "--k", "2")[1].strip() == \
         str(torch.nn.functional.max_pool1d(x, 2).shape[-1])
@@ -32,8 +31,7 @@ def test_shape_uses_pytorchs_defaults_unless_symbols_are_asked_for(capsys):
     assert "--symbolic" in run(capsys, "shape", "--help")[1]
 
 
-def test_shape_accepts_same_and_valid_and_refuses_options_that_do_not_apply(capsys):
-    torch = pytest.importorskip("torch")
+def test_shape_accepts_same_and_valid_and_refuses_options_that_do_not_apply(capsys, torch):
     for k, d in ((3, 1), (4, 2)):
         want = torch.nn.functional.conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, k), padding="same",
                                           dilation=d).shape[-1]

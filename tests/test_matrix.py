@@ -247,8 +247,7 @@ def test_bilinear_weights_are_exact_rationals():
 # --------------------------------------------------------------------------- PyTorch
 
 
-def test_matrices_match_torch_on_a_seeded_sweep():
-    torch = pytest.importorskip("torch")
+def test_matrices_match_torch_on_a_seeded_sweep(torch):
     F = torch.nn.functional
     rng = np.random.default_rng(3)
     for _ in range(40):
@@ -276,8 +275,7 @@ def test_matrices_match_torch_on_a_seeded_sweep():
         np.testing.assert_allclose(_apply(CT, y[0], ref_t.shape), ref_t, rtol=1e-10, atol=1e-10)
 
 
-def test_upsample_matrices_match_torch():
-    torch = pytest.importorskip("torch")
+def test_upsample_matrices_match_torch(torch):
     F = torch.nn.functional
     rng = np.random.default_rng(4)
     x = rng.standard_normal((1, 1, 4, 5))
@@ -289,8 +287,7 @@ def test_upsample_matrices_match_torch():
             np.testing.assert_allclose(_apply(U, x[0, 0], ref.shape), ref, rtol=1e-10, atol=1e-10)
 
 
-def test_pool_switches_match_torch_indices():
-    torch = pytest.importorskip("torch")
+def test_pool_switches_match_torch_indices(torch):
     F = torch.nn.functional
     rng = np.random.default_rng(5)
     x = rng.integers(0, 3, (2, 7, 6)).astype(float)
@@ -299,12 +296,11 @@ def test_pool_switches_match_torch_indices():
         np.testing.assert_array_equal(symconv.pool_switches(x, (k, k), s, p, d, ceil), idx.numpy()[0])
 
 
-def test_a_window_without_input_has_torchs_index_and_a_zero_row():
+def test_a_window_without_input_has_torchs_index_and_a_zero_row(torch):
     """i=1, k=2, d=2, p=1: the window reads positions -1 and 1, both outside the input."""
     x = np.array([3.0])
     assert symconv.pool_switches(x, 2, stride=1, padding=1, dilation=2).tolist() == [1]     # torch: index 1, -inf
     assert symconv.pool_switch_matrix(x, 2, stride=1, padding=1, dilation=2, format="numpy").tolist() == [[0.0]]
-    torch = pytest.importorskip("torch")
     values, indices = torch.nn.functional.max_pool1d(torch.tensor([[[3.0]]]), 2, stride=1, padding=1, dilation=2,
                                                      return_indices=True)
     assert indices.flatten().tolist() == [1] and torch.isinf(values).all()

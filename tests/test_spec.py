@@ -34,8 +34,7 @@ def test_same_padding_puts_the_odd_unit_at_the_end_and_keeps_the_size(k, d):
     assert spec.output_size == (7,)
 
 
-def test_same_padding_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_same_padding_matches_torch(torch):
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((1, 1, 6, 7)), rng.standard_normal((1, 1, 4, 3))
     spec = ConvSpec((4, 3), padding="same", dilation=(1, 2), input_size=(6, 7))
