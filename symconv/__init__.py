@@ -18,8 +18,8 @@ Examples
 3
 >>> symconv.conv_matrix((4, 4), 3).shape
 (4, 16)
->>> symconv.index.entry_formula is not None      # submodules on first use
-True
+>>> symconv.shapes.lost_remainder(6, 3, s=2)     # the rest through submodules, loaded on first use
+1
 """
 from __future__ import annotations
 
