@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import sympy as sp
 
 from symconv.cli import main

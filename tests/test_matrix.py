@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv import matrix as mx
 from tests.oracles import (conv_loop, conv_transpose_scatter, max_pool_loop, max_unpool_loop,
                            upsample_loop)
 from tests.strategies import conv_configs
