@@ -38,7 +38,7 @@ def relation_route(n: int) -> tuple[float, float, int]:
 def entry_formula_route(n: int) -> float:
     spec = symconv.ConvSpec((3, 3), input_size=(n, n))
     w = sp.IndexedBase("w")
-    formula = symconv.entry_formula(spec, weight=w)
+    formula = symconv.index.entry_formula(spec, weight=w)
     r = sp.symbols("r_0:2", integer=True, nonnegative=True)
     c = sp.symbols("c_0:2", integer=True, nonnegative=True)
     o = spec.output_size

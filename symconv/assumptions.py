@@ -20,10 +20,10 @@ from . import symbols as letters
 from ._validate import as_size
 from .formula import NAMES, FormulaError, parse_formula
 
-__all__ = ["parse_assumptions", "resolve", "Setting", "minimum", "POOLS", "MAX_ASSUMED"]
+__all__ = ["parse_assumptions", "parse_assumption", "resolve", "Setting", "minimum", "POOLS", "MAX_ASSUMED"]
 
 #: The operators whose stride defaults to the kernel size (PyTorch: ``stride=None``).
-POOLS = ("max-pool", "avg-pool", "max-unpool")
+POOLS = ("max_pool", "avg_pool", "max_unpool")
 
 
 #: Longest assumption text, and the largest integer an assumption may take.
@@ -62,7 +62,7 @@ def parse_assumptions(text: str | None) -> dict:
         if part.count("=") != 1:
             raise ValueError(f"assume: expected name=value pairs separated by commas, got {part.strip()!r}")
         name, value = (v.strip() for v in part.split("="))
-        out.update(_assumption(name, value))
+        out.update(parse_assumption(name, value))
     return out
 
 
@@ -84,7 +84,8 @@ def minimum(letter: str) -> int:
     return 1 if letters.BY_NAME[letter].is_positive else 0
 
 
-def _assumption(name: str, value: Any) -> dict:
+def parse_assumption(name: str, value: Any) -> dict:
+    """One ``name=value`` assumption as ``{letter: value}``, checked against the specs' rules."""
     if name == "ceil_mode":
         if isinstance(value, str):
             lowered = value.lower()
@@ -147,7 +148,7 @@ def resolve(model: Any, used: tuple, given: dict) -> Setting:
     fixed = dict(given)
     mode = fixed.pop("padding", None)
     ceil = {"ceil_mode": fixed.pop("ceil_mode")} if "ceil_mode" in fixed else {}
-    if ceil and model.name not in ("max-pool", "avg-pool"):
+    if ceil and model.name not in ("max_pool", "avg_pool"):
         raise ValueError(f"check_formula: ceil_mode applies to pooling only, not {model.name}")
     symmetric, pair_letters = "p" in used, bool({"p_b", "p_a"} & set(used))
     if symmetric and pair_letters:
@@ -191,7 +192,7 @@ def resolve(model: Any, used: tuple, given: dict) -> Setting:
 
 def _same_padding(model: Any, fixed: dict, symmetric: bool) -> dict:
     """padding='same' as the spec defines it (stride 1, the odd unit at the end)."""
-    from .spec import _same_padding as same
+    from .spec import same_padding as same
     if model.name != "conv":
         raise ValueError(f"assume: padding='same' is defined for conv only, not {model.name}")
     stride = fixed.get("s", 1)

@@ -14,15 +14,15 @@ valid domain, and returns a :class:`CheckResult` whose verdict is
 
 Examples
 --------
->>> check_formula("(i-1)*s - 2*p + k", "conv-transpose", d=1, output_padding=0).verdict
+>>> check_formula("(i-1)*s - 2*p + k", "conv_transpose", d=1, output_padding=0).verdict
 'equivalent'
 >>> r = check_formula("(i + 2*p - k)/s + 1", "conv", d=1)
 >>> r.verdict, r.condition, r.condition_exact
 ('conditional', 'Eq(Mod(i - k + 2*p, s), 0)', True)
->>> r = check_formula("i*s + max(k - s, 0)", "conv-transpose", d=1, p=0, output_padding=0)
+>>> r = check_formula("i*s + max(k - s, 0)", "conv_transpose", d=1, p=0, output_padding=0)
 >>> r.condition_text, r.condition_exact, r.counterexample["params"]
 ('k >= s', True, {'i': 1, 'k': 1, 's': 2, 'p': 0, 'd': 1, 'a': 0})
->>> r = check_formula("(i-1)*s - 2*p + k", "conv-transpose", output_padding=0)
+>>> r = check_formula("(i-1)*s - 2*p + k", "conv_transpose", output_padding=0)
 >>> r.condition_text
 'd = 1 or k = 1'
 >>> r = check_formula("ceil(i/s)", "conv", d=1)
@@ -41,9 +41,10 @@ import sympy as sp
 
 from . import shapes
 from . import symbols as letters
-from .assumptions import Setting, _assumption, minimum, parse_assumptions, resolve
-from .condition import _tidy, compile_exact, exact_condition, human, prove
+from .assumptions import Setting, parse_assumption, minimum, parse_assumptions, resolve
+from .condition import tidy, compile_exact, exact_condition, human, prove
 from .formula import Formula, parse_formula
+from .operators import operator_name
 from .proofs import decide, normal_forms
 
 __all__ = ["check_formula", "CheckResult", "OPERATORS", "parse_assumptions", "CATALOGUE", "check_catalogue"]
@@ -155,13 +156,13 @@ def _torch_size(kind: str) -> Callable[[Env], Any]:
             if kind == "conv":
                 return F.conv1d(x, torch.zeros(1, 1, env["k"]), stride=env["s"], padding=env["p"],
                                 dilation=env.get("d", 1)).shape[-1]
-            if kind == "conv-transpose":
+            if kind == "conv_transpose":
                 return F.conv_transpose1d(x, torch.zeros(1, 1, env["k"]), stride=env["s"], padding=env["p"],
                                           output_padding=env.get("a", 0), dilation=env.get("d", 1)).shape[-1]
-            if kind == "max-pool":
+            if kind == "max_pool":
                 return F.max_pool1d(x, env["k"], env["s"], env["p"], env.get("d", 1),
                                     ceil_mode=bool(env.get("ceil_mode", 0))).shape[-1]
-            if kind == "avg-pool":
+            if kind == "avg_pool":
                 return F.avg_pool1d(x, env["k"], env["s"], env["p"], ceil_mode=bool(env.get("ceil_mode", 0))).shape[-1]
             idx = torch.zeros(1, 1, env["i"], dtype=torch.int64)
             return F.max_unpool1d(x, idx, env["k"], env["s"], env["p"]).shape[-1]
@@ -178,22 +179,20 @@ _NO_DILATION = {n: r for n, r in _WINDOW_GRID.items() if n != "d"}
 OPERATORS: dict[str, OperatorModel] = {
     "conv": OperatorModel("conv", ("i", "k", "s", "p", "d"), _WINDOW_GRID, _fits, _conv_size, _CONV_DEFAULTS,
                           torch=_torch_size("conv")),
-    "conv-transpose": OperatorModel(
-        "conv-transpose", ("i", "k", "s", "p", "d", "a"), dict(_WINDOW_GRID, a=range(0, 4)), _transpose_rules,
-        _transpose_size, _CONV_DEFAULTS, window=False, torch=_torch_size("conv-transpose")),
-    "max-pool": OperatorModel("max-pool", ("i", "k", "s", "p", "d"), _WINDOW_GRID,
+    "conv_transpose": OperatorModel(
+        "conv_transpose", ("i", "k", "s", "p", "d", "a"), dict(_WINDOW_GRID, a=range(0, 4)), _transpose_rules,
+        _transpose_size, _CONV_DEFAULTS, window=False, torch=_torch_size("conv_transpose")),
+    "max_pool": OperatorModel("max_pool", ("i", "k", "s", "p", "d"), _WINDOW_GRID,
                               lambda env: _pool_fits(env) + _half_kernel(env), _pool_size, _POOL_DEFAULTS,
-                              torch=_torch_size("max-pool")),
-    "avg-pool": OperatorModel("avg-pool", ("i", "k", "s", "p"), _NO_DILATION,
+                              torch=_torch_size("max_pool")),
+    "avg_pool": OperatorModel("avg_pool", ("i", "k", "s", "p"), _NO_DILATION,
                               lambda env: _pool_fits(env) + _half_kernel(env), _pool_size, _POOL_DEFAULTS,
-                              torch=_torch_size("avg-pool")),
-    "max-unpool": OperatorModel(
-        "max-unpool", ("i", "k", "s", "p"), _NO_DILATION,
+                              torch=_torch_size("avg_pool")),
+    "max_unpool": OperatorModel(
+        "max_unpool", ("i", "k", "s", "p"), _NO_DILATION,
         lambda env: _half_kernel(env) + [_relation(sp.Ge, _unpool_size(env), 1)], _unpool_size, _POOL_DEFAULTS,
-        window=False, torch=_torch_size("max-unpool")),
+        window=False, torch=_torch_size("max_unpool")),
 }
-_ALIASES = {"conv_transpose": "conv-transpose", "transposed": "conv-transpose", "pool": "max-pool",
-            "max_pool": "max-pool", "avg_pool": "avg-pool", "unpool": "max-unpool", "max_unpool": "max-unpool"}
 
 
 # --------------------------------------------------------------------------- symbolic normal form
@@ -386,7 +385,7 @@ def _check_rules(model: OperatorModel, setting: Setting, domain: list) -> None:
     general = model.rules(generic)
     env: dict = {n: letters.BY_NAME[n] for n in setting.free}
     env.update(setting.fixed)
-    broken = list(dict.fromkeys(human(_tidy(g)) for r, g in zip(model.rules(env), general)
+    broken = list(dict.fromkeys(human(tidy(g)) for r, g in zip(model.rules(env), general)
                                 if r is False or r is sp.false))
     shown = ", ".join(f"{n}={v}" for n, v in setting.fixed.items())
     raise ValueError(f"check_formula: the assumptions {shown} break {model.name}'s rule "
@@ -401,7 +400,8 @@ def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
     text : str
         The formula, e.g. ``"(i-1)*s - 2*p + k"``; names ``i k s p d a`` or their long forms
         (``input_size``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``output_padding``).
-    op : {'conv', 'conv-transpose', 'max-pool', 'avg-pool', 'max-unpool'}
+    op : {'conv', 'conv_transpose', 'max_pool', 'avg_pool', 'max_unpool'}
+        Other spellings are accepted (``conv-transpose``, ``maxpool``; :func:`symconv.operators.operator_name`).
     **assumptions : int, str or SymPy expression
         Fixed parameter values, e.g. ``d=1, output_padding=0``, expressions in the other letters
         (``p="k//2"``), ``padding="same"``, and ``ceil_mode`` for pooling. A letter the formula does
@@ -420,13 +420,14 @@ def check_formula(text: str, op: str, **assumptions: Any) -> CheckResult:
         Unknown operator or assumption, a name the operator does not have, or assumptions
         that break the operator's rules.
     """
-    key = _ALIASES.get(op, op)
-    if key not in OPERATORS:
-        raise ValueError(f"check_formula: op must be one of {', '.join(OPERATORS)}, got op={op!r}")
+    try:
+        key = operator_name(op, "op", tuple(OPERATORS))
+    except ValueError as exc:
+        raise ValueError(f"check_formula: {exc}") from None
     model = OPERATORS[key]
     given: dict = {}
     for name, value in assumptions.items():
-        given.update(_assumption(name, value))
+        given.update(parse_assumption(name, value))
     formula = parse_formula(text)
     used = formula.names
     setting = resolve(model, used, given)
@@ -500,15 +501,15 @@ CATALOGUE: tuple = (
     ("CS231n notes (no floor)", "conv", "(i - k + 2*p)/s + 1", {"d": 1}, "conditional"),
     ("Keras conv_output_length, 'valid'", "conv", "ceil((i - d*(k-1))/s)", {"p": 0}, "equivalent"),
     ("TF 'SAME' size used for any padding", "conv", "ceil(i/s)", {"d": 1}, "wrong"),
-    ("PyTorch ConvTranspose2d docs", "conv-transpose", "(i-1)*s - 2*p + d*(k-1) + output_padding + 1", {},
+    ("PyTorch ConvTranspose2d docs", "conv_transpose", "(i-1)*s - 2*p + d*(k-1) + output_padding + 1", {},
      "equivalent"),
-    ("Dumoulin & Visin, Rel. 13", "conv-transpose", "s*(i-1) + k - 2*p", {"d": 1}, "conditional"),
-    ("Blog post: transposed with +2p", "conv-transpose", "(i-1)*s + 2*p + k", {"d": 1, "a": 0}, "conditional"),
-    ("Keras deconv 'same' (i*s) read as PyTorch", "conv-transpose", "i*s", {"d": 1, "a": 0}, "conditional"),
-    ("PyTorch MaxPool2d docs", "max-pool", "floor((i + 2*p - d*(k-1) - 1)/s + 1)", {}, "equivalent"),
-    ("ceil mode without the last-window rule", "max-pool", "ceil((i + 2*p - d*(k-1) - 1)/s) + 1",
+    ("Dumoulin & Visin, Rel. 13", "conv_transpose", "s*(i-1) + k - 2*p", {"d": 1}, "conditional"),
+    ("Blog post: transposed with +2p", "conv_transpose", "(i-1)*s + 2*p + k", {"d": 1, "a": 0}, "conditional"),
+    ("Keras deconv 'same' (i*s) read as PyTorch", "conv_transpose", "i*s", {"d": 1, "a": 0}, "conditional"),
+    ("PyTorch MaxPool2d docs", "max_pool", "floor((i + 2*p - d*(k-1) - 1)/s + 1)", {}, "equivalent"),
+    ("ceil mode without the last-window rule", "max_pool", "ceil((i + 2*p - d*(k-1) - 1)/s) + 1",
      {"ceil_mode": 1}, "conditional"),
-    ("PyTorch MaxUnpool2d docs", "max-unpool", "(i - 1)*s - 2*p + k", {}, "equivalent"),
+    ("PyTorch MaxUnpool2d docs", "max_unpool", "(i - 1)*s - 2*p + k", {}, "equivalent"),
 )
 
 

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import sympy as sp
 
-__all__ = ["compile_exact", "atoms", "exact_condition", "prove", "Found", "human"]
+__all__ = ["compile_exact", "atoms", "exact_condition", "prove", "Found", "human", "tidy"]
 
 #: Atoms beyond this many are not combined (the search is over pairs and triples).
 MAX_ATOMS = 14
@@ -146,7 +146,7 @@ def compile_exact(expr: Any) -> Callable[[dict], Any]:
 # --------------------------------------------------------------------------- atoms
 
 
-def _tidy(relation: Any) -> Any:
+def tidy(relation: Any) -> Any:
     """``k - s >= 0`` as ``k >= s``: positive terms left, negative terms right."""
     if not isinstance(relation, sp.core.relational.Relational):
         return relation
@@ -226,7 +226,7 @@ def atoms(expressions: Iterable[Any], defaults: dict | None = None) -> list:
     out: list = []
     seen: set = set()
     for atom in found:
-        atom = _tidy(atom)
+        atom = tidy(atom)
         if atom in (sp.true, sp.false) or not isinstance(atom, sp.Basic) or str(atom) in seen:
             continue
         seen.add(str(atom))
@@ -281,7 +281,7 @@ def _literals(candidates: list, samples: list) -> list:
         if mask in (0, full):
             continue
         out.append((mask, atom))
-        out.append((full & ~mask, _tidy(sp.Not(atom))))
+        out.append((full & ~mask, tidy(sp.Not(atom))))
     return out
 
 
@@ -345,7 +345,7 @@ def exact_condition(lhs: Any, rhs: Any, domain: Sequence[Any], samples: list, de
     if agree is None:
         left, right = compile_exact(lhs), compile_exact(rhs)
         agree = lambda env: left(env) == right(env)  # noqa: E731
-    candidates = (list(extra_atoms) + [_tidy(a) for a in _factors(sp.sympify(lhs - rhs))]
+    candidates = (list(extra_atoms) + [tidy(a) for a in _factors(sp.sympify(lhs - rhs))]
                   + atoms([lhs, rhs], defaults))
     candidates = list({str(a): a for a in candidates}.values())[:MAX_ATOMS]
     statement_of = lambda c: sp.Equivalent(sp.Eq(lhs, rhs), c)  # noqa: E731

@@ -83,7 +83,7 @@ def _resolve(spec: Any, input_size: Any, owner: str) -> Any:
         raise ValueError(f"{owner}: input_size is unknown; pass input_size or use spec.with_input(size)")
     if spec.is_symbolic:
         raise ValueError(f"{owner}: graphs need int sizes, got a symbolic spec; for symbolic sizes use "
-                         f"symconv.overlap_count or symconv.entry_formula")
+                         f"symconv.graphs.overlap_count or symconv.index.entry_formula")
     return spec
 
 
@@ -155,7 +155,7 @@ def graph(spec: Any, input_size: Any = None, axis: int | None = None) -> nx.DiGr
     -----
     Edge ``c -> r`` (gather) or ``r -> c`` (scatter) iff :math:`c = r s + t d - p_b` with
     :math:`0 \le r < o`, :math:`0 \le t < k`, :math:`0 \le c < i` on every axis, where the
-    relation of a transposed layer is its forward convolution's (:func:`symconv.relations`).
+    relation of a transposed layer is its forward convolution's (:func:`symconv.index.relations`).
     """
     owner = "graph"
     spec = _resolve(spec, input_size, owner)
@@ -165,7 +165,7 @@ def graph(spec: Any, input_size: Any = None, axis: int | None = None) -> nx.DiGr
     if n_edges > GRAPH_EDGE_LIMIT:
         raise ValueError(f"{owner}: the graph would have {n_edges} edges (limit GRAPH_EDGE_LIMIT="
                          f"{GRAPH_EDGE_LIMIT}); build one axis with axis=j (degrees multiply across axes) "
-                         f"or use symconv.overlap_counts")
+                         f"or use symconv.graphs.overlap_counts")
     in_shape = tuple(int(spec.input_size[j]) for j in axes)
     out_shape = tuple(int(spec.output_size[j]) for j in axes)
     g = nx.DiGraph(op=spec.op, input_size=in_shape, output_size=out_shape)

@@ -284,7 +284,7 @@ def _relations(spec: Any) -> tuple[AxisRelation, ...]:
     if isinstance(spec, (ConvSpec, MaxPoolSpec, AvgPoolSpec)):
         sizes_in, sizes_out = spec.input_size, spec.output_size
     elif isinstance(spec, (ConvTransposeSpec, MaxUnpoolSpec)):
-        sizes_in, sizes_out = spec.output_size, spec._require_input()
+        sizes_in, sizes_out = spec.output_size, spec.require_input()
     else:
         raise TypeError(f"relations: expected a sliding-window spec, got {type(spec).__name__}")
     if sizes_in is None:

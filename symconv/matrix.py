@@ -35,6 +35,7 @@ __all__ = [
     "resize_matrix",
     "conv_matrix",
     "conv_transpose_matrix",
+    "matrix_of",
     "pool_switches",
     "pool_switch_matrix",
     "unpool_matrix",
@@ -197,7 +198,7 @@ def _require_concrete(spec: Any, owner: str) -> None:
             return
     if spec.is_symbolic:
         raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
-                         f"symconv.entry_formula(spec)")
+                         f"symconv.index.entry_formula(spec)")
 
 
 def _require_small(entries: int, owner: str, what: str) -> None:
@@ -262,12 +263,33 @@ def conv_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any
     ndim = len(input_size) if isinstance(input_size, (tuple, list)) else None
     spec = ConvSpec(kernel_size, stride, padding, dilation, in_channels, out_channels, groups,
                     input_size=input_size, ndim=ndim)
-    return conv_matrix_of(spec, weight, format)
+    return matrix_of(spec, weight, format)
 
 
-def conv_matrix_of(spec: ConvSpec, weight: Any = None, format: str = "sympy") -> Any:
-    """:func:`conv_matrix` for an existing :class:`ConvSpec` with ``input_size``."""
-    return _weighted_matrix(spec, weight, format, "conv_matrix", scatter=False)
+def matrix_of(spec: ConvSpec | ConvTransposeSpec, weight: Any = None, format: str = "sympy") -> Any:
+    """The matrix a convolution or transposed-convolution spec (with ``input_size``) determines.
+
+    :func:`conv_matrix` and :func:`conv_transpose_matrix` build the spec from PyTorch's arguments
+    and return this; a :class:`ConvSpec` gives C (gathered), a :class:`ConvTransposeSpec` the
+    scatter-built matrix. ``weight`` and ``format`` as there.
+
+    Examples
+    --------
+    >>> matrix_of(ConvSpec(3, input_size=4)) == conv_matrix(4, 3)
+    True
+    >>> matrix_of(ConvTransposeSpec(3, input_size=2), weight=[1, 2, 3], format="numpy").tolist()
+    [[1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [0.0, 3.0]]
+    """
+    if isinstance(spec, ConvTransposeSpec):
+        owner, scatter, lines, what = "conv_transpose_matrix", True, spec.input_size, "the matrix"
+    elif isinstance(spec, ConvSpec):
+        owner, scatter, lines, what = "conv_matrix", False, spec.output_size, "C"
+    else:
+        raise TypeError(f"matrix_of: spec must be a ConvSpec or a ConvTransposeSpec, got {type(spec).__name__}")
+    _require_concrete(spec, owner)
+    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(lines) * _prod(spec.kernel_size),
+                   owner, f"{what} for input_size={spec.input_size}")
+    return _weighted_matrix(spec, weight, format, owner, scatter)
 
 
 def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool) -> Any:
@@ -332,12 +354,7 @@ def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, pa
     ndim = len(input_size) if isinstance(input_size, (tuple, list)) else None
     spec = ConvTransposeSpec(kernel_size, stride, padding, output_padding, dilation, in_channels,
                              out_channels, groups, input_size=input_size, ndim=ndim)
-    return conv_transpose_matrix_of(spec, weight, format)
-
-
-def conv_transpose_matrix_of(spec: ConvTransposeSpec, weight: Any = None, format: str = "sympy") -> Any:
-    """:func:`conv_transpose_matrix` for an existing :class:`ConvTransposeSpec`."""
-    return _weighted_matrix(spec, weight, format, "conv_transpose_matrix", scatter=True)
+    return matrix_of(spec, weight, format)
 
 
 # --------------------------------------------------------------------------- pooling switches and unpooling

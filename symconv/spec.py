@@ -50,7 +50,7 @@ _INTERPOLATING = ("linear", "bilinear", "trilinear", "bicubic")
 # --------------------------------------------------------------------------- canonicalisation helpers
 
 
-def _same_padding(kernel_size: tuple, dilation: tuple) -> tuple[tuple[Size, Size], ...]:
+def same_padding(kernel_size: tuple, dilation: tuple) -> tuple[tuple[Size, Size], ...]:
     """'same' padding: total d(k-1), the odd unit at the end (PyTorch, ONNX SAME_UPPER)."""
     pairs = []
     for k, d in zip(kernel_size, dilation):
@@ -86,7 +86,8 @@ class _Spec:
         """The same operator applied to a given input size."""
         return replace(self, input_size=input_size)
 
-    def _require_input(self) -> tuple:
+    def require_input(self) -> tuple:
+        """The input size; a ValueError naming the operator when the spec has none."""
         if self.input_size is None:
             raise ValueError(f"{self.op}: input_size is unknown; use spec.with_input(input_size)")
         return self.input_size
@@ -143,7 +144,7 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
             if any(is_false(sp.Eq(s, 1)) or not (s == 1) for s in stride):
                 raise ValueError(f"{owner}: padding='same' requires stride=1 in every dimension "
                                  f"(as PyTorch), got stride={stride}")
-            pairs = _same_padding(kernel_size, dilation)
+            pairs = same_padding(kernel_size, dilation)
         else:
             allowed = "'valid', 'same'" if owner == "conv" else "'valid'"
             hint = " ('same' is not defined for transposed convolutions; see pytorch#95123)" \
@@ -231,7 +232,7 @@ class ConvSpec(_Spec):
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
         return tuple(shapes.window_count_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
-                     zip(self._require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
+                     zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
 
     @property
     def weight_shape(self) -> tuple:
@@ -312,7 +313,7 @@ class ConvTransposeSpec(_Spec):
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
         return tuple(shapes.transpose_size_axis(i, k, s, pb, pa, d, a) for i, k, s, (pb, pa), d, a in
-                     zip(self._require_input(), self.kernel_size, self.stride, self.padding, self.dilation,
+                     zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation,
                          self.output_padding))
 
     @property
@@ -351,7 +352,7 @@ def _pool_common(self: Any, owner: str) -> int:
 
 def _pool_output(self: Any) -> tuple:
     return tuple(shapes.window_count_axis(i, k, s, pb, pa, d, self.ceil_mode) for i, k, s, (pb, pa), d in
-                 zip(self._require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
+                 zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
 
 
 @dataclass(frozen=True)
@@ -486,12 +487,12 @@ class MaxUnpoolSpec(_Spec):
     def default_output_size(self) -> tuple:
         """``s(i-1) + k - p_b - p_a`` per axis."""
         return tuple(shapes.unpool_size_axis(i, k, s, pb, pa) for i, k, s, (pb, pa) in
-                     zip(self._require_input(), self.kernel_size, self.stride, self.padding))
+                     zip(self.require_input(), self.kernel_size, self.stride, self.padding))
 
     @property
     def output_size(self) -> tuple:
         """The pinned ``output_size`` if given, else the default."""
-        self._require_input()
+        self.require_input()
         return self.pinned_output_size if self.pinned_output_size is not None else self.default_output_size
 
 
@@ -567,7 +568,7 @@ class UpsampleSpec(_Spec):
     @property
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
-        inputs = self._require_input()
+        inputs = self.require_input()
         if self.size is not None:
             return self.size
         return tuple(shapes.resize_size_axis(i, None, f) for i, f in zip(inputs, self.scale_factor))

@@ -27,11 +27,11 @@ LETTERS = {n: symbols.BY_NAME[n] for n in ("i", "k", "s", "p", "d", "a", "p_b", 
 
 def test_equivalent_forms_are_proved():
     for text, op, assume in [
-        ("(i-1)*s - 2*p + k", "conv-transpose", dict(d=1, output_padding=0)),
+        ("(i-1)*s - 2*p + k", "conv_transpose", dict(d=1, output_padding=0)),
         ("math.floor((input_size + 2*padding - dilation*(kernel_size-1) - 1)/stride) + 1", "conv", {}),
         ("ceil((i - k + 1)/s)", "conv", dict(p=0, d=1)),                  # Keras 'valid'
         ("(i + 2*p - k + s) // s", "conv", dict(d=1)),                     # TF EXPLICIT
-        ("s*i - s + d*(k-1) - p - p + a + 1", "conv-transpose", {}),
+        ("s*i - s + d*(k-1) - p - p + a + 1", "conv_transpose", {}),
     ]:
         result = check_formula(text, op, **assume)
         assert result.verdict == "equivalent", text
@@ -67,13 +67,12 @@ def test_wrong_formula_gives_the_smallest_counterexample():
 
 
 def test_missing_dilation_gives_the_exact_set_d_1_or_k_1():
-    result = check_formula("(i-1)*s - 2*p + k", "conv-transpose", output_padding=0)
+    result = check_formula("(i-1)*s - 2*p + k", "conv_transpose", output_padding=0)
     assert result.verdict == "conditional" and result.condition_exact
     assert result.condition_text == "d = 1 or k = 1"        # (k - 1)(1 - d) = 0
 
 
-def test_counterexample_reports_pytorch_when_installed():
-    pytest.importorskip("torch")
+def test_counterexample_reports_pytorch_when_installed(torch):
     result = check_formula("ceil(i/s)", "conv", d=1)
     assert result.counterexample["pytorch"] == result.counterexample["symconv"]
 
@@ -179,14 +178,14 @@ def test_exact_evaluation_matches_python_integer_arithmetic(text):
 
 
 def test_cli_exit_codes_and_json(capsys):
-    assert main(["check-formula", "(i-1)*s - 2*p + k", "--op", "conv-transpose",
+    assert main(["check-formula", "(i-1)*s - 2*p + k", "--op", "conv_transpose",
                  "--assume", "d=1, output_padding=0"]) == 0
     capsys.readouterr()
     assert main(["check-formula", "(i+2*p-k)/s + 1", "--op", "conv", "--assume", "d=1", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "conditional" and data["condition_exact"] is True
     assert data["condition"] == "Eq(Mod(i - k + 2*p, s), 0)"
-    assert main(["check-formula", "i*s", "--op", "conv-transpose", "--json"]) == 1
+    assert main(["check-formula", "i*s", "--op", "conv_transpose", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["counterexample"]["params"]["s"] == 2
     assert main(["check-formula", "--catalogue"]) == 0
 
@@ -230,7 +229,7 @@ def _agreement_matches_condition(result, envs, user, oracle):
 
 
 def test_transposed_formula_with_max_holds_exactly_when_k_at_least_s():
-    result = check_formula("i*s + max(k - s, 0)", "conv-transpose", d=1, p=0, output_padding=0)
+    result = check_formula("i*s + max(k - s, 0)", "conv_transpose", d=1, p=0, output_padding=0)
     assert result.verdict == "conditional" and result.condition_exact and result.condition_proof == "certified"
     assert result.condition_text == "k >= s"
     envs = [dict(i=i, k=k, s=s) for i in range(1, 8) for k in range(1, 9) for s in range(1, 6)]
@@ -240,40 +239,38 @@ def test_transposed_formula_with_max_holds_exactly_when_k_at_least_s():
     assert n == 280
 
 
-def _torch_ceil_pool(env):
-    torch = pytest.importorskip("torch")
+def _torch_ceil_pool(torch, env):
     x = torch.zeros(1, 1, env["i"])
     return torch.nn.functional.max_pool1d(x, env["k"], env["s"], env["p"], env["d"], ceil_mode=True).shape[-1]
 
 
-def test_ceil_mode_formula_condition_is_exact_and_holds_at_i5_k2_s2():
-    pytest.importorskip("torch")
+def test_ceil_mode_formula_condition_is_exact_and_holds_at_i5_k2_s2(torch):
     text = "ceil((i + 2*p - d*(k-1) - 1)/s) + 1"
-    result = check_formula(text, "max-pool", ceil_mode="true")
+    result = check_formula(text, "max_pool", ceil_mode="true")
     assert result.verdict == "conditional" and result.condition_exact
     condition = sp.sympify(result.condition, locals=LETTERS)
     assert condition.subs({LETTERS["i"]: 5, LETTERS["k"]: 2, LETTERS["s"]: 2, LETTERS["p"]: 0, LETTERS["d"]: 1})
     envs = [dict(i=i, k=k, s=s, p=p, d=d) for i in range(1, 10) for k in range(1, 5) for s in range(1, 4)
             for p in range(0, k // 2 + 1) for d in range(1, 3) if i + 2 * p >= d * (k - 1) + 1]
     user = lambda e: -(-(e["i"] + 2 * e["p"] - e["d"] * (e["k"] - 1) - 1) // e["s"]) + 1  # noqa: E731
-    assert _agreement_matches_condition(result, envs, user, _torch_ceil_pool) > 200
+    assert _agreement_matches_condition(result, envs, user, lambda env: _torch_ceil_pool(torch, env)) > 200
 
 
 def test_unproved_condition_is_labelled_for_example(capsys):
-    assert main(["check-formula", "floor(i/2)", "--op", "max-pool", "--assume", "k=2", "--json"]) == 1
+    assert main(["check-formula", "floor(i/2)", "--op", "max_pool", "--assume", "k=2", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["verdict"] == "conditional" and data["condition_exact"] is False
     assert data["defaults"] == {"s": "k"} and data["counterexample"]["params"]["s"] == 2
     condition = sp.sympify(data["condition"], locals=LETTERS)
     assert condition.subs({LETTERS["d"]: 1, LETTERS["p"]: 0}) is sp.true
-    assert main(["check-formula", "floor(i/2)", "--op", "max-pool", "--assume", "k=2"]) == 1
+    assert main(["check-formula", "floor(i/2)", "--op", "max_pool", "--assume", "k=2"]) == 1
     assert "for example when: d = 1 and p = 0" in capsys.readouterr().out
 
 
 def test_pooling_stride_default_is_pytorchs_kernel_size_as_in_shape(capsys):
-    result = check_formula("floor(i/2)", "max-pool", k=2, p=0, d=1)
+    result = check_formula("floor(i/2)", "max_pool", k=2, p=0, d=1)
     assert result.verdict == "equivalent" and result.defaults == {"s": "k"}
-    assert main(["shape", "max-pool", "--i", "101", "--k", "2"]) == 0
+    assert main(["shape", "max_pool", "--i", "101", "--k", "2"]) == 0
     assert capsys.readouterr().out.strip() == "50" == str(101 // 2)
 
 
@@ -295,15 +292,15 @@ def test_z3_counterexample_beyond_the_grid_is_not_called_equivalent():
 @pytest.mark.parametrize("assume, op, fragment", [
     ("s=0", "conv", "s must be >= 1"),
     ("k=-1", "conv", "k must be >= 1"),
-    ("d=0", "max-pool", "d must be >= 1"),
+    ("d=0", "max_pool", "d must be >= 1"),
     ("p=-1", "conv", "p must be >= 0"),
-    ("i=0", "conv-transpose", "i must be >= 1"),
-    ("s=0", "max-unpool", "s must be >= 1"),
-    ("a=2, s=2, d=1", "conv-transpose", "a < Max(d, s)"),
-    ("p=2, k=2", "max-pool", "p <= floor(k/2)"),
+    ("i=0", "conv_transpose", "i must be >= 1"),
+    ("s=0", "max_unpool", "s must be >= 1"),
+    ("a=2, s=2, d=1", "conv_transpose", "a < Max(d, s)"),
+    ("p=2, k=2", "max_pool", "p <= floor(k/2)"),
     ("s=k, k=s", "conv", "in terms of each other"),
     ("p_b=1, p_a=2", "conv", "write the formula with p_b and p_a"),
-    ("padding=same", "conv-transpose", "defined for conv only"),
+    ("padding=same", "conv_transpose", "defined for conv only"),
     ("padding=same, s=2", "conv", "requires s=1"),
 ])
 def test_assumptions_are_validated_with_the_spec_rules(capsys, assume, op, fragment):

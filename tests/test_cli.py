@@ -20,13 +20,13 @@ def run(capsys, *argv):
 
 def test_shape_value_and_general_formula(capsys):
     assert run(capsys, "shape", "conv", "--i", "5", "--k", "3", "--s", "2", "--p", "1")[:2] == (0, "3\n")
-    code, out, _ = run(capsys, "shape", "conv-transpose", "--symbolic", "all")
+    code, out, _ = run(capsys, "shape", "conv_transpose", "--symbolic", "all")
     i, k, s, p, d, a = sp.symbols("i k s p d a", integer=True)
     assert code == 0
     assert sp.simplify(sp.sympify(out, locals={"i": i, "k": k, "s": s, "p": p, "d": d, "a": a})
                        - (s * (i - 1) + d * (k - 1) + 1 - 2 * p + a)) == 0
-    assert run(capsys, "shape", "conv-transpose", "--i", "3", "--k", "4", "--s", "2", "--p", "1")[1] == "6\n"
-    assert run(capsys, "shape", "max-pool", "--i", "5", "--k", "2", "--p", "0", "--ceil-mode")[1] == "3\n"
+    assert run(capsys, "shape", "conv_transpose", "--i", "3", "--k", "4", "--s", "2", "--p", "1")[1] == "6\n"
+    assert run(capsys, "shape", "max_pool", "--i", "5", "--k", "2", "--p", "0", "--ceil-mode")[1] == "3\n"
     assert run(capsys, "shape", "upsample", "--i", "5", "--scale-factor", "1.5")[1] == "7\n"
     assert run(capsys, "shape", "conv", "--i", "5", "--k", "3", "--s", "1", "--p", "0,1")[1] == "4\n"
 
@@ -43,7 +43,7 @@ def test_matrix_json_is_the_seed_matrix(capsys):
 def test_matrix_text_and_latex(capsys):
     code, out, _ = run(capsys, "matrix", "conv", "--i", "4", "--k", "3", "--dims", "2")
     assert code == 0 and len(out.splitlines()) == 4 and out.split()[0] == "w_{0,0}"
-    code, out, _ = run(capsys, "matrix", "conv-transpose", "--i", "2", "--k", "3", "--format", "latex")
+    code, out, _ = run(capsys, "matrix", "conv_transpose", "--i", "2", "--k", "3", "--format", "latex")
     assert code == 0 and out.startswith(r"\left[\begin{matrix}")
 
 

@@ -25,7 +25,7 @@ BASE = {
     "analyze": ["analyze", "{stack}", "--i", "9"],
     "check-formula": ["check-formula", "i - k + 1", "--op", "conv", "--assume", "p=0, s=1, d=1"],
     "codegen": ["codegen", "conv", "--k", "3", "--out", "-"],
-    "derive": ["derive", "conv-transpose", "--k", "3", "--out", "-"],
+    "derive": ["derive", "conv_transpose", "--k", "3", "--out", "-"],
     "prove": ["prove", "--list"],
 }
 #: Per option destination, the names a message may use for it (besides the flag).
@@ -192,17 +192,17 @@ def test_bad_values_end_with_one_line_and_exit_2(capsys, workspace, command, des
 
 @pytest.mark.parametrize("argv, fragment", [
     (["codegen", "conv", "--k", "1000000000", "--out", "big.py"], "kernel_size"),
-    (["codegen", "max-pool", "--k", "1000000000", "--out", "big.py"], "kernel_size"),
-    (["codegen", "conv-transpose", "--k", "3", "--s", "100000", "--out", "big.py"], "stride"),
+    (["codegen", "max_pool", "--k", "1000000000", "--out", "big.py"], "kernel_size"),
+    (["codegen", "conv_transpose", "--k", "3", "--s", "100000", "--out", "big.py"], "stride"),
     (["check-formula", "i - k + 1", "--op", "conv", "--assume", "s=0"], "s must be >= 1"),
     (["analyze", "{stack}", "--force"], "--force"),
     (["analyze", "{stack}", "--plot", "x.jpg"], "--plot"),
-    (["derive", "conv-transpose", "--k", "3", "--out", "x.txt"], "--out"),
-    (["derive", "conv-transpose", "--k", "3", "--dir", "elsewhere"], "--dir"),
+    (["derive", "conv_transpose", "--k", "3", "--out", "x.txt"], "--out"),
+    (["derive", "conv_transpose", "--k", "3", "--dir", "elsewhere"], "--dir"),
     (["shape", "conv", "--output-padding", "1"], "--output-padding"),
-    (["shape", "avg-pool", "--d", "2"], "--d"),
+    (["shape", "avg_pool", "--d", "2"], "--d"),
     (["shape", "conv", "--ceil-mode"], "--ceil-mode"),
-    (["codegen", "max-pool", "--k", "2", "--groups", "2", "--out", "-"], "--groups"),
+    (["codegen", "max_pool", "--k", "2", "--groups", "2", "--out", "-"], "--groups"),
     (["prove", "no_such_theorem"], "--list"),
 ])
 def test_specific_refusals(capsys, workspace, argv, fragment):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import sympy as sp
 
 from symconv.cli import main
@@ -18,22 +17,20 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_shape_uses_pytorchs_defaults_unless_symbols_are_asked_for(capsys):
-    torch = pytest.importorskip("torch")
+def test_shape_uses_pytorchs_defaults_unless_symbols_are_asked_for(capsys, torch):
     x = torch.zeros(1, 1, 101)
-    assert run(capsys, "shape", "max-pool", "--i", "101", "--k", "2")[1].strip() == \
+    assert run(capsys, "shape", "max_pool", "--i", "101", "--k", "2")[1].strip() == \
         str(torch.nn.functional.max_pool1d(x, 2).shape[-1])
-    assert run(capsys, "shape", "conv-transpose", "--i", "7", "--k", "3")[1].strip() == \
+    assert run(capsys, "shape", "conv_transpose", "--i", "7", "--k", "3")[1].strip() == \
         str(torch.nn.functional.conv_transpose1d(torch.zeros(1, 1, 7), torch.zeros(1, 1, 3)).shape[-1])
-    code, out, _ = run(capsys, "shape", "max-pool", "--i", "101", "--k", "2", "--symbolic", "p,d")
+    code, out, _ = run(capsys, "shape", "max_pool", "--i", "101", "--k", "2", "--symbolic", "p,d")
     p, d = sp.symbols("p d", integer=True)
     value = sp.sympify(out, locals={"p": p, "d": d})
     assert code == 0 and value.free_symbols == {p, d} and value.subs({p: 0, d: 1}) == 50
     assert "--symbolic" in run(capsys, "shape", "--help")[1]
 
 
-def test_shape_accepts_same_and_valid_and_refuses_options_that_do_not_apply(capsys):
-    torch = pytest.importorskip("torch")
+def test_shape_accepts_same_and_valid_and_refuses_options_that_do_not_apply(capsys, torch):
     for k, d in ((3, 1), (4, 2)):
         want = torch.nn.functional.conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, k), padding="same",
                                           dilation=d).shape[-1]
@@ -41,7 +38,7 @@ def test_shape_accepts_same_and_valid_and_refuses_options_that_do_not_apply(caps
             str(want)
     assert run(capsys, "shape", "conv", "--i", "9", "--k", "3", "--p", "valid")[1].strip() == "7"
     for argv, option in ((["conv", "--output-padding", "1"], "--output-padding"), (["conv", "--ceil-mode"],
-                         "--ceil-mode"), (["avg-pool", "--d", "2"], "--d"), (["upsample", "--k", "2"], "--k")):
+                         "--ceil-mode"), (["avg_pool", "--d", "2"], "--d"), (["upsample", "--k", "2"], "--k")):
         code, _, err = run(capsys, "shape", *argv)
         assert code == 2 and option in err and "does not apply" in err
 

@@ -40,7 +40,7 @@ def _brute_edges(in_size, out_size, kernel, stride, padding, dilation, scatter=F
 def _pair(cfg: dict) -> tuple[ConvSpec, ConvTransposeSpec]:
     """A convolution and the transposed convolution mapping its output size back to its input size."""
     conv = ConvSpec(**_window(cfg), input_size=cfg["input_size"])
-    a = tuple(symconv.lost_remainder(i, k, s, p, d) for i, k, s, p, d in
+    a = tuple(symconv.shapes.lost_remainder(i, k, s, p, d) for i, k, s, p, d in
               zip(conv.input_size, conv.kernel_size, conv.stride, conv.padding, conv.dilation))
     return conv, ConvTransposeSpec(**_window(cfg), output_padding=a, input_size=conv.output_size)
 

@@ -52,8 +52,8 @@ def _views(padding: tuple) -> dict:
     conv = ConvSpec(KERNEL, STRIDE, padding, DILATION, input_size=(7, 6))
     transpose = ConvTransposeSpec(KERNEL, STRIDE, padding, 0, DILATION, input_size=(3, 5))
     w = np.arange(1.0, 7.0).reshape(1, 1, *KERNEL)
-    return {"conv matrix": matrix.conv_matrix_of(conv, w, "numpy"),
-            "conv_transpose matrix": matrix.conv_transpose_matrix_of(transpose, w, "numpy"),
+    return {"conv matrix": matrix.matrix_of(conv, w, "numpy"),
+            "conv_transpose matrix": matrix.matrix_of(transpose, w, "numpy"),
             "conv graph": sorted(graphs.graph(conv).edges(data="tap")),
             "conv_transpose graph": sorted(graphs.graph(transpose).edges(data="tap")),
             "interior": np.array(graphs.interior(conv)),

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
-from symconv import matrix as mx
 from tests.oracles import (conv_loop, conv_transpose_scatter, max_pool_loop, max_unpool_loop,
                            upsample_loop)
 from tests.strategies import conv_configs
@@ -138,7 +137,7 @@ def test_entry_formula_evaluates_to_the_concrete_matrix(params):
     spec = symconv.ConvSpec(**params, input_size=n)
     w = sp.IndexedBase("w")
     C = symconv.conv_matrix(n, **params, weight=[w[t] for t in range(params["kernel_size"])])
-    formula = symconv.entry_formula(spec, weight=w)
+    formula = symconv.index.entry_formula(spec, weight=w)
     r, c = sp.symbols("r_0 c_0", integer=True, nonnegative=True)
     for row in range(C.rows):
         for col in range(C.cols):
@@ -149,8 +148,8 @@ def test_delta_summation_drops_the_divisibility_guard_but_entry_formula_keeps_it
     spec = symconv.ConvSpec(2, dilation=2, input_size=5)
     r, c = sp.symbols("r_0 c_0", integer=True, nonnegative=True)
     w = sp.IndexedBase("w")
-    summed = symconv.entry_delta_sum(spec, weight=w).doit()
-    guarded = symconv.entry_formula(spec, weight=w)
+    summed = symconv.index.entry_delta_sum(spec, weight=w).doit()
+    guarded = symconv.index.entry_formula(spec, weight=w)
     # output 0 does not read input 1 (offset 1 is not a multiple of d = 2) ...
     assert guarded.subs({r: 0, c: 1}) == 0
     assert symconv.conv_matrix(5, 2, dilation=2)[0, 1] == 0
@@ -247,8 +246,7 @@ def test_bilinear_weights_are_exact_rationals():
 # --------------------------------------------------------------------------- PyTorch
 
 
-def test_matrices_match_torch_on_a_seeded_sweep():
-    torch = pytest.importorskip("torch")
+def test_matrices_match_torch_on_a_seeded_sweep(torch):
     F = torch.nn.functional
     rng = np.random.default_rng(3)
     for _ in range(40):
@@ -276,8 +274,7 @@ def test_matrices_match_torch_on_a_seeded_sweep():
         np.testing.assert_allclose(_apply(CT, y[0], ref_t.shape), ref_t, rtol=1e-10, atol=1e-10)
 
 
-def test_upsample_matrices_match_torch():
-    torch = pytest.importorskip("torch")
+def test_upsample_matrices_match_torch(torch):
     F = torch.nn.functional
     rng = np.random.default_rng(4)
     x = rng.standard_normal((1, 1, 4, 5))
@@ -289,8 +286,7 @@ def test_upsample_matrices_match_torch():
             np.testing.assert_allclose(_apply(U, x[0, 0], ref.shape), ref, rtol=1e-10, atol=1e-10)
 
 
-def test_pool_switches_match_torch_indices():
-    torch = pytest.importorskip("torch")
+def test_pool_switches_match_torch_indices(torch):
     F = torch.nn.functional
     rng = np.random.default_rng(5)
     x = rng.integers(0, 3, (2, 7, 6)).astype(float)
@@ -299,12 +295,11 @@ def test_pool_switches_match_torch_indices():
         np.testing.assert_array_equal(symconv.pool_switches(x, (k, k), s, p, d, ceil), idx.numpy()[0])
 
 
-def test_a_window_without_input_has_torchs_index_and_a_zero_row():
+def test_a_window_without_input_has_torchs_index_and_a_zero_row(torch):
     """i=1, k=2, d=2, p=1: the window reads positions -1 and 1, both outside the input."""
     x = np.array([3.0])
     assert symconv.pool_switches(x, 2, stride=1, padding=1, dilation=2).tolist() == [1]     # torch: index 1, -inf
     assert symconv.pool_switch_matrix(x, 2, stride=1, padding=1, dilation=2, format="numpy").tolist() == [[0.0]]
-    torch = pytest.importorskip("torch")
     values, indices = torch.nn.functional.max_pool1d(torch.tensor([[[3.0]]]), 2, stride=1, padding=1, dilation=2,
                                                      return_indices=True)
     assert indices.flatten().tolist() == [1] and torch.isinf(values).all()

@@ -153,8 +153,7 @@ def test_cli_bad_dims_exit_2(tmp_path, capsys):
     assert exc.value.code == 2
 
 
-def test_onnx_unsupported_op_names_the_node(tmp_path, capsys):
-    onnx = pytest.importorskip("onnx")
+def test_onnx_unsupported_op_names_the_node(tmp_path, capsys, onnx):
     from onnx import TensorProto, helper
     graph = helper.make_graph([helper.make_node("Relu", ["x"], ["r"], name="act"),
                                helper.make_node("NonZero", ["r"], ["y"], name="where_nonzero")], "g",
@@ -166,9 +165,7 @@ def test_onnx_unsupported_op_names_the_node(tmp_path, capsys):
     assert "node 'where_nonzero' (NonZero): unsupported op 'NonZero'" in capsys.readouterr().err
 
 
-def test_onnx_auto_pad_same_upper_matches_onnxruntime():
-    pytest.importorskip("onnx")
-    ort = pytest.importorskip("onnxruntime")
+def test_onnx_auto_pad_same_upper_matches_onnxruntime(onnx, ort):
     from onnx import TensorProto, helper, numpy_helper
     from symconv.network.onnx_loader import load_onnx
     w = numpy_helper.from_array(np.ones((1, 1, 4), np.float32), "w")
@@ -192,9 +189,7 @@ def test_stack_json_still_goes_to_the_stack_analysis(tmp_path, capsys):
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_load_torch_condition_matches_running_the_module():
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("onnx")
+def test_load_torch_condition_matches_running_the_module(torch, onnx):
     from symconv.network import load_torch
 
     class Skip(torch.nn.Module):

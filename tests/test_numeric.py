@@ -36,7 +36,7 @@ def test_conv_is_C_times_x(cfg, seed):
     rng = _rng(seed)
     x = rng.standard_normal((2, spec.in_channels) + spec.input_size)
     w = rng.standard_normal(spec.weight_shape)
-    C = mx.conv_matrix_of(spec, w, "numpy")
+    C = mx.matrix_of(spec, w, "numpy")
     got = sn.conv(x, w, None, spec.stride, spec.padding, spec.dilation, spec.groups)
     np.testing.assert_allclose(got, _per_sample(C, x, (spec.out_channels,) + spec.output_size), atol=1e-10)
 
@@ -56,7 +56,7 @@ def test_conv_transpose_is_CT_times_y_and_the_adjoint(cfg, seed, data):
     rng = _rng(seed)
     y = rng.standard_normal((2, spec.in_channels) + spec.input_size)
     w = rng.standard_normal(spec.weight_shape)
-    CT = mx.conv_transpose_matrix_of(spec, w, "numpy")
+    CT = mx.matrix_of(spec, w, "numpy")
     got = sn.conv_transpose(y, w, None, spec.stride, spec.padding, spec.output_padding, spec.dilation, spec.groups)
     np.testing.assert_allclose(got, _per_sample(CT, y, (spec.out_channels,) + spec.output_size), atol=1e-10)
     # <conv(x), y> = <x, conv_transpose(y)> whenever conv maps the output size back to the input size
@@ -146,7 +146,7 @@ def test_vjp_of_conv_is_conv_transpose(cfg, seed):
     vjp = sn.conv_vjp(g, w, spec.input_size, spec.stride, spec.padding, spec.dilation, spec.groups)
     assert vjp.shape == x.shape
     # closed form: C^T g
-    C = mx.conv_matrix_of(spec, w, "numpy")
+    C = mx.matrix_of(spec, w, "numpy")
     np.testing.assert_allclose(vjp.reshape(-1), C.T @ g.reshape(-1), atol=1e-10)
     # finite difference along a random direction
     v, eps = rng.standard_normal(x.shape), 1e-6
@@ -168,7 +168,7 @@ def test_vjp_of_conv_transpose_is_conv(cfg, seed):
     w = rng.standard_normal(spec.weight_shape)
     g = rng.standard_normal((1, spec.out_channels) + spec.output_size)
     vjp = sn.conv_transpose_vjp(g, w, spec.input_size, s, p, 0, d, g_)
-    CT = mx.conv_transpose_matrix_of(spec, w, "numpy")
+    CT = mx.matrix_of(spec, w, "numpy")
     np.testing.assert_allclose(vjp.reshape(-1), CT.T @ g.reshape(-1), atol=1e-10)
     v, eps = rng.standard_normal(y.shape), 1e-6
     f = lambda z: np.vdot(g, sn.conv_transpose(z, w, None, s, p, 0, d, g_))

@@ -156,17 +156,15 @@ def test_repeated_calls_with_other_values_give_their_own_results():
 
 # --------------------------------------------------------------------------- PyTorch: unbatched, float16
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
-
-
-def _t(a: np.ndarray):
-    return torch.from_numpy(np.ascontiguousarray(a))
+@pytest.fixture
+def tensor(torch):
+    """NumPy array -> torch tensor of the same dtype."""
+    return lambda a: torch.from_numpy(np.ascontiguousarray(a))
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])
 @pytest.mark.parametrize("batched", [False, True])
-def test_dimension_explicit_names_read_unbatched_inputs_as_torch(ndim, batched):
+def test_dimension_explicit_names_read_unbatched_inputs_as_torch(ndim, batched, F, tensor):
     rng = np.random.default_rng(ndim)
     lead = (2,) if batched else ()
     x = rng.standard_normal(lead + (3,) + (6,) * ndim).astype(np.float32)
@@ -176,16 +174,16 @@ def test_dimension_explicit_names_read_unbatched_inputs_as_torch(ndim, batched):
                                                           "max_unpool")}
     ours = {name: getattr(sn, f"{name}{ndim}d") for name in tf}
     got = ours["conv"](x, w, b, stride=2, padding=1)
-    np.testing.assert_allclose(got, tf["conv"](_t(x), _t(w), _t(b), stride=2, padding=1).numpy(), atol=1e-4)
+    np.testing.assert_allclose(got, tf["conv"](tensor(x), tensor(w), tensor(b), stride=2, padding=1).numpy(), atol=1e-4)
     wt = rng.standard_normal((3, 4) + (3,) * ndim).astype(np.float32)
     got = ours["conv_transpose"](x, wt, None, stride=2, padding=1, output_padding=1)
-    expected = tf["conv_transpose"](_t(x), _t(wt), None, stride=2, padding=1, output_padding=1).numpy()
+    expected = tf["conv_transpose"](tensor(x), tensor(wt), None, stride=2, padding=1, output_padding=1).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-4)
     values, indices = ours["max_pool"](x, 2, return_indices=True)
-    ref_values, ref_indices = tf["max_pool"](_t(x), 2, return_indices=True)
+    ref_values, ref_indices = tf["max_pool"](tensor(x), 2, return_indices=True)
     np.testing.assert_array_equal(values, ref_values.numpy())
     np.testing.assert_array_equal(indices, ref_indices.numpy())
-    np.testing.assert_allclose(ours["avg_pool"](x, 3, 2, 1), tf["avg_pool"](_t(x), 3, 2, 1).numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours["avg_pool"](x, 3, 2, 1), tf["avg_pool"](tensor(x), 3, 2, 1).numpy(), atol=1e-6)
     got = ours["max_unpool"](values, indices, 2, output_size=x.shape[-ndim:])
     np.testing.assert_array_equal(got, tf["max_unpool"](ref_values, ref_indices, 2,
                                                         output_size=x.shape[-ndim:]).numpy())
@@ -221,7 +219,7 @@ def _half_error(got: np.ndarray, exact: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("case", ["conv", "conv_transpose", "avg_pool", "bilinear", "bicubic", "max_pool"])
-def test_float16_accumulates_like_torch(path, case):
+def test_float16_accumulates_like_torch(path, case, F, tensor):
     """float16 in, float16 out; the error against the exact result is within torch's own (plus one rounding)."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 8, 12, 12)).astype(np.float16)
@@ -239,8 +237,8 @@ def test_float16_accumulates_like_torch(path, case):
     }
     ours, theirs = calls[case]
     got = ours(x, w)
-    half = theirs(_t(x), _t(w)).numpy()
-    exact = theirs(_t(x.astype(np.float64)), _t(w.astype(np.float64))).numpy()
+    half = theirs(tensor(x), tensor(w)).numpy()
+    exact = theirs(tensor(x.astype(np.float64)), tensor(w.astype(np.float64))).numpy()
     assert got.dtype == np.float16 and got.shape == half.shape
     ulp = float(np.max(np.abs(exact))) * 2.0 ** -11
     assert _half_error(got, exact) <= _half_error(half, exact) + ulp

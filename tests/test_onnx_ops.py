@@ -542,7 +542,7 @@ def test_bad_input_names_the_rule(call, message):
 
 def test_cli_shape_with_onnx_convention():
     from symconv.cli import main
-    assert main(["shape", "max-pool", "--convention", "onnx", "--i", "4", "--k", "3", "--p", "2"]) == 0
+    assert main(["shape", "max_pool", "--convention", "onnx", "--i", "4", "--k", "3", "--p", "2"]) == 0
     assert shapes.pool_output_size(4, 3, 1, 2, convention="onnx") == 6
     with pytest.raises(ValueError, match="at most half the kernel"):
         shapes.pool_output_size(4, 3, 1, 2)

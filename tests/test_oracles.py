@@ -1,4 +1,5 @@
-"""Check the direct-loop oracles in ``oracles.py`` against PyTorch (float64, CPU).
+"""Check the direct-loop oracles in ``oracles.py``: against hand cases, the dense matrix and
+each other without PyTorch, and against PyTorch (float64, CPU) when it is installed.
 
 Every test draws small seeded random configurations (1-D, 2-D, 3-D) and
 compares shapes, values (``rtol=1e-10``) and pooling indices (exactly).
@@ -8,19 +9,14 @@ Asymmetric padding, which PyTorch's operators do not accept, is emulated with
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
-
-try:  # ``tests`` may or may not be a package
-    from . import oracles
-except ImportError:
-    import oracles
+from tests import oracles
 
 RTOL = 1e-10
 ATOL = 1e-12
@@ -33,20 +29,10 @@ Pairs = list[tuple[int, int]]
 # ---------------------------------------------------------------------------
 
 
-def _t(array: np.ndarray) -> "torch.Tensor":
-    """Convert a NumPy array to a float64 torch tensor.
-
-    Parameters
-    ----------
-    array : ndarray
-        Input data.
-
-    Returns
-    -------
-    torch.Tensor
-        float64 copy of ``array``.
-    """
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
+@pytest.fixture
+def tensor(torch):
+    """NumPy array -> float64 torch tensor."""
+    return lambda array: torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
 
 
 def _torch_pad_arg(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
@@ -114,12 +100,114 @@ SEEDS_BY_DIM = [(ndim, seed) for ndim, count in ((1, 14), (2, 12), (3, 6)) for s
 
 
 # ---------------------------------------------------------------------------
+# without PyTorch: the oracles against the dense matrix, each other and the size formulas
+# ---------------------------------------------------------------------------
+
+
+def _random_conv(rng: np.random.Generator, ndim: int) -> dict:
+    """A small valid convolution: groups, dilation and asymmetric padding included."""
+    while True:
+        groups = int(rng.integers(1, 3))
+        cfg = dict(c_in=groups * int(rng.integers(1, 3)), c_out=groups * int(rng.integers(1, 3)), groups=groups,
+                   kernel=[int(v) for v in rng.integers(1, 4, size=ndim)],
+                   stride=[int(v) for v in rng.integers(1, 3, size=ndim)],
+                   dilation=[int(v) for v in rng.integers(1, 3, size=ndim)],
+                   size=[int(v) for v in rng.integers(1, 6, size=ndim)],
+                   pads=_random_pairs(rng, [2] * ndim, symmetric=False))
+        outs = [oracles.count_windows(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
+                zip(cfg["size"], cfg["kernel"], cfg["stride"], cfg["pads"], cfg["dilation"])]
+        if min(outs) >= 1:
+            return cfg
+
+
+@pytest.mark.parametrize(("ndim", "seed"), [(1, s) for s in range(6)] + [(2, s) for s in range(4)])
+def test_conv_loop_is_the_dense_matrix_and_the_scatter_its_adjoint(ndim: int, seed: int) -> None:
+    """conv_loop(x) == C vec(x) (symconv's matrix), and <conv_loop(x), y> == <x, conv_transpose_scatter(y)>."""
+    from symconv.matrix import conv_matrix
+
+    rng = np.random.default_rng(500 + 10 * ndim + seed)
+    cfg = _random_conv(rng, ndim)
+    x = rng.standard_normal((1, cfg["c_in"], *cfg["size"]))
+    w = rng.standard_normal((cfg["c_out"], cfg["c_in"] // cfg["groups"], *cfg["kernel"]))
+    out = oracles.conv_loop(x, w, None, cfg["stride"], cfg["pads"], cfg["dilation"], cfg["groups"])
+    C = conv_matrix(tuple(cfg["size"]), tuple(cfg["kernel"]), tuple(cfg["stride"]), tuple(cfg["pads"]),
+                    tuple(cfg["dilation"]), cfg["c_in"], cfg["c_out"], cfg["groups"], weight=w, format="numpy")
+    _close(out.ravel(), C @ x.ravel())
+    # the scatter with the output padding that restores the input size is the adjoint
+    restore = [i - oracles.conv_transpose_size(o, k, s, pb, pa, d) for i, o, k, s, (pb, pa), d in
+               zip(cfg["size"], out.shape[2:], cfg["kernel"], cfg["stride"], cfg["pads"], cfg["dilation"])]
+    y = rng.standard_normal(out.shape)
+    # the same weight, read in the transposed layer's layout (C_in, C_out/groups, *k), as torch does
+    back = oracles.conv_transpose_scatter(y, w, None, cfg["stride"], cfg["pads"], restore, cfg["dilation"],
+                                          cfg["groups"])
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.vdot(out, y), np.vdot(x, back), rtol=1e-10)
+
+
+def test_avg_pool_loop_is_a_uniform_conv_and_unpool_inverts_disjoint_max_pools() -> None:
+    """Average pooling (padding counted) = conv_loop with weights 1/k; unpool(pool(x)) keeps each maximum."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 7, 6))
+    for kernel, stride, pad in (((2, 3), (1, 2), [(1, 1), (0, 0)]), ((3, 3), (2, 2), [(1, 1), (1, 1)])):
+        uniform = np.full((3, 1, *kernel), 1.0 / np.prod(kernel))
+        _close(oracles.avg_pool_loop(x, kernel, stride, pad), oracles.conv_loop(x, uniform, None, stride, pad, 1, 3))
+    values, indices = oracles.max_pool_loop(x[:, :, :6], 2)
+    restored = oracles.max_unpool_loop(values, indices, [6, 6])
+    windows = x[:, :, :6].reshape(2, 3, 3, 2, 3, 2)
+    kept = windows == windows.max(axis=(3, 5), keepdims=True)
+    np.testing.assert_array_equal(restored.reshape(windows.shape), np.where(kept, windows, 0.0))
+
+
+def test_size_counters_agree_with_the_closed_formulas() -> None:
+    """count_windows / conv_transpose_size (brute force) = symconv.shapes (closed forms), and the scatter's length."""
+    from symconv import shapes
+
+    for i, k, s, d in itertools.product(range(1, 8), range(1, 4), range(1, 4), range(1, 3)):
+        for p in range(0, k // 2 + 1):
+            for ceil_mode in (False, True):
+                windows = oracles.count_windows(i, k, s, p, p, d, ceil_mode)
+                if windows >= 1:
+                    assert windows == shapes.pool_output_size(i, k, s, p, d, ceil_mode), (i, k, s, p, d, ceil_mode)
+                else:                                       # no window: symconv refuses the configuration
+                    with pytest.raises(ValueError):
+                        shapes.pool_output_size(i, k, s, p, d, ceil_mode)
+        for pb, pa in itertools.product(range(3), range(3)):
+            windows = oracles.count_windows(i, k, s, pb, pa, d)
+            if windows >= 1:
+                assert windows == shapes.conv_output_size(i, k, s, (pb, pa), d)
+            for a in range(max(s, d)):
+                size = oracles.conv_transpose_size(i, k, s, pb, pa, d, a)
+                if size >= 1:
+                    assert size == shapes.conv_transpose_output_size(i, k, s, (pb, pa), d, a)
+                    y = np.ones((1, 1, i))
+                    assert oracles.conv_transpose_scatter(y, np.ones((1, 1, k)), None, s, [(pb, pa)], a, d).shape[-1] == size
+
+
+@pytest.mark.parametrize(("mode", "align_corners"), [("nearest", None), ("linear", False), ("linear", True),
+                                                     ("bicubic", False)])
+def test_upsample_loop_is_the_interpolation_matrix(mode: str, align_corners) -> None:
+    """upsample_loop along one axis equals symconv's exact interpolation matrix (integer scales)."""
+    from symconv.matrix import upsample_matrix
+
+    rng = np.random.default_rng(11)
+    for n, size in ((3, 6), (4, 8), (5, 15), (2, 7)):
+        if mode == "bicubic":
+            x = rng.standard_normal((1, 1, n, 1))
+            actual = oracles.upsample_loop(x, [size, 1], mode, align_corners)[0, 0, :, 0]
+        else:
+            x = rng.standard_normal((1, 1, n))
+            actual = oracles.upsample_loop(x, [size], mode, align_corners)[0, 0]
+        matrix = upsample_matrix(n, size=size, mode=mode, align_corners=align_corners, format="numpy")
+        _close(actual, np.asarray(matrix, dtype=float) @ x.ravel())
+
+
+# ---------------------------------------------------------------------------
 # convolution
 # ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
-def test_conv_loop_matches_torch(ndim: int, seed: int) -> None:
+def test_conv_loop_matches_torch(ndim: int, seed: int, F, tensor) -> None:
     """``conv_loop`` equals ``F.convNd`` (groups, dilation, asymmetric padding)."""
     rng = np.random.default_rng(1000 + 37 * ndim + seed)
     while True:
@@ -145,14 +233,14 @@ def test_conv_loop_matches_torch(ndim: int, seed: int) -> None:
     actual = oracles.conv_loop(x, w, b, stride, pads, dilation, groups)
 
     conv = getattr(F, f"conv{ndim}d")
-    xt = F.pad(_t(x), _torch_pad_arg(pads))
+    xt = F.pad(tensor(x), _torch_pad_arg(pads))
     expected = conv(
-        xt, _t(w), None if b is None else _t(b), stride=stride, padding=0,
+        xt, tensor(w), None if b is None else tensor(b), stride=stride, padding=0,
         dilation=dilation, groups=groups,
     ).numpy()
     if symmetric:  # also exercise torch's own padding argument
         direct = conv(
-            _t(x), _t(w), None if b is None else _t(b), stride=stride,
+            tensor(x), tensor(w), None if b is None else tensor(b), stride=stride,
             padding=[p for p, _ in pads], dilation=dilation, groups=groups,
         ).numpy()
         _close(direct, expected)
@@ -160,7 +248,7 @@ def test_conv_loop_matches_torch(ndim: int, seed: int) -> None:
 
 
 @pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
-def test_conv_transpose_scatter_matches_torch(ndim: int, seed: int) -> None:
+def test_conv_transpose_scatter_matches_torch(ndim: int, seed: int, F, tensor) -> None:
     """``conv_transpose_scatter`` equals ``F.conv_transposeNd``.
 
     Symmetric padding is passed to torch directly (with ``output_padding <
@@ -197,12 +285,12 @@ def test_conv_transpose_scatter_matches_torch(ndim: int, seed: int) -> None:
     conv_t = getattr(F, f"conv_transpose{ndim}d")
     if symmetric:
         expected = conv_t(
-            _t(y), _t(w), None if b is None else _t(b), stride=stride,
+            tensor(y), tensor(w), None if b is None else tensor(b), stride=stride,
             padding=[p for p, _ in pads], output_padding=out_pad, groups=groups,
             dilation=dilation,
         ).numpy()
     else:
-        full = conv_t(_t(y), _t(w), None, stride=stride, groups=groups, dilation=dilation).numpy()
+        full = conv_t(tensor(y), tensor(w), None, stride=stride, groups=groups, dilation=dilation).numpy()
         expected = np.zeros((batch, c_out, *out_size))
         region = tuple(
             slice(0, max(0, min(out_size[a], full.shape[2 + a] - pads[a][0])))
@@ -274,7 +362,7 @@ def _random_pool_input(rng: np.random.Generator, shape: Sequence[int], ties: boo
 
 
 @pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
-def test_max_pool_loop_matches_torch(ndim: int, seed: int) -> None:
+def test_max_pool_loop_matches_torch(ndim: int, seed: int, F, tensor) -> None:
     """Values and indices of ``max_pool_loop`` equal ``F.max_poolNd``."""
     rng = np.random.default_rng(3000 + 37 * ndim + seed)
     symmetric = seed % 3 != 0
@@ -288,11 +376,11 @@ def test_max_pool_loop_matches_torch(ndim: int, seed: int) -> None:
     pool = getattr(F, f"max_pool{ndim}d")
     if symmetric:
         expected, expected_idx = pool(
-            _t(x), kernel, stride, [p for p, _ in pads], dilation, ceil_mode, return_indices=True
+            tensor(x), kernel, stride, [p for p, _ in pads], dilation, ceil_mode, return_indices=True
         )
         expected_idx = expected_idx.numpy()
     else:
-        padded = F.pad(_t(x), _torch_pad_arg(pads), value=-math.inf)
+        padded = F.pad(tensor(x), _torch_pad_arg(pads), value=-math.inf)
         expected, padded_idx = pool(padded, kernel, stride, 0, dilation, return_indices=True)
         # map flat indices of the padded plane back to the unpadded plane
         coords = np.unravel_index(padded_idx.numpy(), padded.shape[2:])
@@ -305,7 +393,7 @@ def test_max_pool_loop_matches_torch(ndim: int, seed: int) -> None:
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])
-def test_max_pool_loop_nan_matches_torch(ndim: int) -> None:
+def test_max_pool_loop_nan_matches_torch(ndim: int, F, tensor) -> None:
     """NaN propagates; with several NaNs torch reports the last one."""
     rng = np.random.default_rng(3500 + ndim)
     for _ in range(4):
@@ -317,14 +405,14 @@ def test_max_pool_loop_nan_matches_torch(ndim: int) -> None:
         values, indices = oracles.max_pool_loop(x, kernel, stride, pads, dilation, ceil_mode)
         pool = getattr(F, f"max_pool{ndim}d")
         expected, expected_idx = pool(
-            _t(x), kernel, stride, [p for p, _ in pads], dilation, ceil_mode, return_indices=True
+            tensor(x), kernel, stride, [p for p, _ in pads], dilation, ceil_mode, return_indices=True
         )
         np.testing.assert_array_equal(values, expected.numpy())
         np.testing.assert_array_equal(indices, expected_idx.numpy())
 
 
 @pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
-def test_avg_pool_loop_matches_torch(ndim: int, seed: int) -> None:
+def test_avg_pool_loop_matches_torch(ndim: int, seed: int, F, tensor) -> None:
     """``avg_pool_loop`` equals ``F.avg_poolNd`` (ceil_mode, count_include_pad).
 
     Asymmetric padding: torch pools ``F.pad(x)`` with ``divisor_override=1``
@@ -345,7 +433,7 @@ def test_avg_pool_loop_matches_torch(ndim: int, seed: int) -> None:
     if symmetric:
         pool = getattr(F, f"avg_pool{ndim}d")
         expected = pool(
-            _t(x), kernel, stride, [p for p, _ in pads], ceil_mode, count_include_pad
+            tensor(x), kernel, stride, [p for p, _ in pads], ceil_mode, count_include_pad
         ).numpy()
     else:
         # avg_pool1d has no divisor_override: run 1-D as 2-D with a unit axis
@@ -354,10 +442,10 @@ def test_avg_pool_loop_matches_torch(ndim: int, seed: int) -> None:
         k2, s2 = [1] * lift + kernel, [1] * lift + stride
 
         def sum_pool(array: np.ndarray) -> np.ndarray:
-            tensor = F.pad(_t(array), _torch_pad_arg(pads))
+            padded = F.pad(tensor(array), _torch_pad_arg(pads))
             if lift:
-                tensor = tensor.unsqueeze(2)
-            pooled = pool(tensor, k2, s2, 0, divisor_override=1)
+                padded = padded.unsqueeze(2)
+            pooled = pool(padded, k2, s2, 0, divisor_override=1)
             return (pooled.squeeze(2) if lift else pooled).numpy()
 
         sums = sum_pool(x)
@@ -368,7 +456,7 @@ def test_avg_pool_loop_matches_torch(ndim: int, seed: int) -> None:
     _close(actual, expected)
 
 
-def test_pool_loops_1d_exhaustive() -> None:
+def test_pool_loops_1d_exhaustive(F, tensor) -> None:
     """1-D max/avg pooling for every small configuration, ceil_mode included.
 
     ``i <= 8, k <= 4, s <= 3, p <= k//2`` (max pooling also ``d <= 2``), both
@@ -386,7 +474,7 @@ def test_pool_loops_1d_exhaustive() -> None:
                                 continue
                             values, indices = oracles.max_pool_loop(x, k, s, p, d, ceil_mode)
                             expected, expected_idx = F.max_pool1d(
-                                _t(x), k, s, p, d, ceil_mode, return_indices=True
+                                tensor(x), k, s, p, d, ceil_mode, return_indices=True
                             )
                             np.testing.assert_array_equal(values, expected.numpy())
                             np.testing.assert_array_equal(indices, expected_idx.numpy())
@@ -396,12 +484,12 @@ def test_pool_loops_1d_exhaustive() -> None:
                             actual = oracles.avg_pool_loop(
                                 x, k, s, p, ceil_mode, count_include_pad
                             )
-                            expected = F.avg_pool1d(_t(x), k, s, p, ceil_mode, count_include_pad)
+                            expected = F.avg_pool1d(tensor(x), k, s, p, ceil_mode, count_include_pad)
                             _close(actual, expected.numpy())
 
 
 @pytest.mark.parametrize(("ndim", "seed"), SEEDS_BY_DIM)
-def test_max_unpool_loop_matches_torch(ndim: int, seed: int) -> None:
+def test_max_unpool_loop_matches_torch(ndim: int, seed: int, F, tensor) -> None:
     """``max_unpool_loop`` equals ``F.max_unpoolNd`` (incl. colliding indices).
 
     The values scattered are random (not the pooled maxima), so with
@@ -414,7 +502,7 @@ def test_max_unpool_loop_matches_torch(ndim: int, seed: int) -> None:
     x = rng.standard_normal((2, 2, *size))
     pool = getattr(F, f"max_pool{ndim}d")
     pooled, idx = pool(
-        _t(x), kernel, stride, [p for p, _ in pads], ceil_mode=ceil_mode, return_indices=True
+        tensor(x), kernel, stride, [p for p, _ in pads], ceil_mode=ceil_mode, return_indices=True
     )
     values = rng.standard_normal(tuple(pooled.shape))
 
@@ -429,7 +517,7 @@ def test_max_unpool_loop_matches_torch(ndim: int, seed: int) -> None:
     actual = oracles.max_unpool_loop(values, idx.numpy(), output_size)
     unpool = getattr(F, f"max_unpool{ndim}d")
     expected = unpool(
-        _t(values), idx, kernel, stride, [p for p, _ in pads], output_size=output_size
+        tensor(values), idx, kernel, stride, [p for p, _ in pads], output_size=output_size
     ).numpy()
     assert actual.shape == expected.shape
     np.testing.assert_array_equal(actual, expected)
@@ -449,7 +537,7 @@ MODE_DIMS = [
 
 @pytest.mark.parametrize(("mode", "ndim"), MODE_DIMS)
 @pytest.mark.parametrize("seed", range(8))
-def test_upsample_loop_matches_torch(mode: str, ndim: int, seed: int) -> None:
+def test_upsample_loop_matches_torch(mode: str, ndim: int, seed: int, F, tensor) -> None:
     """``upsample_loop`` equals ``F.interpolate`` for size / scale_factor inputs."""
     rng = np.random.default_rng(6000 + 101 * MODE_DIMS.index((mode, ndim)) + seed)
     use_scale = seed % 2 == 1
@@ -468,12 +556,12 @@ def test_upsample_loop_matches_torch(mode: str, ndim: int, seed: int) -> None:
             scale = [min(v, 2.0) for v in scale]
         actual = oracles.upsample_loop(x, None, mode, align_corners, scale)
         expected = F.interpolate(
-            _t(x), scale_factor=scale, mode=mode, align_corners=align_corners
+            tensor(x), scale_factor=scale, mode=mode, align_corners=align_corners
         ).numpy()
     else:
         out = [int(v) for v in rng.integers(1, {1: 13, 2: 8, 3: 5}[ndim] + 1, size=ndim)]
         actual = oracles.upsample_loop(x, out, mode, align_corners)
-        expected = F.interpolate(_t(x), size=out, mode=mode, align_corners=align_corners).numpy()
+        expected = F.interpolate(tensor(x), size=out, mode=mode, align_corners=align_corners).numpy()
     _close(actual, expected)
 
 
@@ -485,7 +573,7 @@ AXIS_SWEEP = [
 
 
 @pytest.mark.parametrize(("mode", "ndim", "axis"), AXIS_SWEEP)
-def test_upsample_loop_axis_sweep(mode: str, ndim: int, axis: int) -> None:
+def test_upsample_loop_axis_sweep(mode: str, ndim: int, axis: int, F, tensor) -> None:
     """Resample one axis (the others have size 1) over many sizes and scales.
 
     Input sizes 1..12 against output sizes 1..20 and every scale in SCALES;
@@ -514,12 +602,12 @@ def test_upsample_loop_axis_sweep(mode: str, ndim: int, axis: int) -> None:
             if scale is None:
                 size = expand(out_size, 1)
                 actual = oracles.upsample_loop(x, size, mode, align_corners)
-                expected = F.interpolate(_t(x), size=size, mode=mode, align_corners=align_corners)
+                expected = F.interpolate(tensor(x), size=size, mode=mode, align_corners=align_corners)
             else:
                 factors = expand(scale, 1.0)
                 actual = oracles.upsample_loop(x, None, mode, align_corners, factors)
                 expected = F.interpolate(
-                    _t(x), scale_factor=factors, mode=mode, align_corners=align_corners
+                    tensor(x), scale_factor=factors, mode=mode, align_corners=align_corners
                 )
             _close(actual, expected.numpy())
 
@@ -537,19 +625,26 @@ def test_upsample_loop_documented_cases() -> None:
     np.testing.assert_array_equal(copied[0, 0, 0], [0, 1, 2, 3, 4])
     forced = oracles.upsample_loop(plane, None, "nearest", None, [1.0, 1.1], "generic")
     np.testing.assert_array_equal(forced[0, 0, 0], [0, 0, 1, 2, 3])
-    expected = F.interpolate(_t(plane), scale_factor=[1.0, 1.1], mode="nearest").numpy()
-    np.testing.assert_array_equal(copied, expected)
     # linear modes copy an axis whose size is unchanged, even for scale 1.1
     for mode, shape in (("linear", (5,)), ("bilinear", (5, 1)), ("trilinear", (1, 5, 1))):
         x = np.arange(5.0).reshape(1, 1, *shape)
         factors = [1.1 if n == 5 else 1.0 for n in shape]
-        actual = oracles.upsample_loop(x, None, mode, False, factors)
-        np.testing.assert_array_equal(actual, x)
-        expected = F.interpolate(_t(x), scale_factor=factors, mode=mode, align_corners=False)
-        np.testing.assert_array_equal(actual, expected.numpy())
+        np.testing.assert_array_equal(oracles.upsample_loop(x, None, mode, False, factors), x)
     # output size 1 without align_corners samples the centre
     centre = oracles.upsample_loop(np.arange(4.0).reshape(1, 1, 4), [1], "linear", False)
     assert centre[0, 0, 0] == 1.5
+
+
+def test_upsample_loop_documented_cases_match_torch(F, tensor) -> None:
+    """The same quirks, as torch computes them."""
+    plane = np.arange(5.0).reshape(1, 1, 1, 5)
+    expected = F.interpolate(tensor(plane), scale_factor=[1.0, 1.1], mode="nearest").numpy()
+    np.testing.assert_array_equal(oracles.upsample_loop(plane, None, "nearest", None, [1.0, 1.1]), expected)
+    for mode, shape in (("linear", (5,)), ("bilinear", (5, 1)), ("trilinear", (1, 5, 1))):
+        x = np.arange(5.0).reshape(1, 1, *shape)
+        factors = [1.1 if n == 5 else 1.0 for n in shape]
+        expected = F.interpolate(tensor(x), scale_factor=factors, mode=mode, align_corners=False)
+        np.testing.assert_array_equal(oracles.upsample_loop(x, None, mode, False, factors), expected.numpy())
 
 
 def test_pool_documented_cases() -> None:
@@ -563,10 +658,7 @@ def test_pool_documented_cases() -> None:
     _, indices = oracles.max_pool_loop(x, 3, 1)
     np.testing.assert_array_equal(indices[0, 0], [1, 1, 4])
     g = np.array([10.0, 20.0, 30.0]).reshape(1, 1, 3)
-    unpooled = oracles.max_unpool_loop(g, indices, [5])
-    np.testing.assert_array_equal(unpooled[0, 0], [0, 20, 0, 0, 30])
-    expected = F.max_unpool1d(_t(g), torch.from_numpy(indices), 3, 1, output_size=[5])
-    np.testing.assert_array_equal(unpooled, expected.numpy())
+    np.testing.assert_array_equal(oracles.max_unpool_loop(g, indices, [5])[0, 0], [0, 20, 0, 0, 30])
     # NaN wins; with two NaNs torch (and the oracle) report the last one
     nan = math.nan
     values, indices = oracles.max_pool_loop(
@@ -576,9 +668,22 @@ def test_pool_documented_cases() -> None:
     # a dilated window that misses the input: -inf and torch's index
     values, indices = oracles.max_pool_loop(np.full((1, 1, 1), 7.0), 2, 1, 1, 2)
     assert values[0, 0, 0] == -math.inf and indices[0, 0, 0] == 1
+    # a 1x2 window dilated by 3 over a 2x2 plane padded by one column each side: one window per
+    # row, whose two taps (columns -1 and 2) both fall in the padding
+    values, _ = oracles.max_pool_loop(np.arange(4.0).reshape(1, 1, 2, 2), (1, 2), 1, [(0, 0), (1, 1)], (1, 3))
+    np.testing.assert_array_equal(values[0, 0], [[-math.inf], [-math.inf]])
+
+
+def test_pool_documented_cases_match_torch(torch, F, tensor) -> None:
+    """The unpooling collision and the dilated 2-D window, as torch computes them."""
+    x = np.array([1.0, 5.0, 2.0, 0.0, 3.0]).reshape(1, 1, 5)
+    _, indices = oracles.max_pool_loop(x, 3, 1)
+    g = np.array([10.0, 20.0, 30.0]).reshape(1, 1, 3)
+    expected = F.max_unpool1d(tensor(g), torch.from_numpy(indices), 3, 1, output_size=[5])
+    np.testing.assert_array_equal(oracles.max_unpool_loop(g, indices, [5]), expected.numpy())
     plane = np.arange(4.0).reshape(1, 1, 2, 2)
     values, indices = oracles.max_pool_loop(plane, (1, 2), 1, [(0, 0), (1, 1)], (1, 3))
-    expected, expected_idx = F.max_pool2d(_t(plane), (1, 2), 1, (0, 1), (1, 3), return_indices=True)
+    expected, expected_idx = F.max_pool2d(tensor(plane), (1, 2), 1, (0, 1), (1, 3), return_indices=True)
     np.testing.assert_array_equal(values, expected.numpy())
     np.testing.assert_array_equal(indices, expected_idx.numpy())
 
@@ -596,7 +701,7 @@ def _torch_size(function, *args, **kwargs) -> int:
         return 0
 
 
-def test_count_windows_pool_sweep() -> None:
+def test_count_windows_pool_sweep(torch, F) -> None:
     """``count_windows`` equals max_pool1d's output size (and avg_pool1d's for d=1).
 
     Every ``i <= 12, k <= 5, s <= 4, d <= 3, p <= k//2`` with and without
@@ -622,7 +727,7 @@ def test_count_windows_pool_sweep() -> None:
     assert checked > 3000
 
 
-def test_count_windows_conv_sweep() -> None:
+def test_count_windows_conv_sweep(torch, F) -> None:
     """``count_windows`` (floor mode) equals conv1d's output size.
 
     Symmetric padding up to ``k + 1`` through torch's ``padding`` argument and
@@ -648,7 +753,7 @@ def test_count_windows_conv_sweep() -> None:
                             assert got == expected, (i, k, s, p_b, p_a, d, got, expected)
 
 
-def test_conv_transpose_size_sweep() -> None:
+def test_conv_transpose_size_sweep(torch, F) -> None:
     """``conv_transpose_size`` equals conv_transpose1d's output size.
 
     Every ``i <= 8, k <= 5, s <= 4, d <= 3, p <= 4`` and

@@ -24,7 +24,7 @@ def test_parallel_results_equal_serial_ones(workers):
 
 
 def _failing(name):
-    real = engine._prove_one
+    real = engine.prove_one
 
     def prove_one(thm, lemma_status, level="full"):
         result = real(thm, lemma_status, level)
@@ -35,7 +35,7 @@ def _failing(name):
 def test_a_lemmas_status_reaches_the_theorems_proved_on_other_workers(monkeypatch):
     # the workers are forked after the patch, so they run it; nothing remembered from earlier tests
     monkeypatch.setattr(engine, "_RESULTS", {})
-    monkeypatch.setattr(engine, "_prove_one", _failing("conv_output_size"))
+    monkeypatch.setattr(engine, "prove_one", _failing("conv_output_size"))
     results = {r.name: r for r in prove_all_parallel(["dv_rel_03", "dv_rel_09", "round_trip"], grid="quick", workers=2)}
     assert results["dv_rel_03"].status == "failed" and "conv_output_size" in results["dv_rel_03"].reason
     assert results["round_trip"].status == "failed"
@@ -46,7 +46,7 @@ def test_an_exception_on_a_worker_is_raised_in_the_caller(monkeypatch):
     def broken(thm, lemma_status, level="full"):
         raise ZeroDivisionError(f"broken {thm.name}")
     monkeypatch.setattr(engine, "_RESULTS", {})
-    monkeypatch.setattr(engine, "_prove_one", broken)
+    monkeypatch.setattr(engine, "prove_one", broken)
     with pytest.raises(ZeroDivisionError, match="broken"):
         prove_all_parallel(["dv_rel_03"], grid="quick", workers=2)
 

@@ -131,7 +131,7 @@ def test_codegen_refuses_a_file_symconv_never_wrote(tmp_path, capsys):
     from symconv.cli import main
     out = tmp_path / "mine.py"
     out.write_text("precious = 1\n")
-    assert main(["codegen", "max-pool", "--k", "2", "--out", str(out)]) == 2
+    assert main(["codegen", "max_pool", "--k", "2", "--out", str(out)]) == 2
     assert out.read_text() == "precious = 1\n"
 
 

@@ -496,12 +496,12 @@ def test_cli_pooling_agrees_with_torch(shape_cli):
     for i, k, s, p, d, ceil_mode in itertools.product(I, K, S, P, D, CEIL):
         flags = ["--ceil-mode"] if ceil_mode else []
         want = torch_result(lambda: F.max_pool1d(zeros(1, 1, i), k, s, p, d, ceil_mode=ceil_mode).shape[-1])
-        _cli_tally(tally, ("max-pool", i, k, s, p, d, ceil_mode), want,
-                   shape_cli("max-pool", "--i", i, "--k", k, "--s", s, "--p", p, "--d", d, *flags))
+        _cli_tally(tally, ("max_pool", i, k, s, p, d, ceil_mode), want,
+                   shape_cli("max_pool", "--i", i, "--k", k, "--s", s, "--p", p, "--d", d, *flags))
         if d == 1:
             want = torch_result(lambda: F.avg_pool1d(zeros(1, 1, i), k, s, p, ceil_mode).shape[-1])
-            _cli_tally(tally, ("avg-pool", i, k, s, p, ceil_mode), want,
-                       shape_cli("avg-pool", "--i", i, "--k", k, "--s", s, "--p", p, *flags))
+            _cli_tally(tally, ("avg_pool", i, k, s, p, ceil_mode), want,
+                       shape_cli("avg_pool", "--i", i, "--k", k, "--s", s, "--p", p, *flags))
     tally.check()
 
 
@@ -514,13 +514,13 @@ def test_cli_conv_transpose_and_unpool_agree_with_torch(shape_cli):
                    shape_cli("conv", "--i", i, "--k", k, "--s", s, "--p", p, "--d", d))
         want = torch_result(lambda: F.conv_transpose1d(zeros(1, 1, i), zeros(1, 1, k), None, s, p, a, 1,
                                                        d).shape[-1])
-        _cli_tally(tally, ("conv-transpose", i, k, s, p, d, a), want,
-                   shape_cli("conv-transpose", "--i", i, "--k", k, "--s", s, "--p", p, "--d", d,
+        _cli_tally(tally, ("conv_transpose", i, k, s, p, d, a), want,
+                   shape_cli("conv_transpose", "--i", i, "--k", k, "--s", s, "--p", p, "--d", d,
                              "--output-padding", a))
         want = torch_result(lambda: F.max_unpool1d(zeros(1, 1, i), torch.zeros((1, 1, i), dtype=torch.int64),
                                                    k, s, p).shape[-1])
         if want != 0:                   # torch's empty outputs (module docstring)
-            _cli_tally(tally, ("max-unpool", i, k, s, p), want, shape_cli("max-unpool", "--i", i, "--k", k,
+            _cli_tally(tally, ("max_unpool", i, k, s, p), want, shape_cli("max_unpool", "--i", i, "--k", k,
                                                                            "--s", s, "--p", p))
         size, factor = rng.choice([(rng.randint(1, 12), None), (None, rng.choice(SCALES[2:]))])
         want = torch_result(lambda: F.interpolate(zeros(1, 1, i), size, factor).shape[-1])

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from ..operators import operator_name
+
 _INT = re.compile(r"^\s*-?\d+\s*$")
 
 
@@ -59,7 +61,7 @@ def remember_defaults(parser: argparse.ArgumentParser) -> None:
 
 
 def refuse_inapplicable(args: argparse.Namespace, op: str, applies: dict) -> None:
-    """Refuse an option given for an operator it does not apply to (``--d`` for avg-pool).
+    """Refuse an option given for an operator it does not apply to (``--d`` for avg_pool).
 
     ``applies`` maps an option's destination to the operators it applies to; an option is
     "given" when its value differs from the parser's default (see :func:`remember_defaults`).
@@ -80,12 +82,9 @@ def positive_number(text: str) -> float | int:
     return float(text)
 
 
-#: Operator names on the command line and the spec names they stand for.
-OPERATORS = {
-    "conv": "conv",
-    "conv-transpose": "conv_transpose",
-    "max-pool": "max_pool",
-    "avg-pool": "avg_pool",
-    "max-unpool": "max_unpool",
-    "upsample": "upsample",
-}
+def operator(text: str) -> str:
+    """An operator name in any spelling (``max_pool``, ``max-pool``, ``maxpool``), as its canonical name."""
+    try:
+        return operator_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -13,6 +13,7 @@ import argparse
 import json
 
 from ..check import CATALOGUE, OPERATORS, check_catalogue, check_formula, parse_assumptions
+from ._args import operator
 
 NAME = "check-formula"
 HELP = "check an output-size formula against symconv's derivation (proof or smallest counterexample)"
@@ -21,7 +22,8 @@ HELP = "check an output-size formula against symconv's derivation (proof or smal
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``check-formula`` arguments."""
     parser.add_argument("formula", nargs="?", help="the formula, e.g. \"(i-1)*s - 2*p + k\" (quote it)")
-    parser.add_argument("--op", choices=sorted(OPERATORS), help="the operator the formula is for")
+    parser.add_argument("--op", type=operator, choices=tuple(OPERATORS),
+                        help="the operator the formula is for (also spelled max-pool, transposed, ...)")
     parser.add_argument("--assume", default="",
                         help="fixed values: integers, expressions in the other letters or padding=same|valid, "
                              "e.g. \"d=1, output_padding=0\", \"p=k//2\" (letters the formula does not use are "

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from .._io import check_output_path, write_files
 from ..codegen import module_source
+from ..operators import OPERATORS
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
-from ._args import (OPERATORS, integer, padding, positive_number, refuse_inapplicable, remember_defaults,
+from ._args import (integer, operator, padding, positive_number, refuse_inapplicable, remember_defaults,
                     sizes)
 
 NAME = "codegen"
@@ -29,7 +30,8 @@ MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``codegen`` arguments."""
-    parser.add_argument("op", choices=sorted(OPERATORS), help="operator")
+    parser.add_argument("op", type=operator, choices=OPERATORS,
+                        help="operator (also spelled max-pool, maxpool, transposed, ...)")
     parser.add_argument("--out", required=True, help="file to write (e.g. kernels.py); '-' prints to stdout")
     parser.add_argument("--force", action="store_true",
                         help="overwrite the file even if it was edited by hand or not written by symconv"
@@ -44,15 +46,15 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="padding: an int, 'before,after', 'same' (conv) or 'valid' (default 0)")
     parser.add_argument("--d", type=integer, default=1, help="dilation (default 1)")
     parser.add_argument("--output-padding", dest="output_padding", type=integer, default=0,
-                        help="conv-transpose: output padding")
+                        help="conv_transpose: output padding")
     parser.add_argument("--in-channels", dest="in_channels", type=integer, default=None,
-                        help="conv, conv-transpose: input channels (default: any, read from x)")
+                        help="conv, conv_transpose: input channels (default: any, read from x)")
     parser.add_argument("--out-channels", dest="out_channels", type=integer, default=None,
-                        help="conv, conv-transpose: output channels (default: any, read from the weight)")
-    parser.add_argument("--groups", type=integer, default=1, help="conv, conv-transpose: groups (default 1)")
+                        help="conv, conv_transpose: output channels (default: any, read from the weight)")
+    parser.add_argument("--groups", type=integer, default=1, help="conv, conv_transpose: groups (default 1)")
     parser.add_argument("--ceil-mode", action="store_true", help="pooling: round the window count up")
-    parser.add_argument("--exclude-pad", action="store_true", help="avg-pool: count_include_pad=False")
-    parser.add_argument("--output-size", dest="output_size", type=integer, help="max-unpool: pinned output size")
+    parser.add_argument("--exclude-pad", action="store_true", help="avg_pool: count_include_pad=False")
+    parser.add_argument("--output-size", dest="output_size", type=integer, help="max_unpool: pinned output size")
     parser.add_argument("--size", type=integer, help="upsample: output size")
     parser.add_argument("--scale-factor", dest="scale_factor", type=positive_number, help="upsample: scale factor")
     parser.add_argument("--mode", choices=MODES, default="nearest", help="upsample: interpolation mode")
@@ -61,13 +63,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     remember_defaults(parser)
 
 
-_CONVS = ("conv", "conv-transpose")
-_WINDOWED = _CONVS + ("max-pool", "avg-pool", "max-unpool")
+_CONVS = ("conv", "conv_transpose")
+_WINDOWED = _CONVS + ("max_pool", "avg_pool", "max_unpool")
 #: Which operators each option applies to.
 APPLIES = {
-    "k": _WINDOWED, "s": _WINDOWED, "p": _WINDOWED, "d": _CONVS + ("max-pool",),
-    "output_padding": ("conv-transpose",), "in_channels": _CONVS, "out_channels": _CONVS, "groups": _CONVS,
-    "ceil_mode": ("max-pool", "avg-pool"), "exclude_pad": ("avg-pool",), "output_size": ("max-unpool",),
+    "k": _WINDOWED, "s": _WINDOWED, "p": _WINDOWED, "d": _CONVS + ("max_pool",),
+    "output_padding": ("conv_transpose",), "in_channels": _CONVS, "out_channels": _CONVS, "groups": _CONVS,
+    "ceil_mode": ("max_pool", "avg_pool"), "exclude_pad": ("avg_pool",), "output_size": ("max_unpool",),
     "size": ("upsample",), "scale_factor": ("upsample",), "mode": ("upsample",), "align_corners": ("upsample",),
 }
 #: The channel counts of a kernel generic in its channels (read from ``x`` and the weight at run time).
@@ -77,7 +79,7 @@ CHANNELS = (sp.Symbol("c_in", integer=True, positive=True), sp.Symbol("c_out", i
 def build_spec(args: argparse.Namespace):
     """The spec described by the arguments (validated by the spec classes)."""
     refuse_inapplicable(args, args.op, APPLIES)
-    op = OPERATORS[args.op]
+    op = args.op
     if args.dims is not None:
         ndim = args.dims
     elif args.i is not None and len(args.i) > 1:

@@ -4,7 +4,7 @@
   figures) deterministically and writes only what changed, each file atomically;
 * ``symconv derive --check`` writes nothing and exits 1 when the folder differs from what the
   code generates now (listing the stale paths);
-* ``symconv derive conv-transpose --k 4 --s 2 --p 1 [--i 3] [--out layer.tex] [--fragment]``
+* ``symconv derive conv_transpose --k 4 --s 2 --p 1 [--i 3] [--out layer.tex] [--fragment]``
   writes a derivation specialised to one layer (standalone document, or a fragment to ``\\input``);
   without ``--out`` it prints to standard output.
 
@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._args import int_or_pair, integer
+from ._args import int_or_pair, integer, operator
 
 NAME = "derive"
 HELP = "write the LaTeX derivations (derivations/), check they are current, or derive one layer"
@@ -25,7 +25,7 @@ HELP = "write the LaTeX derivations (derivations/), check they are current, or d
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``derive`` arguments."""
-    parser.add_argument("layer", nargs="?", choices=("conv-transpose",),
+    parser.add_argument("layer", nargs="?", type=operator, choices=("conv_transpose",),
                         help="derive one layer instead of the whole folder")
     parser.add_argument("--dir", default="derivations", help="the derivations folder (default: derivations)")
     parser.add_argument("--check", action="store_true",
@@ -49,7 +49,7 @@ def _run_layer(args: argparse.Namespace) -> int:
     from .._io import check_output_path, write_files
     from ..writeup.layer import layer_document, layer_fragment
     if args.k is None:
-        raise ValueError("derive conv-transpose needs --k (the kernel size)")
+        raise ValueError("derive conv_transpose needs --k (the kernel size)")
     if args.check:
         raise ValueError("--check applies to the derivations folder, not to a single layer")
     if args.dir != "derivations":
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     layer_only = [name for name in ("out", "k") if getattr(args, name) is not None] + \
         (["fragment"] if args.fragment else [])
     if layer_only:
-        raise ValueError(f"--{layer_only[0]} needs a layer (symconv derive conv-transpose ...)")
+        raise ValueError(f"--{layer_only[0]} needs a layer (symconv derive conv_transpose ...)")
     from ..writeup.document import regenerate
     changed, total = regenerate(args.dir, check=args.check, force=args.force)
     if args.check:

@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..matrix import conv_matrix, conv_transpose_matrix
 from ..spec import ConvSpec, ConvTransposeSpec
-from ._args import int_or_pair, integer, refuse_inapplicable, remember_defaults
+from ._args import int_or_pair, integer, operator, refuse_inapplicable, remember_defaults
 
 NAME = "matrix"
 HELP = "print the matrix C of a convolution (or of a transposed convolution) with symbolic weights"
@@ -21,14 +21,15 @@ MAX_TEXT_ENTRIES = 1_000_000
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``matrix`` arguments."""
-    parser.add_argument("op", choices=("conv", "conv-transpose"), help="operator")
+    parser.add_argument("op", type=operator, choices=("conv", "conv_transpose"),
+                        help="operator (conv_transpose also spelled conv-transpose, transposed)")
     parser.add_argument("--i", type=integer, required=True, help="input size (per spatial dimension)")
     parser.add_argument("--k", type=integer, required=True, help="kernel size")
     parser.add_argument("--s", type=integer, default=1, help="stride (default 1)")
     parser.add_argument("--p", type=int_or_pair, default=0, help="padding: an int or 'before,after' (default 0)")
     parser.add_argument("--d", type=integer, default=1, help="dilation (default 1)")
     parser.add_argument("--output-padding", dest="output_padding", type=integer, default=0,
-                        help="output padding (conv-transpose)")
+                        help="output padding (conv_transpose)")
     parser.add_argument("--dims", type=integer, default=1, help="number of spatial dimensions (default 1)")
     parser.add_argument("--in-channels", dest="in_channels", type=integer, default=1)
     parser.add_argument("--out-channels", dest="out_channels", type=integer, default=1)
@@ -39,7 +40,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace) -> sp.SparseMatrix:
     """The requested matrix (validated by the specs)."""
-    refuse_inapplicable(args, args.op, {"output_padding": ("conv-transpose",)})
+    refuse_inapplicable(args, args.op, {"output_padding": ("conv_transpose",)})
     if not 1 <= args.dims <= 6:
         raise ValueError(f"--dims must be between 1 and 6, got --dims={args.dims}")
     size = (args.i,) * args.dims

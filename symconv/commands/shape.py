@@ -15,20 +15,21 @@ import sympy as sp
 
 from .. import shapes, symbols
 from ..spec import ConvSpec, ConvTransposeSpec, MaxPoolSpec
-from ._args import OPERATORS, integer, padding, positive_number, refuse_inapplicable, remember_defaults
+from ..operators import OPERATORS
+from ._args import integer, operator, padding, positive_number, refuse_inapplicable, remember_defaults
 
 NAME = "shape"
 HELP = "print an operator's output size, or its formula (PyTorch's defaults for what is not given)"
 
-_WINDOWED = ("conv", "conv-transpose", "max-pool", "avg-pool", "max-unpool")
+_WINDOWED = ("conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool")
 #: Which operators each option applies to.
 APPLIES = {
     "k": _WINDOWED, "s": _WINDOWED, "p": _WINDOWED,
-    "d": ("conv", "conv-transpose", "max-pool", "avg-pool"),
-    "convention": ("max-pool", "avg-pool", "max-unpool"),
-    "auto_pad": ("conv", "max-pool", "avg-pool"),
-    "output_padding": ("conv-transpose",),
-    "ceil_mode": ("max-pool", "avg-pool"),
+    "d": ("conv", "conv_transpose", "max_pool", "avg_pool"),
+    "convention": ("max_pool", "avg_pool", "max_unpool"),
+    "auto_pad": ("conv", "max_pool", "avg_pool"),
+    "output_padding": ("conv_transpose",),
+    "ceil_mode": ("max_pool", "avg_pool"),
     "size": ("upsample",), "scale_factor": ("upsample",),
 }
 #: The letters ``--symbolic`` may name, and the option each stands for.
@@ -47,14 +48,15 @@ def _letters(text: str) -> tuple[str, ...]:
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``shape`` arguments."""
-    parser.add_argument("op", choices=sorted(OPERATORS), help="operator")
+    parser.add_argument("op", type=operator, choices=OPERATORS,
+                        help="operator (also spelled max-pool, maxpool, transposed, ...)")
     parser.add_argument("--i", type=integer, help="input size (default: the symbol i)")
     parser.add_argument("--k", type=integer, help="kernel size (default: the symbol k)")
     parser.add_argument("--s", type=integer, help="stride (default 1; pooling and unpooling: the kernel size)")
     parser.add_argument("--p", type=padding, help="padding: an int, 'before,after', 'same' or 'valid' (default 0)")
     parser.add_argument("--d", type=integer, help="dilation (default 1)")
     parser.add_argument("--output-padding", "--a", dest="output_padding", type=integer,
-                        help="conv-transpose: output padding (default 0)")
+                        help="conv_transpose: output padding (default 0)")
     parser.add_argument("--ceil-mode", action="store_true", help="pooling: round the window count up")
     parser.add_argument("--size", type=integer, help="upsample: output size")
     parser.add_argument("--scale-factor", type=positive_number, help="upsample: scale factor")
@@ -85,12 +87,12 @@ def _padding(op: str, k, s, d, p):
     """A 'same'/'valid' padding as the spec computes it (refused where the spec refuses it)."""
     if not isinstance(p, str):
         return p
-    spec = {"conv": ConvSpec, "conv-transpose": ConvTransposeSpec}.get(op, MaxPoolSpec)
+    spec = {"conv": ConvSpec, "conv_transpose": ConvTransposeSpec}.get(op, MaxPoolSpec)
     if spec is MaxPoolSpec:
         if p == "valid":
             return 0
         raise ValueError(f"--p same is defined for conv only, not {op}")
-    kwargs = {"dilation": d} if op != "max-pool" else {}
+    kwargs = {"dilation": d} if op != "max_pool" else {}
     return spec(k, stride=s, padding=p, ndim=1, **kwargs).padding[0]
 
 
@@ -102,15 +104,15 @@ def formula(args: argparse.Namespace) -> sp.Expr | int:
             return shapes.upsample_output_size(i, scale_factor=sp.Symbol("f", positive=True, integer=True))
         return shapes.upsample_output_size(i, args.size, args.scale_factor)
     k = _value(args, "k", symbols.k)
-    pool = args.op in ("max-pool", "avg-pool", "max-unpool")
+    pool = args.op in ("max_pool", "avg_pool", "max_unpool")
     s = _value(args, "s", (1 if args.convention == "onnx" else k) if pool else 1)
     d = _value(args, "d", 1)
-    if args.op == "avg-pool" and args.convention == "torch" and args.d is not None:
-        raise ValueError("--d does not apply to avg-pool with PyTorch's convention (it has no dilation); "
+    if args.op == "avg_pool" and args.convention == "torch" and args.d is not None:
+        raise ValueError("--d does not apply to avg_pool with PyTorch's convention (it has no dilation); "
                          "with --convention onnx it is AveragePool's dilations")
     if args.auto_pad:
-        if args.p is not None or args.op not in ("conv", "max-pool", "avg-pool"):
-            raise ValueError(f"shape: --auto-pad applies to conv, max-pool and avg-pool without --p, "
+        if args.p is not None or args.op not in ("conv", "max_pool", "avg_pool"):
+            raise ValueError(f"shape: --auto-pad applies to conv, max_pool and avg_pool without --p, "
                              f"got {args.op} with p={args.p}")
         p = shapes.auto_pad_axis(i, k, s, d, args.auto_pad)
     else:
@@ -118,11 +120,11 @@ def formula(args: argparse.Namespace) -> sp.Expr | int:
     a = _value(args, "a", 0)
     if args.op == "conv":
         return shapes.conv_output_size(i, k, s, p, d)
-    if args.op == "conv-transpose":
+    if args.op == "conv_transpose":
         return shapes.conv_transpose_output_size(i, k, s, p, d, a)
-    if args.op == "max-pool":
+    if args.op == "max_pool":
         return shapes.pool_output_size(i, k, s, p, d, args.ceil_mode, args.convention)
-    if args.op == "avg-pool":
+    if args.op == "avg_pool":
         return shapes.pool_output_size(i, k, s, p, d if args.convention == "onnx" else 1, args.ceil_mode,
                                        args.convention)
     return shapes.unpool_output_size(i, k, s, p)

@@ -20,8 +20,8 @@ def network_source(path: str) -> Any:
     """The parsed DAG document or ``"onnx"`` when ``path`` is a network; None for a stack file."""
     if str(path).lower().endswith(".onnx"):
         return "onnx"
-    from .model import _read, is_dag_document
-    data = _read(path)
+    from .model import is_dag_document, read_document
+    data = read_document(path)
     return data if is_dag_document(data) else None
 
 

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
+from ..operators import canonical
 from ..spec import (AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec,
                     UpsampleSpec)
 
@@ -121,7 +122,8 @@ def is_dag_document(data: Any) -> bool:
     return isinstance(data, dict) and "nodes" in data
 
 
-def _read(source: Any) -> Any:
+def read_document(source: Any) -> Any:
+    """A network or stack document: a path is read as JSON (or YAML), anything else returned as is."""
     if isinstance(source, (str, os.PathLike)):
         from ..stack.load import read_file      # one reader for both JSON forms
         return read_file(Path(source))
@@ -144,7 +146,7 @@ def _input_dims(name: Any, dims: Any) -> tuple:
 def _json_node(entry: Any, index: int, known: set) -> Node:
     if not isinstance(entry, dict):
         raise TypeError(f"network: node {index} must be an object, got {type(entry).__name__}")
-    op = entry.get("op")
+    op = canonical(entry.get("op"))
     name = entry.get("name", f"{op}_{index}")
     where = f"network: node {index} ({name!r})"
     if op not in SPEC_OPS and op not in JSON_GLUE:
@@ -192,7 +194,7 @@ def load_dag(source: Any) -> Network:
     ValueError, TypeError
         A malformed document, unknown op or tensor (the message names the node).
     """
-    data = _read(source)
+    data = read_document(source)
     if not is_dag_document(data):
         raise ValueError("network: expected an object with 'inputs' and 'nodes'")
     unknown = sorted(set(data) - {"inputs", "nodes", "outputs", "name"})

@@ -32,8 +32,8 @@ from .decide import Assumptions, always, assuming
 from .model import SPEC_OPS, Network, Node
 from .spec_ops import spec_output
 from .tensor_ops import TENSOR_RULES
-from .values import (Constraint, Evaluation, TensorInfo, _axes, _ceiling, _const_ints, _exact, _floor, _int,
-                     _prod, _same, _trunc, _trunc_div, _Unsupported)
+from .values import (Constraint, Evaluation, TensorInfo, Unsupported, as_int, ceiling_expr, const_ints, exact_value,
+                     floor_expr, node_axes, product, same_size, trunc_div, truncate)
 
 __all__ = ["TensorInfo", "Constraint", "Evaluation", "evaluate", "SUPPORTED_OPS"]
 
@@ -47,7 +47,7 @@ def _broadcast(shapes_in: list, node: Node) -> tuple[tuple, list]:
     for axis, dims in enumerate(zip(*padded)):
         result = dims[0]
         for d in dims[1:]:
-            if _same(d, result) or d == 1:
+            if same_size(d, result) or d == 1:
                 continue
             if result == 1:
                 result = d
@@ -63,11 +63,11 @@ def _broadcast(shapes_in: list, node: Node) -> tuple[tuple, list]:
 def _elementwise(fn: Callable, values: list, dtype: str) -> tuple:
     longest = max(len(v) for v in values)
     cols = [v * longest if len(v) == 1 else v for v in values]
-    return tuple(fn(*(_exact(x, dtype) for x in col)) for col in zip(*cols))
+    return tuple(fn(*(exact_value(x, dtype) for x in col)) for col in zip(*cols))
 
 
 def _int_div(a: Any, b: Any) -> Any:
-    return _trunc_div(a, b)
+    return trunc_div(a, b)
 
 
 _BINARY_VALUE = {
@@ -88,7 +88,7 @@ def _binary(node: Node, ins: list) -> tuple[list, list]:
     dtype = present[0].dtype
     if node.op in _BINARY_VALUE and all(t.value is not None for t in present) and len(shape) <= 1:
         fn = _BINARY_VALUE[node.op](dtype)
-        value = tuple(_int(v) if dtype == "int" else v for v in _elementwise(fn, [t.value for t in present], dtype))
+        value = tuple(as_int(v) if dtype == "int" else v for v in _elementwise(fn, [t.value for t in present], dtype))
     if node.op in ("Equal", "Less", "Greater", "And", "Or", "Not"):
         dtype = "bool"
     return [TensorInfo(shape, value, dtype)], conditions
@@ -98,8 +98,8 @@ def _binary(node: Node, ins: list) -> tuple[list, list]:
 
 
 _CAST_DTYPES = {1: "float", 10: "float", 11: "float", 16: "float", 9: "bool"}
-_VALUE_UNARY = {"Identity": lambda v: v, "Neg": lambda v: -v, "Floor": lambda v: _floor(v), "Ceil": lambda v: _ceiling(v),
-                "Abs": sp.Abs}
+_VALUE_UNARY = {"Identity": lambda v: v, "Neg": lambda v: -v, "Floor": lambda v: floor_expr(v),
+                "Ceil": lambda v: ceiling_expr(v), "Abs": sp.Abs}
 
 
 def _unary(node: Node, ins: list) -> tuple[list, list]:
@@ -108,9 +108,9 @@ def _unary(node: Node, ins: list) -> tuple[list, list]:
     if node.op == "Cast":
         dtype = _CAST_DTYPES.get(int(node.attrs.get("to", 7)), "int")
         if x.value is not None:
-            value = tuple(_trunc(v) if dtype == "int" and x.dtype == "float" else v for v in x.value)
+            value = tuple(truncate(v) if dtype == "int" and x.dtype == "float" else v for v in x.value)
     elif node.op in _VALUE_UNARY and x.value is not None:
-        value = tuple(_int(_VALUE_UNARY[node.op](sp.sympify(v))) for v in x.value)
+        value = tuple(as_int(_VALUE_UNARY[node.op](sp.sympify(v))) for v in x.value)
     outs = [TensorInfo(x.shape, value, dtype)]
     outs += [TensorInfo(x.shape)] * (len(node.outputs) - 1)   # BatchNorm/Dropout extras
     return outs, []
@@ -124,23 +124,23 @@ def _shape_op(node: Node, ins: list) -> tuple[list, list]:
 
 
 def _size(node: Node, ins: list) -> tuple[list, list]:
-    return [TensorInfo((), (_prod(ins[0].shape),), "int")], []
+    return [TensorInfo((), (product(ins[0].shape),), "int")], []
 
 
 def _constant(node: Node, ins: list) -> tuple[list, list]:
     array = np.asarray(node.attrs["value"])
     dtype = "float" if array.dtype.kind == "f" else "bool" if array.dtype.kind == "b" else "int"
-    value = tuple(_exact(v, dtype) for v in array.reshape(-1).tolist()) if array.size <= 4096 else None
+    value = tuple(exact_value(v, dtype) for v in array.reshape(-1).tolist()) if array.size <= 4096 else None
     return [TensorInfo(tuple(int(d) for d in array.shape), value, dtype)], []
 
 
 def _constant_of_shape(node: Node, ins: list) -> tuple[list, list]:
-    dims = _const_ints(ins[0], node, "the shape")
+    dims = const_ints(ins[0], node, "the shape")
     fill = np.asarray(node.attrs.get("value", np.zeros(1, np.float32)))
     dtype = "float" if fill.dtype.kind == "f" else "int"
     value = None
-    if all(isinstance(d, int) for d in dims) and _prod(dims) <= 4096:
-        value = (_exact(fill.reshape(-1)[0], dtype),) * _prod(dims)
+    if all(isinstance(d, int) for d in dims) and product(dims) <= 4096:
+        value = (exact_value(fill.reshape(-1)[0], dtype),) * product(dims)
     return [TensorInfo(dims, value, dtype)], []
 
 
@@ -148,14 +148,14 @@ def _unsqueeze(node: Node, ins: list) -> tuple[list, list]:
     x = ins[0]
     rank = len(x.shape) + len(node.attrs.get("axes") or (ins[1].value if len(ins) > 1 else ()))
     shape = list(x.shape)
-    for axis in sorted(_axes(node, ins, rank)):
+    for axis in sorted(node_axes(node, ins, rank)):
         shape.insert(axis, 1)
     return [TensorInfo(tuple(shape), x.value, x.dtype)], []
 
 
 def _squeeze(node: Node, ins: list) -> tuple[list, list]:
     x = ins[0]
-    axes = _axes(node, ins, len(x.shape)) or [j for j, d in enumerate(x.shape) if d == 1]
+    axes = node_axes(node, ins, len(x.shape)) or [j for j, d in enumerate(x.shape) if d == 1]
     conditions = [(sp.Eq(x.shape[j], 1), f"Squeeze needs size 1 on axis {j}", "fixed")
                   for j in axes if x.shape[j] != 1]
     shape = tuple(d for j, d in enumerate(x.shape) if j not in axes)
@@ -171,14 +171,14 @@ def _concat(node: Node, ins: list) -> tuple[list, list]:
         if len(other.shape) != rank:
             raise ValueError(f"network: node {node.describe()}: inputs have ranks {rank} and {len(other.shape)}")
         for j in range(rank):
-            if j != axis and not _same(first.shape[j], other.shape[j]):
+            if j != axis and not same_size(first.shape[j], other.shape[j]):
                 conditions.append((sp.Eq(first.shape[j], other.shape[j], evaluate=False),
                                    lambda j=j, index=index, a=first.shape[j], b=other.shape[j]:
                                    f"Concat needs equal sizes on axis {j}: {node.inputs[0]!r} has "
                                    f"{a}, {node.inputs[index]!r} has {b}", "equal"))
     shape = list(first.shape)
-    shape[axis] = _prod([]) * 0 + sum((t.shape[axis] for t in present), sp.Integer(0))
-    shape[axis] = _int(shape[axis])
+    shape[axis] = product([]) * 0 + sum((t.shape[axis] for t in present), sp.Integer(0))
+    shape[axis] = as_int(shape[axis])
     value = None
     if rank == 1 and all(t.value is not None for t in present):
         value = tuple(v for t in present for v in t.value)
@@ -188,7 +188,7 @@ def _concat(node: Node, ins: list) -> tuple[list, list]:
 def _gather(node: Node, ins: list) -> tuple[list, list]:
     data, indices = ins[0], ins[1]
     axis = int(node.attrs.get("axis", 0)) % max(1, len(data.shape))
-    idx = _const_ints(indices, node, "the indices")
+    idx = const_ints(indices, node, "the indices")
     shape = data.shape[:axis] + indices.shape + data.shape[axis + 1:]
     value = None
     if data.value is not None and len(data.shape) == 1:
@@ -207,7 +207,7 @@ def _spec_node(node: Node, ins: list) -> tuple[list, list]:
         target_info = ins[2] if len(ins) > 2 else None
         if target_info is not None:
             if target_info.value is not None:          # ONNX output_shape: a full (N, C, ...) shape
-                target = tuple(_int(v) for v in target_info.value)[2:]
+                target = tuple(as_int(v) for v in target_info.value)[2:]
             else:                                      # DAG JSON: a tensor whose size is restored
                 target = tuple(target_info.shape[2:])
     shape, conditions = spec_output(node, x.shape, target)
@@ -244,7 +244,7 @@ def _initial(net: Network, symbols: dict) -> dict:
         array = np.asarray(array)
         dtype = "float" if array.dtype.kind == "f" else "int"
         small = array.size <= (8 if dtype == "float" else 64)     # shape arithmetic, scales; not weights
-        value = tuple(_exact(v, dtype) for v in array.reshape(-1).tolist()) if small else None
+        value = tuple(exact_value(v, dtype) for v in array.reshape(-1).tolist()) if small else None
         tensors[name] = TensorInfo(tuple(int(d) for d in array.shape), value, dtype)
     return tensors
 
@@ -330,7 +330,7 @@ def _evaluate_node(node: Node, tensors: dict) -> tuple[list, list]:
     ins = [tensors[t] if t else None for t in node.inputs]
     try:
         outs, conditions = rule(node, ins)
-    except _Unsupported as exc:
+    except Unsupported as exc:
         text = str(exc)
         raise ValueError(text if text.startswith("network:") else
                          f"network: node {node.describe()}: unsupported: {text}") from None

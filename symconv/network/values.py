@@ -20,9 +20,11 @@ from .decide import always
 from .model import Node
 from .spec_ops import rebuild
 
-__all__ = ["TensorInfo", "Constraint", "Evaluation"]
+__all__ = ["TensorInfo", "Constraint", "Evaluation", "Unsupported", "SLICE_END", "as_int", "truncate", "trunc_div",
+           "floor_expr", "ceiling_expr", "same_size", "product", "const_ints", "exact_value", "node_axes",
+           "unsimplified"]
 
-_BIG = 2 ** 62  # ONNX uses INT64_MAX (and INT64_MIN) as "to the end" in Slice
+SLICE_END = 2 ** 62  # ONNX uses INT64_MAX (and INT64_MIN) as "to the end" in Slice
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,14 @@ class Evaluation:
     per_node: dict = None   # node name -> (node, output infos, constraints), for re-evaluation
 
 
-class _Unsupported(ValueError):
+class Unsupported(ValueError):
     """An op or an input the evaluator does not cover (reported with the node)."""
 
 
 # --------------------------------------------------------------------------- exact scalar helpers
 
 
-def _int(x: Any) -> Any:
+def as_int(x: Any) -> Any:
     """Plain ``int`` for integer constants, else the expression."""
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
         return int(x)
@@ -79,49 +81,49 @@ def _int(x: Any) -> Any:
     return int(x) if isinstance(x, sp.Integer) else x
 
 
-def _trunc(x: Any) -> Any:
+def truncate(x: Any) -> Any:
     """Round toward zero (float -> int Cast)."""
     if isinstance(x, int):
         return x
     num, den = sp.fraction(sp.together(sp.sympify(x)))
     if not den.is_Integer:
-        raise _Unsupported(f"truncation of {x}")
-    return _trunc_div(num, int(den))
+        raise Unsupported(f"truncation of {x}")
+    return trunc_div(num, int(den))
 
 
-def _trunc_div(a: Any, b: Any) -> Any:
+def trunc_div(a: Any, b: Any) -> Any:
     """``a / b`` rounded toward zero (ONNX integer Div), for a constant divisor ``b``."""
     if isinstance(a, sp.Integer):
         a = int(a)
     if isinstance(b, sp.Integer):
         b = int(b)
     if not isinstance(b, int) or b == 0:
-        raise _Unsupported(f"integer division by {b}")
+        raise Unsupported(f"integer division by {b}")
     if isinstance(a, int):
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b > 0) else -q
     if b < 0:
-        return _trunc_div(-a, -b)
+        return trunc_div(-a, -b)
     if b == 1:
         return a
     sign = always(sp.Ge(a, 0, evaluate=False))
     if sign is True:
-        return _int(_floor(a / sp.Integer(b)))
+        return as_int(floor_expr(a / sp.Integer(b)))
     if sign is False:
-        return _int(-_floor(-a / sp.Integer(b)))
+        return as_int(-floor_expr(-a / sp.Integer(b)))
     # trunc(a/b) = floor(max(a, 0)/b) - floor(max(-a, 0)/b): exact for every integer a, no Piecewise
-    return _int(_floor(_build(sp.Max, a, 0) / b) - _floor(_build(sp.Max, -a, 0) / b))
+    return as_int(floor_expr(unsimplified(sp.Max, a, 0) / b) - floor_expr(unsimplified(sp.Max, -a, 0) / b))
 
 
-def _floor(x: Any) -> Any:
+def floor_expr(x: Any) -> Any:
     return rebuild(sp.floor, sp.sympify(x))
 
 
-def _ceiling(x: Any) -> Any:
+def ceiling_expr(x: Any) -> Any:
     return rebuild(sp.ceiling, sp.sympify(x))
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_size(a: Any, b: Any) -> bool:
     """Equal for every positive size (decided by SymPy, else proved by Z3)."""
     if a == b:
         return True
@@ -129,37 +131,37 @@ def _same(a: Any, b: Any) -> bool:
     return diff == 0 or always(sp.Eq(diff, 0, evaluate=False)) is True
 
 
-def _prod(values: Any) -> Any:
-    return _int(reduce(lambda a, b: a * b, values, sp.Integer(1)))
+def product(values: Any) -> Any:
+    return as_int(reduce(lambda a, b: a * b, values, sp.Integer(1)))
 
 
-def _const_ints(info: TensorInfo | None, node: Node, what: str) -> tuple | None:
+def const_ints(info: TensorInfo | None, node: Node, what: str) -> tuple | None:
     if info is None:
         return None
     if info.value is None:
-        raise _Unsupported(f"network: node {node.describe()}: {what} must be computable from constants and "
+        raise Unsupported(f"network: node {node.describe()}: {what} must be computable from constants and "
                            f"shapes, got a data-dependent tensor")
-    return tuple(_int(v) for v in info.value)
+    return tuple(as_int(v) for v in info.value)
 
 
-def _exact(v: Any, dtype: str) -> Any:
+def exact_value(v: Any, dtype: str) -> Any:
     if dtype == "float":
         return shapes.exact_factor(float(v)) if isinstance(v, (float, np.floating)) else sp.sympify(v)
     if dtype == "bool":
         return bool(v)
-    return _int(v)
+    return as_int(v)
 
 
 
-def _axes(node: Node, ins: list, rank: int, position: int = 1) -> list:
+def node_axes(node: Node, ins: list, rank: int, position: int = 1) -> list:
     raw = node.attrs.get("axes")
     if raw is None and len(ins) > position and ins[position] is not None:
-        raw = _const_ints(ins[position], node, "axes")
+        raw = const_ints(ins[position], node, "axes")
     return [] if raw is None else [int(a) % rank for a in raw]
 
 
 
 
-def _build(func: Any, *args: Any) -> Any:
+def unsimplified(func: Any, *args: Any) -> Any:
     """``Max``/``Min`` without SymPy's pairwise simplification (slow, and its evalf fails on floors)."""
-    return _int(rebuild(func, *[sp.sympify(a) for a in args]))
+    return as_int(rebuild(func, *[sp.sympify(a) for a in args]))

@@ -22,7 +22,7 @@ import sympy as sp
 
 from .. import shapes
 from ..transforms import bilinear_as_transpose, bilinear_border
-from ..matrix import conv_transpose_matrix_of, upsample_matrix
+from ..matrix import matrix_of, upsample_matrix
 from ..symbols import i
 from . import grid as G
 from .decide import Range
@@ -137,26 +137,26 @@ BILINEAR_WEIGHTS_EVEN = _bil_weights_theorem("bilinear_weights_even", 0)
 def _bil_cfgs() -> list:
     one = [{"i": i_, "f": f_} for f_ in range(1, 5) for i_ in range(1, 13)]
     two = [{"i": (ih, iw), "f": f_} for f_ in range(1, 5) for ih in range(1, 8) for iw in range(1, 8)]
-    return sorted(one + two, key=lambda cfg: (sum(G._tuple(cfg["i"])) + cfg["f"], str(cfg)))
+    return sorted(one + two, key=lambda cfg: (sum(G.as_tuple(cfg["i"])) + cfg["f"], str(cfg)))
 
 
 @lru_cache(maxsize=None)
 def _bil_pieces(i_, f_: int) -> tuple:
-    sizes = G._tuple(i_)
+    sizes = G.as_tuple(i_)
     ndim = len(sizes)
     mode = "linear" if ndim == 1 else "bilinear"
     U = upsample_matrix(i_, scale_factor=f_, mode=mode, format="numpy")
     spec, weight = bilinear_as_transpose(f_, ndim=ndim, input_size=i_)
-    T = conv_transpose_matrix_of(spec, weight.astype(float), "numpy")
+    T = matrix_of(spec, weight.astype(float), "numpy")
     padded = tuple(v + 2 for v in sizes)
     spec_p, _ = bilinear_as_transpose(f_, ndim=ndim, input_size=padded)
-    Tp = conv_transpose_matrix_of(spec_p, weight.astype(float), "numpy")
+    Tp = matrix_of(spec_p, weight.astype(float), "numpy")
     return U, T, Tp
 
 
 @G.per_config
 def _bil_lhs(cfg: dict) -> tuple:
-    sizes = G._tuple(cfg["i"])
+    sizes = G.as_tuple(cfg["i"])
     f_ = cfg["f"]
     U, T, Tp = _bil_pieces(cfg["i"], f_)
     yv = np.random.default_rng(12345).integers(1, 10**6, int(np.prod(sizes))).astype(float).reshape(sizes)
@@ -167,7 +167,7 @@ def _bil_lhs(cfg: dict) -> tuple:
 
 
 def _bil_rhs(cfg: dict) -> tuple:
-    sizes = G._tuple(cfg["i"])
+    sizes = G.as_tuple(cfg["i"])
     f_ = cfg["f"]
     band = bilinear_border(f_)
     masks = []

@@ -353,7 +353,7 @@ def _assumptions_hold(source: "Theorem | None", inst: dict, thm_ctx: Context) ->
     return all(prove_holds(sp.sympify(rel).xreplace(inst), thm_ctx) for rel in relations)
 
 
-def _prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") -> Result:
+def prove_one(thm: Theorem, lemma_status: dict[str, str], level: str = "full") -> Result:
     t0 = time.perf_counter()
     trivial = trivial_reason(thm.statement)
     if trivial is not None:
@@ -431,7 +431,7 @@ def _prove_registered(name: str, level: str = "full") -> Result:
         return _RESULTS[(name, level)]
     thm = theorem(name)
     lemma_status = {u: _prove_registered(u, level).status for u in thm.uses}
-    return _prove_one(thm, lemma_status, level)
+    return prove_one(thm, lemma_status, level)
 
 
 def prove(name: Any, grid: str = "full") -> Result:
@@ -448,7 +448,7 @@ def prove(name: Any, grid: str = "full") -> Result:
         raise ValueError(f"prove: grid must be one of {', '.join(GRID_LEVELS)}, got grid={grid!r}")
     if isinstance(name, Theorem):
         lemma_status = {u: _prove_registered(u, grid).status for u in name.uses}
-        return _prove_one(name, lemma_status, grid)
+        return prove_one(name, lemma_status, grid)
     return _prove_registered(name, grid)
 
 

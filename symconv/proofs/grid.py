@@ -35,7 +35,7 @@ from itertools import product
 
 import numpy as np
 
-from ..matrix import conv_matrix_of, conv_transpose_matrix_of
+from ..matrix import matrix_of
 from ..shapes import lost_remainder_axis, window_count_axis
 from ..spec import ConvSpec, ConvTransposeSpec
 
@@ -130,7 +130,8 @@ def transpose_configs(ndim: int = 1, restoring: bool = False):
     return out
 
 
-def _tuple(v) -> tuple:
+def as_tuple(v) -> tuple:
+    """A per-axis value as a tuple: ``3`` as ``(3,)``, a tuple unchanged."""
     return tuple(v) if isinstance(v, tuple) else (v,)
 
 
@@ -144,7 +145,7 @@ def _values(cfg: dict) -> tuple:
 
 @lru_cache(maxsize=None)
 def _key(values: tuple, a) -> tuple:
-    return tuple(_tuple(v) for v in values) + (_tuple(a),)
+    return tuple(as_tuple(v) for v in values) + (as_tuple(a),)
 
 
 def key_of(cfg: dict) -> tuple:
@@ -176,7 +177,7 @@ def tspec_of(cfg: dict) -> ConvTransposeSpec:
 
 def weight_of(kernel_size: tuple) -> np.ndarray:
     """Fixed integer weights ``1, 2, ..., K`` (no symmetry, so a missing flip shows); read-only, cached."""
-    return _weight(_tuple(kernel_size))
+    return _weight(as_tuple(kernel_size))
 
 
 @lru_cache(maxsize=None)
@@ -214,8 +215,8 @@ def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
         pass
     spec = _spec(key)
     weight = weight_of(spec.kernel_size)
-    C = conv_matrix_of(spec, weight, "numpy")
-    T = conv_transpose_matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
+    C = matrix_of(spec, weight, "numpy")
+    T = matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
     C.setflags(write=False)
     T.setflags(write=False)
     _MODELS[key] = C, T
@@ -318,7 +319,7 @@ def axes_of(cfg: dict) -> tuple:
 
 @lru_cache(maxsize=None)
 def _axes(values: tuple) -> tuple:
-    return tuple(zip(*(_tuple(v) for v in values)))
+    return tuple(zip(*(as_tuple(v) for v in values)))
 
 
 @lru_cache(maxsize=None)

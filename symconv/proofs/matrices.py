@@ -22,7 +22,7 @@ import sympy as sp
 from .. import shapes
 from ..transforms import as_direct_conv, dilated_kernel, flip_kernel, transpose_of, undilated, zero_insert
 from ..index import entry_delta_sum, entry_formula
-from ..matrix import conv_transpose_matrix_of
+from ..matrix import matrix_of
 from ..spec import ConvSpec, ConvTransposeSpec
 from ..symbols import a, c, d, i, k, o, p_a, p_b, r, s
 from . import grid as G
@@ -355,7 +355,7 @@ DILATED_KERNEL = Theorem(
     proof=_dilated_proof, uses=("conv_matrix_entry",), family=7,
     grid=Grid(G.GRID_1D + " and " + G.GRID_2D + " with d > 1 on some axis; transforms.undilated + dilated_kernel "
               "by the direct definition vs the model's dilated C", lambda: [cfg for cfg in _both()
-                                                                         if max(G._tuple(cfg["d"])) > 1],
+                                                                         if max(G.as_tuple(cfg["d"])) > 1],
               _undilated_side, _dilated_model),
     reference="Dumoulin & Visin Rel. 15",
 )
@@ -501,7 +501,7 @@ def _group_weight(cfg: dict) -> np.ndarray:
 def _group_lhs(cfg: dict) -> np.ndarray:
     cin, cout, groups = cfg["channels"]
     spec = ConvSpec(cfg["k"], cfg["s"], ((cfg["p_b"], cfg["p_a"]),), cfg["d"], cin, cout, groups, input_size=cfg["i"])
-    return conv_transpose_matrix_of(transpose_of(spec), _group_weight(cfg), "numpy")
+    return matrix_of(transpose_of(spec), _group_weight(cfg), "numpy")
 
 
 def _group_rhs(cfg: dict) -> np.ndarray:

@@ -45,7 +45,7 @@ def default_workers() -> int:
 def _prove_detached(name: str, lemma_status: dict[str, str], level: str) -> Result:
     """Worker: prove one registered theorem given its lemmas' statuses; drop the (unpicklable)
     theorem from the result."""
-    result = engine._prove_one(engine.theorem(name), lemma_status, level)  # noqa: SLF001
+    result = engine.prove_one(engine.theorem(name), lemma_status, level)
     return replace(result, theorem=None)
 
 

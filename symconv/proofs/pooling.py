@@ -21,7 +21,7 @@ import sympy as sp
 
 from .. import shapes
 from ..transforms import nearest_as_transpose
-from ..matrix import conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix, upsample_matrix
+from ..matrix import matrix_of, pool_switch_matrix, pool_switches, unpool_matrix, upsample_matrix
 from ..symbols import c, i, o, r
 from . import grid as G
 from .decide import Range
@@ -256,7 +256,7 @@ def _nearest_proof() -> list:
 def _nearest_cfgs() -> list:
     one = [{"i": i_, "f": f_, "C": ch} for f_ in range(1, 5) for i_ in range(1, 13) for ch in (1, 2)]
     two = [{"i": (ih, iw), "f": f_, "C": 1} for f_ in range(1, 5) for ih in range(1, 8) for iw in range(1, 8)]
-    return sorted(one + two, key=lambda cfg: (sum(G._tuple(cfg["i"])) + cfg["f"], str(cfg)))
+    return sorted(one + two, key=lambda cfg: (sum(G.as_tuple(cfg["i"])) + cfg["f"], str(cfg)))
 
 
 def _nearest_model(cfg: dict) -> np.ndarray:
@@ -265,9 +265,9 @@ def _nearest_model(cfg: dict) -> np.ndarray:
 
 
 def _nearest_transpose(cfg: dict) -> np.ndarray:
-    ndim = len(G._tuple(cfg["i"]))
+    ndim = len(G.as_tuple(cfg["i"]))
     spec, weight = nearest_as_transpose(cfg["f"], cfg["C"], ndim, input_size=cfg["i"])
-    return conv_transpose_matrix_of(spec, weight, "numpy")
+    return matrix_of(spec, weight, "numpy")
 
 
 NEAREST_AS_TRANSPOSE = Theorem(
@@ -301,7 +301,7 @@ def _fill_cfgs() -> list:
 
 
 def _switches_for(cfg: dict) -> tuple:
-    sizes = G._tuple(cfg["i"])
+    sizes = G.as_tuple(cfg["i"])
     big = tuple(cfg["f"] * v for v in sizes)
     xv = _distinct(int(np.prod(big))).reshape(big)
     return big, pool_switches(xv, cfg["f"] if len(sizes) == 1 else (cfg["f"],) * len(sizes))
@@ -334,7 +334,7 @@ def unpool_side(cfg: dict) -> np.ndarray:
 def nearest_side(cfg: dict) -> np.ndarray:
     """Nearest upsampling by f applied to the test vector."""
     return (upsample_matrix(cfg["i"], scale_factor=cfg["f"], mode="nearest", format="numpy")
-            @ G.probe(int(np.prod(G._tuple(cfg["i"]))), 9)).astype(np.int64)
+            @ G.probe(int(np.prod(G.as_tuple(cfg["i"]))), 9)).astype(np.int64)
 
 
 NEAREST_VS_UNPOOL = Theorem(

@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..operators import canonical
 from ..spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
 __all__ = ["Layer", "Stack", "load_stack", "read_file", "input_tuple", "OPS", "SIZE_NEUTRAL"]
@@ -161,7 +162,7 @@ def _infer_ndim(entries: Sequence[Any], input_size: Any) -> int:
 
 def _layer_from_dict(entry: dict, index: int, ndim: int, previous: Sequence[Layer]) -> Layer:
     where = f"stack: layer {index}"
-    op = entry.get("op")
+    op = canonical(entry.get("op"))
     if op not in OPS:
         raise ValueError(f"{where}: op must be one of {', '.join(OPS)}, got op={op!r}")
     allowed = _PARAMS[op]

@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .. import graphs, shapes
-from ..matrix import conv_matrix, conv_transpose_matrix_of
+from ..matrix import conv_matrix, matrix_of
 from ..spec import ConvTransposeSpec
 from ..symbols import a as a_sym, d as d_sym, k as k_sym, p_a, p_b, s as s_sym
 from ..transforms import as_direct_conv
@@ -99,7 +99,7 @@ def layer_fragment(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_pa
 
     forward = spec.forward()
     lost = shapes.lost_remainder_axis(o_val, k, s, pb, pa, d)
-    weights_t = conv_transpose_matrix_of(spec)
+    weights_t = matrix_of(spec)
     t = sp.Matrix(weights_t)
     if all(av < sv for av, sv in zip(spec.output_padding, spec.stride)):
         c = sp.Matrix(conv_matrix(spec.output_size, spec.kernel_size, spec.stride, spec.padding, spec.dilation))

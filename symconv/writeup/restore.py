@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..matrix import (conv_transpose_matrix_of, pool_switch_matrix, pool_switches, unpool_matrix,
+from ..matrix import (matrix_of, pool_switch_matrix, pool_switches, unpool_matrix,
                       upsample_matrix)
 from ..transforms import bilinear_as_transpose, bilinear_border, nearest_as_transpose
 from .examples import EXAMPLE_IMAGE, POOL, unvec, vec
@@ -50,8 +50,8 @@ def restore_matrices() -> dict:
     bilinear = sp.Matrix(upsample_matrix(POOL.output_size, scale_factor=FACTOR, mode="bilinear"))
     n_spec, n_weight = nearest_as_transpose(FACTOR, ndim=2, input_size=POOL.output_size)
     b_spec, b_weight = bilinear_as_transpose(FACTOR, ndim=2, input_size=POOL.output_size)
-    n_tconv = sp.Matrix(conv_transpose_matrix_of(n_spec, n_weight))
-    b_tconv = sp.Matrix(conv_transpose_matrix_of(b_spec, b_weight))
+    n_tconv = sp.Matrix(matrix_of(n_spec, n_weight))
+    b_tconv = sp.Matrix(matrix_of(b_spec, b_weight))
     shape = POOL.input_size
     return {
         "x": x, "switches": switches, "P": p, "pooled": pooled, "unpool": unpool,
