@@ -187,12 +187,13 @@ def spec_output(node: Any, shape: tuple, target: tuple | None = None) -> tuple[t
     shape, conditions
         ``conditions`` is a list of ``(condition, reason, kind)``.
     """
+    from .values import same_size               # values imports this module
     spec = node_spec(node, shape)
     sizes = tuple(shape[2:])
     conditions: list = []
     channels = shape[1]
     if node.op in _CHANNEL_OPS:
-        if not _same(channels, spec.in_channels):
+        if not same_size(channels, spec.in_channels):
             conditions.append((sp.Eq(channels, spec.in_channels),
                                f"{node.op} expects {spec.in_channels} input channels, gets {channels}", "fixed"))
         channels = spec.out_channels
@@ -220,10 +221,6 @@ def _unpool_range(node: Any, spec: MaxUnpoolSpec, sizes: tuple, target: tuple) -
         if cond is not sp.true:
             conditions.append((cond, reason, "range"))
     return conditions
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a == b or sp.expand(sp.sympify(a) - b) == 0
 
 
 def spec_node_with(node: Any, **changes: Any) -> Any:

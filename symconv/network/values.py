@@ -124,11 +124,13 @@ def ceiling_expr(x: Any) -> Any:
 
 
 def same_size(a: Any, b: Any) -> bool:
-    """Equal for every positive size (decided by SymPy, else proved by Z3)."""
+    """Equal for every positive size: the proofs' equality checker (:func:`symconv.proofs.decide.is_zero`)
+    on the difference, then Z3 under the sizes' positivity for what SymPy cannot show."""
+    from ..proofs.decide import is_zero
     if a == b:
         return True
     diff = sp.expand(sp.sympify(a) - sp.sympify(b))
-    return diff == 0 or always(sp.Eq(diff, 0, evaluate=False)) is True
+    return diff == 0 or is_zero(diff) or always(sp.Eq(diff, 0, evaluate=False)) is True
 
 
 def product(values: Any) -> Any:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Callable
 
 from .. import __version__
 from .._io import HandEditedError, check_output_dir, check_writable, digest, read_manifest, write_files
@@ -78,6 +79,51 @@ def _figures() -> dict[str, bytes]:
     return out
 
 
+class _Background:
+    """``function()`` computed in a forked child while the caller works (the figures are drawn while
+    the theorems are proved); :meth:`result` returns its value. Without ``fork`` it runs in
+    :meth:`result`, in this process. An exception in the child is raised again by :meth:`result`."""
+
+    def __init__(self, function: Callable[[], Any]):
+        import multiprocessing
+        self.function, self.process = function, None
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.receive, send = context.Pipe(duplex=False)
+            self.process = context.Process(target=self._run, args=(send,), daemon=True)
+            self.process.start()
+            send.close()
+
+    def _run(self, send: Any) -> None:
+        try:
+            send.send(("ok", self.function()))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            send.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        finally:
+            send.close()
+
+    def result(self) -> Any:
+        if self.process is None:
+            return self.function()
+        try:
+            kind, value = self.receive.recv()
+        except EOFError:
+            raise RuntimeError(f"derive: the process drawing the figures died (exit code "
+                               f"{self.process.exitcode})") from None
+        finally:
+            self.process.join()
+            self.receive.close()
+        if kind == "error":
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the caller failed before asking for the result)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
 def build(figures: bool = True) -> dict[str, bytes]:
     """Every file of ``derivations/`` as bytes, keyed by path relative to the folder (sorted).
 
@@ -87,8 +133,22 @@ def build(figures: bool = True) -> dict[str, bytes]:
         Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
     """
     from .. import proofs
-    proofs.prove_all()                  # on every usable core; the sections below read the remembered results
-    files: dict[str, str | bytes] = {
+    drawn = _Background(_figures) if figures else None   # the figures do not read proof results
+    try:
+        proofs.prove_all()              # on every usable core; the sections read the remembered results
+        out = _sections()
+        if drawn is not None:
+            out.update(drawn.result())
+    except BaseException:
+        if drawn is not None:
+            drawn.cancel()
+        raise
+    return dict(sorted(out.items()))
+
+
+def _sections() -> dict[str, bytes]:
+    """``main.tex``, the section files and one file per theorem, as bytes."""
+    files: dict[str, str] = {
         "sections/seed.tex": seed_section(_figure_env("seed_matrix") + "\n" + _figure_env("zero_insertion")),
         "sections/sizes.tex": sizes_section(),
         "sections/restore.tex": restore_section(_figure_env("unpool_vs_nearest"),
@@ -106,10 +166,7 @@ def build(figures: bool = True) -> dict[str, bytes]:
                                         "introduction": introduction_section(theorem_order()),
                                         "notation": notation_section(), "inputs": "\n".join(inputs),
                                         "bibliography": bibliography()})
-    out = {path: (value.encode("utf-8") if isinstance(value, str) else value) for path, value in files.items()}
-    if figures:
-        out.update(_figures())
-    return dict(sorted(out.items()))
+    return {path: value.encode("utf-8") for path, value in files.items()}
 
 
 def _owned(root: Path) -> set[str]:

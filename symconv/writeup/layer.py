@@ -1,4 +1,4 @@
-r"""A derivation specialised to one transposed-convolution layer (``symconv derive conv-transpose``).
+r"""A derivation specialised to one transposed-convolution layer (``symconv derive conv_transpose``).
 
 Shapes (the general formula, evaluated), the matrix for a small input, its zero-insertion
 equivalent and its checkerboard overlap pattern -- as a standalone document or a fragment to
@@ -53,15 +53,15 @@ def layer_spec(k: int, s: int, p: Any = 0, i: int = 3, d: int = 1, output_paddin
     >>> layer_spec(3, 1, dims=4)
     Traceback (most recent call last):
     ...
-    ValueError: derive conv-transpose: dims must be 1, 2 or 3, got dims=4
+    ValueError: derive conv_transpose: dims must be 1, 2 or 3, got dims=4
     """
     if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= 3:
-        raise ValueError(f"derive conv-transpose: dims must be 1, 2 or 3, got dims={dims!r}")
+        raise ValueError(f"derive conv_transpose: dims must be 1, 2 or 3, got dims={dims!r}")
     padding = tuple([p] * dims) if dims > 1 else p
     spec = ConvTransposeSpec((k,) * dims, s, padding, output_padding, d, input_size=(i,) * dims, ndim=dims)
     entries = int(np.prod(spec.output_size)) * int(np.prod(spec.input_size))
     if entries > MAX_ENTRIES:
-        raise ValueError(f"derive conv-transpose: the {dims}-D matrix for i={i}, k={k}, s={s}, d={d} has {entries} "
+        raise ValueError(f"derive conv_transpose: the {dims}-D matrix for i={i}, k={k}, s={s}, d={d} has {entries} "
                          f"entries (more than {MAX_ENTRIES}); choose a smaller i, k, s or d (the document shows a "
                          f"small example)")
     return spec
