@@ -17,6 +17,14 @@ Matrix theorems run on :func:`relation_configs`: one configuration per distinct 
 configuration. Transposed layers in matrix theorems use the output padding that restores the conv's
 input (``a < s``); the size theorems cover every ``a < max(s, d)``.
 
+Deliberately literal: the brute-force definitions below (:func:`count_windows`, :func:`scatter_length`,
+:func:`gather_table` with its own :math:`r s + t d - p_b`, :func:`direct_conv`, :func:`jacobian`) are
+written from the definitions, independently of ``shapes`` and ``index``, because they are what the
+library is checked against (issue 11). The library enters only as the thing checked (the core-model
+matrices :func:`conv_C`/:func:`conv_T`, built once per configuration and shared by the proof workers,
+:func:`prewarm_models`) and to enumerate configurations (``relation_configs`` keys them by the
+library's window count: a wrong count could only merge configurations, each still checked).
+
 Configurations are sorted smallest first (by the sum of their parameters), so the first failure is the
 smallest counterexample. ``prove(..., grid='quick')`` keeps only those with input sizes <= 3 (tests).
 
@@ -324,7 +332,8 @@ def _axes(values: tuple) -> tuple:
 
 @lru_cache(maxsize=None)
 def gather_table(axes: tuple) -> tuple[np.ndarray, tuple, int]:
-    r"""The gather of the direct definition: ``table[r, t]`` is the flat (row-major, unpadded) input
+    r"""The gather of the direct definition (written here on purpose, not taken from ``index``): ``table[r, t]``
+    is the flat (row-major, unpadded) input
     position that output ``r`` reads through tap ``t`` -- position :math:`r s + t d - p_b` on every
     axis -- or ``prod(i)`` (one extra slot, holding the padding value) where that lies in the padding.
     Also returns the output shape and ``prod(i)``. Cached per ``axes``; read-only.
