@@ -109,7 +109,7 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     body = _table_block("x.shape[2:]", build, call("_gather_index", _reads(axes), sizes, steps))
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
-                                   "None if bias is None else bias.astype(dtype))")]
+                                   "None if bias is None else bias.astype(dtype, copy=False))")]
     return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS and {taps} * {outputs} <= TABLE_ENTRIES",
                   tuple(body))]
 

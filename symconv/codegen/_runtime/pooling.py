@@ -40,19 +40,27 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         flat = padded
     windows = flat.take(index, axis=1)                             # (planes, taps, outputs)
     values_out, indices_out = out if isinstance(out, tuple) else (out, None)
-    values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
-    np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
+    shape = x.shape[:2] + tuple(out_size)
+    values = np.empty(shape, x.dtype) if values_out is None else _output("max_pool", values_out, shape, x.dtype)
     if not return_indices:
+        np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
         return values
-    indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
-    tap = windows.argmax(axis=1)
-    total = np.add.reduce(values.reshape(-1)) if windows.dtype.kind == "f" else 0
-    if total != total:                              # a NaN (or inf - inf: then nothing changes below)
-        nan = np.isnan(values.reshape(planes, -1))
-        last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
-        tap = np.where(nan, last, tap)
+    indices = np.empty(shape, np.int64) if indices_out is None else _output("max_pool", indices_out, shape, np.int64,
+                                                                           "out[1]")
+    tap = windows.argmax(axis=1)                                   # the first maximum (or the first NaN)
     tap *= columns.size                                            # flat (tap, output) positions
     tap += columns
+    if planes == 1:                                                # the winners' values: one take
+        windows.reshape(-1).take(tap.reshape(-1), out=values.reshape(-1))
+    else:
+        np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
+    if windows.dtype.kind == "f":
+        flat_values = values.reshape(-1)
+        squares = np.dot(flat_values, flat_values)                 # NaN exactly when a value is NaN
+        if squares != squares:                                     # PyTorch reports the last NaN: redo those
+            nan = np.isnan(values.reshape(planes, -1))
+            last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
+            tap = np.where(nan, last * columns.size + columns, tap)
     switches.reshape(-1).take(tap, out=indices.reshape(planes, -1))
     return values, indices
 
