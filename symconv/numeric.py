@@ -85,6 +85,9 @@ def _key(owner: str, arrays: tuple, params: tuple) -> Any:
 
 def _cached(owner: str, arrays: tuple, params: tuple) -> Any:
     """The plan stored for these shapes/dtypes and parameters, else None (checked before any validation)."""
+    types = tuple(map(type, params))
+    if _SCALAR_SET.issuperset(types):           # every parameter a (hashable) scalar: _key's first branch
+        return _plans.get((owner, MEMORY_LIMIT, arrays, params, types))
     try:
         return _plans.get(_key(owner, arrays, params))
     except TypeError:                           # unhashable (a list): the uncached path
@@ -284,6 +287,8 @@ def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, s
     if _same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
         plan = _cached(owner, (x.shape, x.dtype, weight.shape), params)
         if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](x, weight, bias)
             return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
     x, weight, bias = _conv_inputs(owner, x, weight, bias)
     if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
@@ -365,6 +370,8 @@ def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any
     if _same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
         plan = _cached(owner, (x.shape, x.dtype, weight.shape), params)
         if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](x, weight, bias)
             return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
     x, weight, bias = _conv_inputs(owner, x, weight, bias)
     if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
@@ -441,6 +448,8 @@ def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
     if type(x) is np.ndarray:                   # a repeated call: its plan, before any check
         plan = _cached(owner, (x.shape, x.dtype), params)
         if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](x, True) if return_indices else plan[0](x)
             return _run(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
     x = _array(x, "x", owner)
     rank = _pool_rank(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
@@ -485,7 +494,7 @@ def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
     if type(x) is np.ndarray and x.dtype.kind == "f":   # a repeated call: its plan, before any check
         plan = _cached(owner, (x.shape, x.dtype), params)
         if plan is not None:
-            return _run(plan, x.dtype, (x,), planewise=True)
+            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else _run(plan, x.dtype, (x,), planewise=True)
     x = _floating(_array(x, "x", owner))
     if _unbatched(owner, ndim, x, *_pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
         return _avg_pool(owner, ndim, x[None], kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
@@ -575,7 +584,7 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
     if type(x) is np.ndarray and (x.dtype.kind == "f" or mode in ("nearest", "nearest-exact")):
         plan = _cached(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
         if plan is not None:
-            return _run(plan, x.dtype, (x,), planewise=True)
+            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else _run(plan, x.dtype, (x,), planewise=True)
     x = _array(x, "x", owner)
     if mode not in ("nearest", "nearest-exact"):
         x = _floating(x)
@@ -611,6 +620,8 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
     if _same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
         plan = _cached(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
         if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](grad_output, weight)
             return _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
@@ -651,7 +662,9 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
     if _same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
         cached = _cached(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
         if cached is not None:
-            out = _run(cached[0], grad_output.dtype, (grad_output,), (weight, None), blas=True)
+            plan = cached[0]
+            out = plan[0](grad_output, weight) if plan[2] < parallel.MIN_ELEMENTS else \
+                _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
             return out if cached[1] is None else out[cached[1]]
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
