@@ -40,8 +40,17 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         padded[:, -1] = fill
         flat = padded
     windows = flat.take(index, axis=1)                             # (planes, outputs, taps)
-    values_out, indices_out = out if isinstance(out, tuple) else (out, None)
     shape = x.shape[:2] + tuple(out_size)
+    if out is None and return_indices:                             # the common call: no output arrays to fill
+        tap = windows.argmax(axis=2)                               # the first maximum (or the first NaN)
+        tap += starts                                              # flat (output, tap) positions in a plane
+        if planes == 1:
+            values = windows.reshape(-1).take(tap)                 # the winners' values: one take
+        else:
+            values = np.maximum.reduce(windows, axis=2)
+        tap = _last_nan(windows, values, tap, starts)
+        return values.reshape(shape), switches.take(tap).reshape(shape)
+    values_out, indices_out = out if isinstance(out, tuple) else (out, None)
     values = np.empty(shape, x.dtype) if values_out is None else _output("max_pool", values_out, shape, x.dtype)
     if not return_indices:
         np.maximum.reduce(windows, axis=2, out=values.reshape(planes, -1))
@@ -54,15 +63,23 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         windows.reshape(-1).take(tap.reshape(-1), out=values.reshape(-1))
     else:
         np.maximum.reduce(windows, axis=2, out=values.reshape(planes, -1))
-    if windows.dtype.kind == "f":
-        flat_values = values.reshape(-1)
-        squares = np.dot(flat_values, flat_values)                 # NaN exactly when a value is NaN
-        if squares != squares:                                     # PyTorch reports the last NaN: redo those
-            nan = np.isnan(values.reshape(planes, -1))
-            last = index.shape[1] - 1 - np.argmax(np.isnan(windows[:, :, ::-1]), axis=2)
-            tap = np.where(nan, last + starts, tap)
+    tap = _last_nan(windows, values, tap, starts)
     switches.take(tap, out=indices.reshape(planes, -1))
     return values, indices
+
+
+def _last_nan(windows, values, tap, starts):
+    """``tap`` (flat winner positions) with every NaN window's winner moved to its last NaN, as
+    PyTorch's loop (``val > max || isnan(val)``) reports; ``tap`` itself when no value is NaN."""
+    if windows.dtype.kind != "f":
+        return tap
+    flat_values = values.reshape(-1)
+    squares = np.dot(flat_values, flat_values)                     # NaN exactly when a value is NaN
+    if squares == squares:
+        return tap
+    nan = np.isnan(values.reshape(tap.shape))
+    last = windows.shape[2] - 1 - np.argmax(np.isnan(windows[:, :, ::-1]), axis=2)
+    return np.where(nan, last + starts, tap)
 
 
 def _pool_phases(x, fill, grid, phases):
