@@ -26,8 +26,8 @@ from ...index import (KERNEL_FUNCTIONS, cubic_far, cubic_near, polyphase, read_p
                       source_coordinate, step_rule, tap_window)
 from .conv import (_correlate, _fill, _gather_gemm, _gemm_chunk, _gemm_chunk_cf, _gemm_weights,  # noqa: F401
                    _im2col_gemm, _reach)
-from .pooling import (_avg_pool, _gather_max, _last_nan, _max_pool, _max_pool_block, _pool_phases, _unpool,  # noqa: F401
-                      _window_sums, _window_table)
+from .pooling import (_avg_pool, _gather_max, _last_nan, _max_pool, _max_pool_block, _pool_phases,  # noqa: F401
+                      _unpool, _window_sums, _window_table)
 from .resampling import _axis_map, _cubic, _periodic, _repeat_last, _resample, _resample_planes  # noqa: F401
 from .shared import _gather_index, _in_float32, _outer, _output, _remember  # noqa: F401
 
