@@ -691,11 +691,35 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
 
 
 # --------------------------------------------------------------------------- dimension-explicit names
+def _bound(run: Any, name: str, ndim: int) -> Any:
+    """``run`` with its owner ``name`` and rank ``ndim`` fixed, forwarding positionally: a
+    ``*args, **kwargs`` wrapper costs more per call than a tiny kernel's whole dispatch."""
+    if run is _conv:
+        def function(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+            return _conv(name, ndim, x, weight, bias, stride, padding, dilation, groups)
+    elif run is _conv_transpose:
+        def function(x, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     dilation=1, groups=1, output_size=None):
+            return _conv_transpose(name, ndim, x, weight, bias, stride, padding, output_padding, dilation, groups,
+                                   output_size)
+    elif run is _max_pool:
+        def function(x, kernel_size, stride=None, padding=0, dilation=1,
+                     ceil_mode=False, return_indices=False):
+            return _max_pool(name, ndim, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    elif run is _avg_pool:
+        def function(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                     count_include_pad=True):
+            return _avg_pool(name, ndim, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    else:
+        def function(x, indices, kernel_size, stride=None, padding=0,
+                     output_size=None):
+            return _max_unpool(name, ndim, x, indices, kernel_size, stride, padding, output_size)
+    return function
+
+
 def _explicit(name: str, run: Any, ndim: int, public: Any, torch_name: str, example: str, shape: str) -> Any:
     """``name``: ``public`` for ``ndim`` spatial axes that also takes one unbatched ``(C, *spatial)`` sample."""
-    def function(*args: Any, **kwargs: Any) -> Any:
-        return run(name, ndim, *args, **kwargs)
-
+    function = _bound(run, name, ndim)
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
     function.__signature__ = inspect.signature(public)  # type: ignore[attr-defined]
