@@ -143,8 +143,8 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
         Line(f"eye = np.eye({plane}).reshape(({plane}, 1) + x.shape[2:])")]
     body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
     body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
-    body += [Block("if out is None", (Return(f"np.dot(x.reshape(-1, {plane}), table).reshape(x.shape[:2] + "
-                                             f"{expression(out_syms)})"),)),
+    shape = ", ".join(("n_batch", "channels") + tuple(str(o) for o in out_syms))
+    body += [Block("if out is None", (Return(f"np.dot(x.reshape(-1, {plane}), table).reshape({shape})"),)),
              Line("out = " + call("_output", f'"{owner}"', "out", "x.shape[:2] + " + expression(out_syms), "x.dtype")),
              Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
