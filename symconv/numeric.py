@@ -10,7 +10,8 @@ channels for the plane-wise operators, each written into its part of one output.
 Dispatch is cached: the first call with given shapes, dtypes and parameters builds and
 validates the spec and lowers it; its *plan* (spec, kernel, output shape) is kept under a key
 of everything the spec validated (shapes, dtypes, the parameters with their types), so a
-repeated call goes straight to the kernel without building a spec.
+repeated call goes straight to the kernel: its plan is looked up before any argument is
+converted or checked, and the vector-Jacobian products keep the inner operator's plan.
 
 The dimension-explicit names (``conv2d``, ``max_pool2d``, ...) read ``(C, *spatial)`` as one
 unbatched sample, as PyTorch does; the rank-inferred names always read ``(N, C, *spatial)``
