@@ -10,7 +10,8 @@ channels for the plane-wise operators, each written into its part of one output.
 Dispatch is cached: the first call with given shapes, dtypes and parameters builds and
 validates the spec and lowers it; its *plan* (spec, kernel, output shape) is kept under a key
 of everything the spec validated (shapes, dtypes, the parameters with their types), so a
-repeated call goes straight to the kernel without building a spec.
+repeated call goes straight to the kernel: its plan is looked up before any argument is
+converted or checked, and the vector-Jacobian products keep the inner operator's plan.
 
 The dimension-explicit names (``conv2d``, ``max_pool2d``, ...) read ``(C, *spatial)`` as one
 unbatched sample, as PyTorch does; the rank-inferred names always read ``(N, C, *spatial)``
@@ -52,6 +53,7 @@ __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "upsa
 PLAN_LIMIT = 1024
 _plans: dict = {}
 _SCALARS = (int, float, str, bool, type(None))
+_SCALAR_SET = frozenset(_SCALARS)
 
 
 class _Uncached(Exception):
@@ -68,24 +70,59 @@ def _typed(value: Any) -> Any:
     raise _Uncached
 
 
+def _key(owner: str, arrays: tuple, params: tuple) -> Any:
+    """The plan cache's key for these shapes/dtypes and parameters; None when a type is not covered.
+
+    The common case, every parameter a scalar, keys on the flat tuple of their types (no recursion).
+    """
+    types = tuple(map(type, params))
+    if not _SCALAR_SET.issuperset(types):
+        try:
+            types = _typed(params)
+        except _Uncached:
+            return None
+    return (owner, MEMORY_LIMIT, arrays, params, types)
+
+
+def _cached(owner: str, arrays: tuple, params: tuple) -> Any:
+    """The plan stored for these shapes/dtypes and parameters, else None (checked before any validation)."""
+    types = tuple(map(type, params))
+    if _SCALAR_SET.issuperset(types):           # every parameter a (hashable) scalar: _key's first branch
+        return _plans.get((owner, MEMORY_LIMIT, arrays, params, types))
+    try:
+        return _plans.get(_key(owner, arrays, params))
+    except TypeError:                           # unhashable (a list): the uncached path
+        return None
+
+
 def _plan(owner: str, arrays: tuple, params: tuple, build: Any) -> Any:
     """The plan cached for these array shapes/dtypes and parameters, else ``build()``.
 
     ``build`` validates (raising on bad input) and returns the plan; only a plan that was built,
     hence validated, is stored, under a key holding every argument the validation read: the
-    shapes and dtypes, the parameters' values and their types, and :data:`MEMORY_LIMIT`.
+    shapes and dtypes, the parameters' values and their types, and :data:`MEMORY_LIMIT`. So a
+    key found by :func:`_cached` stands for a call that passed every check.
     """
+    key = _key(owner, arrays, params)
     try:
-        full = (owner, MEMORY_LIMIT, arrays, params, _typed(params))
-        plan = _plans.get(full)
-    except (_Uncached, TypeError):              # a type the key does not cover, or unhashable (a list)
+        plan = _plans.get(key)
+    except TypeError:                           # unhashable (a list)
         return build()
     if plan is None:
         plan = build()
-        if len(_plans) >= PLAN_LIMIT:
-            _plans.clear()
-        _plans[full] = plan
+        if key is not None:
+            if len(_plans) >= PLAN_LIMIT:
+                _plans.clear()
+            _plans[key] = plan
     return plan
+
+
+def _kernel_plan(kernel: Any, shape: tuple) -> tuple:
+    """A plan: the kernel, its output shape and that shape's element count (which decides threading)."""
+    size = 1
+    for extent in shape:
+        size *= extent
+    return kernel, shape, size
 
 
 def _array(value: Any, name: str, owner: str) -> np.ndarray:
@@ -186,13 +223,11 @@ def _pool_rank(**sizes: Any) -> tuple:
     return None, "kernel_size", sizes["kernel_size"]
 
 
-def _run(kernel: Any, shape: tuple, dtype: Any, sliced: tuple, fixed: tuple = (), *, planewise: bool = False,
+def _run(plan: tuple, dtype: Any, sliced: tuple, fixed: tuple = (), *, planewise: bool = False,
          blas: bool = False, indices: bool = False) -> Any:
     """Run a plan's kernel: inline below :data:`symconv.parallel.MIN_ELEMENTS` outputs (the kernel
     allocates its result), else on slices over threads into one preallocated output."""
-    size = 1
-    for extent in shape:
-        size *= extent
+    kernel, shape, size = plan
     if size < parallel.MIN_ELEMENTS:
         return kernel(*sliced, *fixed, return_indices=True) if indices else kernel(*sliced, *fixed)
     out = np.empty(shape, dtype)
@@ -200,6 +235,12 @@ def _run(kernel: Any, shape: tuple, dtype: Any, sliced: tuple, fixed: tuple = ()
         return parallel.run(kernel, sliced, fixed, (out, np.empty(shape, np.int64)), planewise=True,
                             return_indices=True)
     return parallel.run(kernel, sliced, fixed, out, planewise=planewise, blas=blas)
+
+
+def _same_float(x: Any, weight: Any, bias: Any) -> bool:
+    """Whether ``x``, ``weight`` (and ``bias``) are arrays of one floating dtype: no conversion to do."""
+    return (type(x) is np.ndarray and type(weight) is np.ndarray and x.dtype.kind == "f" and weight.dtype == x.dtype
+            and (bias is None or type(bias) is np.ndarray and bias.dtype == x.dtype))
 
 
 def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
@@ -243,29 +284,39 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
 
 def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
           dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    params = (stride, padding, dilation, groups, ndim)
+    if _same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
+        plan = _cached(owner, (x.shape, x.dtype, weight.shape), params)
+        if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](x, weight, bias)
+            return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
     x, weight, bias = _conv_inputs(owner, x, weight, bias)
     if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv(owner, ndim, x[None], weight, bias, stride, padding, dilation, groups)[0]
+    plan = _plan(owner, (x.shape, x.dtype, weight.shape), params,
+                 lambda: _conv_plan(owner, ndim, x, weight, stride, padding, dilation, groups))
+    return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
 
-    def build() -> tuple:
-        spatial = _spatial(owner, x, ndim)
-        if weight.ndim != x.ndim:
-            raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
-                             f"got weight.shape={weight.shape}")
-        if isinstance(groups, int) and groups >= 1 and x.shape[1] != weight.shape[1] * groups:
-            raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} with "
-                             f"groups={groups} expects {weight.shape[1] * groups} (x.shape[1] must equal "
-                             f"weight.shape[1] * groups)")
-        try:
-            spec = ConvSpec(weight.shape[2:], stride, padding, dilation, x.shape[1], weight.shape[0], groups,
-                            input_size=x.shape[2:], ndim=spatial)
-        except ValueError as exc:
-            raise _context(exc, x) from None
-        _require_memory(owner, spec, x)
-        return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
 
-    kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape), (stride, padding, dilation, groups, ndim), build)
-    return _run(kernel, shape, x.dtype, (x,), (weight, bias), blas=True)
+def _conv_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np.ndarray, stride: Any, padding: Any,
+               dilation: Any, groups: Any) -> tuple:
+    """Validate a convolution of ``x`` (N, C, *i) by ``weight`` and lower it: its plan."""
+    spatial = _spatial(owner, x, ndim)
+    if weight.ndim != x.ndim:
+        raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
+                         f"got weight.shape={weight.shape}")
+    if isinstance(groups, int) and groups >= 1 and x.shape[1] != weight.shape[1] * groups:
+        raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} with "
+                         f"groups={groups} expects {weight.shape[1] * groups} (x.shape[1] must equal "
+                         f"weight.shape[1] * groups)")
+    try:
+        spec = ConvSpec(weight.shape[2:], stride, padding, dilation, x.shape[1], weight.shape[0], groups,
+                        input_size=x.shape[2:], ndim=spatial)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
+    return _kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -316,37 +367,47 @@ def _spatial_sizes(value: Any, ndim: int) -> Any:
 def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1,
                     padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
                     output_size: Any = None) -> np.ndarray:
+    params = (stride, padding, output_padding, dilation, groups, output_size, ndim)
+    if _same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
+        plan = _cached(owner, (x.shape, x.dtype, weight.shape), params)
+        if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](x, weight, bias)
+            return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
     x, weight, bias = _conv_inputs(owner, x, weight, bias)
     if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv_transpose(owner, ndim, x[None], weight, bias, stride, padding, output_padding, dilation,
                                groups, output_size)[0]
+    plan = _plan(owner, (x.shape, x.dtype, weight.shape), params,
+                 lambda: _conv_transpose_plan(owner, ndim, x, weight, stride, padding, output_padding, dilation,
+                                              groups, output_size))
+    return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
 
-    def build() -> tuple:
-        spatial = _spatial(owner, x, ndim)
-        if weight.ndim != x.ndim:
-            raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
-                             f"got weight.shape={weight.shape}")
-        if weight.shape[0] != x.shape[1]:
-            raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} expects "
-                             f"{weight.shape[0]} (x.shape[1] must equal weight.shape[0])")
-        pinned = _spatial_sizes(output_size, spatial)
-        try:
-            spec = ConvTransposeSpec(weight.shape[2:], stride, padding, 0 if pinned is not None else output_padding,
-                                     dilation, x.shape[1],
-                                     weight.shape[1] * groups if isinstance(groups, int) else groups, groups,
-                                     input_size=x.shape[2:], pinned_output_size=pinned, ndim=spatial)
-            if spec.pinned_output_size is not None:
-                spec = ConvTransposeSpec(spec.kernel_size, spec.stride, spec.padding, spec.output_padding,
-                                         spec.dilation, spec.in_channels, spec.out_channels, groups,
-                                         input_size=spec.input_size, ndim=spatial)
-        except ValueError as exc:
-            raise _context(exc, x) from None
-        _require_memory(owner, spec, x)
-        return lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size)
 
-    kernel, shape = _plan(owner, (x.shape, x.dtype, weight.shape),
-                          (stride, padding, output_padding, dilation, groups, output_size, ndim), build)
-    return _run(kernel, shape, x.dtype, (x,), (weight, bias), blas=True)
+def _conv_transpose_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np.ndarray, stride: Any,
+                         padding: Any, output_padding: Any, dilation: Any, groups: Any, output_size: Any) -> tuple:
+    """Validate a transposed convolution of ``x`` (N, C, *i) by ``weight`` and lower it: its plan."""
+    spatial = _spatial(owner, x, ndim)
+    if weight.ndim != x.ndim:
+        raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
+                         f"got weight.shape={weight.shape}")
+    if weight.shape[0] != x.shape[1]:
+        raise ValueError(f"{owner}: x has {x.shape[1]} channels but weight.shape={weight.shape} expects "
+                         f"{weight.shape[0]} (x.shape[1] must equal weight.shape[0])")
+    pinned = _spatial_sizes(output_size, spatial)
+    try:
+        spec = ConvTransposeSpec(weight.shape[2:], stride, padding, 0 if pinned is not None else output_padding,
+                                 dilation, x.shape[1],
+                                 weight.shape[1] * groups if isinstance(groups, int) else groups, groups,
+                                 input_size=x.shape[2:], pinned_output_size=pinned, ndim=spatial)
+        if spec.pinned_output_size is not None:
+            spec = ConvTransposeSpec(spec.kernel_size, spec.stride, spec.padding, spec.output_padding,
+                                     spec.dilation, spec.in_channels, spec.out_channels, groups,
+                                     input_size=spec.input_size, ndim=spatial)
+    except ValueError as exc:
+        raise _context(exc, x) from None
+    _require_memory(owner, spec, x)
+    return _kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
 
 
 def _pool_ndim(owner: str, x: np.ndarray, kernel_size: Any, ndim: int | None) -> int:
@@ -384,6 +445,13 @@ def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dil
 
 def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    params = (kernel_size, stride, padding, dilation, ceil_mode, ndim)
+    if type(x) is np.ndarray:                   # a repeated call: its plan, before any check
+        plan = _cached(owner, (x.shape, x.dtype), params)
+        if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](x, True) if return_indices else plan[0](x)
+            return _run(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
     x = _array(x, "x", owner)
     rank = _pool_rank(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
     if _unbatched(owner, ndim, x, *rank):
@@ -397,11 +465,10 @@ def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, dilation, ceil_mode, ndim),
-                          build)
-    return _run(kernel, shape, x.dtype, (x,), planewise=True, indices=bool(return_indices))
+    plan = _plan(owner, (x.shape, x.dtype), params, build)
+    return _run(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -424,6 +491,11 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, cei
 
 def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    params = (kernel_size, stride, padding, ceil_mode, count_include_pad, ndim)
+    if type(x) is np.ndarray and x.dtype.kind == "f":   # a repeated call: its plan, before any check
+        plan = _cached(owner, (x.shape, x.dtype), params)
+        if plan is not None:
+            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else _run(plan, x.dtype, (x,), planewise=True)
     x = _floating(_array(x, "x", owner))
     if _unbatched(owner, ndim, x, *_pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
         return _avg_pool(owner, ndim, x[None], kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
@@ -440,11 +512,9 @@ def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
             raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
                              f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
         _require_memory(owner, spec, x)
-        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, ceil_mode, count_include_pad,
-                                                      ndim), build)
-    return _run(kernel, shape, x.dtype, (x,), planewise=True)
+    return _run(_plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x,), planewise=True)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -468,6 +538,11 @@ def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, paddi
 
 def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size: Any, stride: Any = None,
                 padding: Any = 0, output_size: Any = None) -> np.ndarray:
+    params = (kernel_size, stride, padding, output_size, ndim)
+    if type(x) is np.ndarray and type(indices) is np.ndarray and indices.shape == x.shape:
+        plan = _cached(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
+        if plan is not None:
+            return _run(plan, x.dtype, (x, indices), planewise=True)
     x = _array(x, "x", owner)
     indices = np.asarray(indices)
     if indices.shape != x.shape:
@@ -483,10 +558,9 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    kernel, shape = _plan(owner, (x.shape, x.dtype), (kernel_size, stride, padding, output_size, ndim), build)
-    return _run(kernel, shape, x.dtype, (x, indices), planewise=True)
+    return _run(_plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x, indices), planewise=True)
 
 
 def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -507,6 +581,11 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
     ValueError: upsample: mode='bilinear' needs 2 spatial dimensions, got ndim=1 (input shape (1, 1, 2))
     """
     owner = "upsample"
+    params = (size, scale_factor, mode, align_corners)
+    if type(x) is np.ndarray and (x.dtype.kind == "f" or mode in ("nearest", "nearest-exact")):
+        plan = _cached(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
+        if plan is not None:
+            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else _run(plan, x.dtype, (x,), planewise=True)
     x = _array(x, "x", owner)
     if mode not in ("nearest", "nearest-exact"):
         x = _floating(x)
@@ -518,10 +597,9 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
         except ValueError as exc:
             raise _context(exc, x) from None
         _require_memory(owner, spec, x)
-        return lower(spec).function, x.shape[:2] + tuple(spec.output_size)
+        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    kernel, shape = _plan(owner, (x.shape, x.dtype), (size, scale_factor, mode, align_corners), build)
-    return _run(kernel, shape, x.dtype, (x,), planewise=True)
+    return _run(_plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x,), planewise=True)
 
 
 def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -539,6 +617,13 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
     array([[[1., 2., 1., 2., 1., 2.]]])
     """
     owner = "conv_vjp"
+    params = (input_size, stride, padding, dilation, groups)
+    if _same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
+        plan = _cached(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
+        if plan is not None:
+            if plan[2] < parallel.MIN_ELEMENTS:
+                return plan[0](grad_output, weight)
+            return _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
 
@@ -550,11 +635,14 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
         if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
             raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
                              f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
-        return spec.stride, spec.padding, remainder, spec.dilation
+        g, w, _ = _conv_inputs("conv_transpose", grad_output, weight, None)
+        # the transposed convolution's own plan: the VJP calls its kernel directly
+        return _conv_transpose_plan("conv_transpose", None, g, w, spec.stride, spec.padding, remainder,
+                                    spec.dilation, groups, None)
 
-    s, p, a, d = _plan(owner, (grad_output.shape, weight.shape), (input_size, stride, padding, dilation, groups),
-                       build)
-    return conv_transpose(grad_output, weight, None, s, p, a, d, groups)
+    plan = _plan(owner, (grad_output.shape, grad_output.dtype, weight.shape), params, build)
+    grad_output, weight, _ = _conv_inputs("conv_transpose", grad_output, weight, None)
+    return _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
 
 
 def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -571,6 +659,14 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
     array([[[6., 6.]]])
     """
     owner = "conv_transpose_vjp"
+    params = (input_size, stride, padding, output_padding, dilation, groups)
+    if _same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
+        cached = _cached(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
+        if cached is not None:
+            plan = cached[0]
+            out = plan[0](grad_output, weight) if plan[2] < parallel.MIN_ELEMENTS else \
+                _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
+            return out if cached[1] is None else out[cached[1]]
     grad_output = _floating(_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
 
@@ -580,20 +676,51 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
         if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
             raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
                              f"got grad_output.shape={grad_output.shape}")
-        crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
-        return spec.stride, spec.padding, spec.dilation, crop
+        g, w, _ = _conv_inputs("conv", grad_output, weight, None)
+        # the convolution's own plan (the VJP calls its kernel directly), then a crop to input_size when
+        # output_padding >= stride made the transposed output longer than the convolution maps back
+        plan = _conv_plan("conv", None, g, w, spec.stride, spec.padding, spec.dilation, groups)
+        crop = None
+        if tuple(plan[1][2:]) != tuple(spec.input_size):
+            crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
+        return plan, crop
 
-    s, p, d, crop = _plan(owner, (grad_output.shape, weight.shape),
-                          (input_size, stride, padding, output_padding, dilation, groups), build)
-    return conv(grad_output, weight, None, s, p, d, groups)[crop]
+    plan, crop = _plan(owner, (grad_output.shape, grad_output.dtype, weight.shape), params, build)
+    grad_output, weight, _ = _conv_inputs("conv", grad_output, weight, None)
+    out = _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
+    return out if crop is None else out[crop]
 
 
 # --------------------------------------------------------------------------- dimension-explicit names
+def _bound(run: Any, name: str, ndim: int) -> Any:
+    """``run`` with its owner ``name`` and rank ``ndim`` fixed, forwarding positionally: a
+    ``*args, **kwargs`` wrapper costs more per call than a tiny kernel's whole dispatch."""
+    if run is _conv:
+        def function(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+            return _conv(name, ndim, x, weight, bias, stride, padding, dilation, groups)
+    elif run is _conv_transpose:
+        def function(x, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     dilation=1, groups=1, output_size=None):
+            return _conv_transpose(name, ndim, x, weight, bias, stride, padding, output_padding, dilation, groups,
+                                   output_size)
+    elif run is _max_pool:
+        def function(x, kernel_size, stride=None, padding=0, dilation=1,
+                     ceil_mode=False, return_indices=False):
+            return _max_pool(name, ndim, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    elif run is _avg_pool:
+        def function(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                     count_include_pad=True):
+            return _avg_pool(name, ndim, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    else:
+        def function(x, indices, kernel_size, stride=None, padding=0,
+                     output_size=None):
+            return _max_unpool(name, ndim, x, indices, kernel_size, stride, padding, output_size)
+    return function
+
+
 def _explicit(name: str, run: Any, ndim: int, public: Any, torch_name: str, example: str, shape: str) -> Any:
     """``name``: ``public`` for ``ndim`` spatial axes that also takes one unbatched ``(C, *spatial)`` sample."""
-    def function(*args: Any, **kwargs: Any) -> Any:
-        return run(name, ndim, *args, **kwargs)
-
+    function = _bound(run, name, ndim)
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
     function.__signature__ = inspect.signature(public)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@ oracles; the dispatch cache; the dimension-explicit names and float16 against Py
 from __future__ import annotations
 
 import importlib
+import inspect
 import random
 
 import numpy as np
@@ -10,7 +11,9 @@ import pytest
 
 import symconv
 import symconv.numeric as sn
+from symconv import matrix as mx
 from symconv.codegen import small
+from symconv.spec import ConvTransposeSpec
 from tests.oracles import (avg_pool_loop, conv_loop, conv_transpose_scatter, max_pool_loop, max_unpool_loop,
                            upsample_loop)
 
@@ -152,6 +155,47 @@ def test_repeated_calls_with_other_values_give_their_own_results():
         x = rng.standard_normal((1, 1, 9))
         b = rng.standard_normal(2)
         np.testing.assert_allclose(sn.conv(x, w, b, padding=1), conv_loop(x, w, b, 1, 1), atol=1e-12)
+
+
+def test_repeated_calls_convert_like_the_first_whatever_the_dtypes():
+    """The lookup before any conversion only serves arrays of one floating dtype; the rest converts."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((1, 2, 7)), rng.standard_normal((3, 2, 3))
+    want = conv_loop(x, w, None, 1, 1)
+    for _ in range(2):                                   # first call builds the plan, the second finds it
+        assert sn.conv(x, w, padding=1).dtype == np.float64
+        got32 = sn.conv(x.astype(np.float32), w, padding=1)          # weight cast to x's dtype
+        assert got32.dtype == np.float32
+        np.testing.assert_allclose(got32, want, rtol=1e-5, atol=1e-5)
+        got_int = sn.conv((x * 10).astype(np.int64), w.astype(np.float32), padding=1)   # int x: float64
+        assert got_int.dtype == np.float64
+        np.testing.assert_allclose(got_int, conv_loop((x * 10).astype(np.int64), w.astype(np.float32), None, 1, 1),
+                                   rtol=1e-6)
+        assert sn.avg_pool1d((x * 10).astype(np.int32), 2).dtype == np.float64
+
+
+def test_conv_transpose_vjp_crops_when_output_padding_reaches_the_stride():
+    """dilation 3 > stride 2 allows output_padding 2: the convolution maps back one position more than
+    the input had, which the plan crops (checked against the transposed matrix, slow and cached calls)."""
+    rng = np.random.default_rng(2)
+    spec = ConvTransposeSpec(2, 2, 0, 2, 3, 1, 2, 1, input_size=(4,), ndim=1)
+    w = rng.standard_normal(spec.weight_shape)
+    g = rng.standard_normal((1, 2) + tuple(spec.output_size))
+    want = mx.matrix_of(spec, w, "numpy").T @ g.reshape(-1)
+    for _ in range(2):
+        got = sn.conv_transpose_vjp(g, w, (4,), 2, 0, 2, 3)
+        assert got.shape == (1, 1, 4)
+        np.testing.assert_allclose(got.reshape(-1), want, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool"])
+def test_dimension_explicit_names_take_the_public_parameters_and_defaults(name):
+    public = inspect.signature(getattr(sn, name)).parameters
+    for d in (1, 2, 3):
+        code = getattr(sn, f"{name}{d}d").__code__
+        assert code.co_varnames[:code.co_argcount] == tuple(public)
+        defaults = tuple(p.default for p in public.values() if p.default is not inspect.Parameter.empty)
+        assert getattr(sn, f"{name}{d}d").__defaults__ == defaults
 
 
 # --------------------------------------------------------------------------- PyTorch: unbatched, float16

@@ -97,8 +97,9 @@ def _rank_check(owner: str, arg: str, ndim: int, layout: str) -> Check:
 
 
 def _output_line(owner: str, shape: str, dtype: str) -> Line:
-    """``out = _output(owner, out, shape, dtype)``: the caller's ``out`` checked, or a new array."""
-    return Line("out = " + call("_output", f'"{owner}"', "out", shape, dtype))
+    """``out``: a new array, or the caller's ``out`` checked by ``_output`` (no call when there is none)."""
+    return Line(f"out = np.empty({shape}, {dtype}) if out is None else " + call("_output", f'"{owner}"', "out", shape,
+                                                                                dtype))
 
 
 def _outer_line(target: str, parts: list, combine: str) -> Line:

@@ -72,9 +72,8 @@ def _conv_module(name: str, title: str, weight_layout: str, spec: Any, axes: Any
 
 
 def _conv_output_lines(spec: Any, out_syms: tuple) -> list:
-    """The convolutions' result dtype and output array (``out`` checked, or a new one)."""
+    """The convolutions' output array (``out`` checked, or a new one of the prologue's ``dtype``)."""
     return [
-        Line("dtype = np.result_type(x.dtype, weight.dtype)"),
         _output_line(spec.op, "(n_batch, out_c) + " + expression(out_syms), "dtype"),
         Block("if out.size == 0", (Return("out"),)),
     ]
@@ -179,7 +178,9 @@ def _channels(spec: Any, transpose: bool) -> tuple[list, Any]:
 def _conv_prologue(spec: Any, sizes: _Sizes, transpose: bool) -> list:
     owner, ndim = spec.op, spec.ndim
     body: list = [Line("x = np.asarray(x)"), Line("weight = np.asarray(weight)"),
-                  _half_precision(owner, "x, weight, bias", "np.result_type(x.dtype, weight.dtype)"),
+                  Line("dtype = x.dtype if x.dtype == weight.dtype and x.dtype.isnative else "
+                       "np.result_type(x.dtype, weight.dtype)"),
+                  _half_precision(owner, "x, weight, bias", "dtype"),
                   _rank_check(owner, "x", ndim, _layout(sizes.axes)),
                   Line(f"n_batch, in_c, {sizes.names()} = x.shape")]
     body += sizes.check_lines(owner)

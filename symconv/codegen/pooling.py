@@ -96,7 +96,7 @@ def _build_max_pool(spec: MaxPoolSpec) -> Module:
                   f"{ndim}-D max pooling of x {layout}; returns values, or (values, indices).\n\n"
                   "``out`` (values, or (values, indices)) receives the result when given.", tuple(body))
     helpers = _helpers(_runtime._output, _runtime._outer, *small.HELPERS, _runtime._window_table,
-                       _runtime._gather_max, _runtime._pool_phases,
+                       _runtime._gather_max, _runtime._last_nan, _runtime._pool_phases,
                        _runtime._max_pool, _runtime._max_pool_block)
     return Module(doc, constants, (fn,), ("max_pool",), helpers)
 

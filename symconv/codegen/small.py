@@ -109,7 +109,7 @@ def conv_lines(spec: Any, axes: tuple, sizes: tuple, out_syms: tuple, output_lin
     body = _table_block("x.shape[2:]", build, call("_gather_index", _reads(axes), sizes, steps))
     body += output_lines + [Line(weights),
                             Return("_gather_gemm(x.astype(dtype, copy=False), w3, table, out, "
-                                   "None if bias is None else bias.astype(dtype))")]
+                                   "None if bias is None else bias.astype(dtype, copy=False))")]
     return [Block(f"if n_batch * in_c * {taps} * {outputs} <= SMALL_COLUMNS and {taps} * {outputs} <= TABLE_ENTRIES",
                   tuple(body))]
 
@@ -143,7 +143,9 @@ def dense_lines(owner: str, sizes: tuple, out_syms: tuple, setup: list, impulse:
         Line(f"eye = np.eye({plane}).reshape(({plane}, 1) + x.shape[2:])")]
     body = [Line("key = x.shape[2:] + (x.dtype.char,)")]
     body += _table_block("key", build, f"{impulse}.reshape({plane}, -1).astype(x.dtype)")
-    body += [_output_line(owner, "x.shape[:2] + " + expression(out_syms), "x.dtype"),
+    shape = ", ".join(("n_batch", "channels") + tuple(str(o) for o in out_syms))
+    body += [Block("if out is None", (Return(f"np.dot(x.reshape(-1, {plane}), table).reshape({shape})"),)),
+             Line("out = " + call("_output", f'"{owner}"', "out", "x.shape[:2] + " + expression(out_syms), "x.dtype")),
              Line(f"np.dot(x.reshape(-1, {plane}), table, out=out.reshape(-1, {outputs}))"),
              Return("out")]
     return [Block(f"if n_batch * channels * {plane} * {outputs} <= {limit} and "

@@ -197,7 +197,8 @@ def conv(x, weight, bias=None, *, out=None):
     """
     x = np.asarray(x)
     weight = np.asarray(weight)
-    if np.result_type(x.dtype, weight.dtype) == np.float16:
+    dtype = x.dtype if x.dtype == weight.dtype and x.dtype.isnative else np.result_type(x.dtype, weight.dtype)
+    if dtype == np.float16:
         # half precision accumulates in float32 (as PyTorch's), rounded once at the end
         return _in_float32(conv, "conv", out, x, weight, bias)
     if x.ndim != 4:
@@ -230,18 +231,16 @@ def conv(x, weight, bias=None, *, out=None):
             t_w = np.arange(3)[:, None]
             read_w = 2*r_w + t_w - 1
             table = _remember(TABLES, x.shape[2:], _gather_index((read_h, read_w), (in_h, in_w), (1, 1)))
-        dtype = np.result_type(x.dtype, weight.dtype)
-        out = _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
+        out = np.empty((n_batch, out_c) + (out_h, out_w), dtype) if out is None else _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
         if out.size == 0:
             return out
         w3 = weight.reshape(1, out_c, -1).astype(dtype, copy=False)
-        return _gather_gemm(x.astype(dtype, copy=False), w3, table, out, None if bias is None else bias.astype(dtype))
+        return _gather_gemm(x.astype(dtype, copy=False), w3, table, out, None if bias is None else bias.astype(dtype, copy=False))
     # per axis and tap t: (first output, end output, first input); output r reads input
     # r*s + t*d - p_b, inside [0, i) for lo <= r < hi
     taps_h = ((1, min(out_h, in_h//2 + 1), 1), (0, min(out_h, (in_h - 1)//2 + 1), 0), (0, min(out_h, in_h//2), 1))
     taps_w = ((1, min(out_w, in_w//2 + 1), 1), (0, min(out_w, (in_w - 1)//2 + 1), 0), (0, min(out_w, in_w//2), 1))
-    dtype = np.result_type(x.dtype, weight.dtype)
-    out = _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
+    out = np.empty((n_batch, out_c) + (out_h, out_w), dtype) if out is None else _output("conv", out, (n_batch, out_c) + (out_h, out_w), dtype)
     if out.size == 0:
         return out
     bias = None if bias is None else bias.astype(dtype)

@@ -26,13 +26,13 @@ from ...index import (KERNEL_FUNCTIONS, cubic_far, cubic_near, polyphase, read_p
                       source_coordinate, step_rule, tap_window)
 from .conv import (_correlate, _fill, _gather_gemm, _gemm_chunk, _gemm_chunk_cf, _gemm_weights,  # noqa: F401
                    _im2col_gemm, _reach)
-from .pooling import (_avg_pool, _gather_max, _max_pool, _max_pool_block, _pool_phases, _unpool,  # noqa: F401
-                      _window_sums, _window_table)
+from .pooling import (_avg_pool, _gather_max, _last_nan, _max_pool, _max_pool_block, _pool_phases,  # noqa: F401
+                      _unpool, _window_sums, _window_table)
 from .resampling import _axis_map, _cubic, _periodic, _repeat_last, _resample, _resample_planes  # noqa: F401
 from .shared import _gather_index, _in_float32, _outer, _output, _remember  # noqa: F401
 
 #: Every helper a generated module may contain (compiled once into the shared namespace).
 HELPERS = (_output, _in_float32, _remember, _gather_index, _outer, _gather_gemm, _fill, _reach, _gemm_weights,
-           _gemm_chunk, _gemm_chunk_cf, _correlate, _im2col_gemm, _window_table, _gather_max, _pool_phases,
+           _gemm_chunk, _gemm_chunk_cf, _correlate, _im2col_gemm, _window_table, _gather_max, _last_nan, _pool_phases,
            _max_pool, _max_pool_block, _avg_pool, _window_sums, _unpool, _cubic, _axis_map, _periodic, _resample,
            _repeat_last, _resample_planes) + KERNEL_FUNCTIONS

@@ -10,17 +10,18 @@ from .shared import _output
 
 
 def _window_table(gathered, first, out_size):
-    """The table of :func:`_gather_max`: ``_gather_index``'s ``(index, misses)``, plus the switch of
-    every (tap, output) -- the input position, or ``first`` (PyTorch's initial switch) where the
-    tap reads padding -- and the output positions ``0 .. outputs-1``."""
+    """The table of :func:`_gather_max`, windows along the last axis: ``_gather_index``'s index
+    transposed to ``(outputs, taps)``, its ``misses``, the switch of every (output, tap) flat -- the
+    input position, or ``first`` (PyTorch's initial switch) where the tap reads padding -- and the
+    flat position ``output * taps`` where each output's window starts."""
     index, misses = gathered
-    plane = 1
-    for size in out_size:
-        plane *= size
+    taps = index.shape[0]
     switches = index
     if misses and first is not None:
         switches = np.where(index == index.max(), np.broadcast_to(first, tuple(out_size)).reshape(1, -1), index)
-    return index, misses, switches.astype(np.int64), np.arange(plane)
+    starts = np.arange(index.shape[1], dtype=np.intp) * taps
+    return (np.ascontiguousarray(index.T), misses, np.ascontiguousarray(switches.T, dtype=np.int64).reshape(-1),
+            starts)
 
 
 def _gather_max(x, table, fill, out_size, out, return_indices):
@@ -30,7 +31,7 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
     reported. A window whose winner is the fill slot (only padding and -inf seen) reports
     PyTorch's initial index (the table's switches).
     """
-    index, misses, switches, columns = table
+    index, misses, switches, starts = table
     planes = x.shape[0] * x.shape[1]
     flat = x.reshape(planes, -1)
     if misses:
@@ -38,23 +39,47 @@ def _gather_max(x, table, fill, out_size, out, return_indices):
         padded[:, :-1] = flat
         padded[:, -1] = fill
         flat = padded
-    windows = flat.take(index, axis=1)                             # (planes, taps, outputs)
+    windows = flat.take(index, axis=1)                             # (planes, outputs, taps)
+    shape = x.shape[:2] + tuple(out_size)
+    if out is None and return_indices:                             # the common call: no output arrays to fill
+        tap = windows.argmax(axis=2)                               # the first maximum (or the first NaN)
+        tap += starts                                              # flat (output, tap) positions in a plane
+        if planes == 1:
+            values = windows.reshape(-1).take(tap)                 # the winners' values: one take
+        else:
+            values = np.maximum.reduce(windows, axis=2)
+        tap = _last_nan(windows, values, tap, starts)
+        return values.reshape(shape), switches.take(tap).reshape(shape)
     values_out, indices_out = out if isinstance(out, tuple) else (out, None)
-    values = _output("max_pool", values_out, x.shape[:2] + tuple(out_size), x.dtype)
-    np.maximum.reduce(windows, axis=1, out=values.reshape(planes, -1))
+    values = np.empty(shape, x.dtype) if values_out is None else _output("max_pool", values_out, shape, x.dtype)
     if not return_indices:
+        np.maximum.reduce(windows, axis=2, out=values.reshape(planes, -1))
         return values
-    indices = _output("max_pool", indices_out, values.shape, np.int64, "out[1]")
-    tap = windows.argmax(axis=1)
-    total = np.add.reduce(values.reshape(-1)) if windows.dtype.kind == "f" else 0
-    if total != total:                              # a NaN (or inf - inf: then nothing changes below)
-        nan = np.isnan(values.reshape(planes, -1))
-        last = index.shape[0] - 1 - np.argmax(np.isnan(windows[:, ::-1]), axis=1)
-        tap = np.where(nan, last, tap)
-    tap *= columns.size                                            # flat (tap, output) positions
-    tap += columns
-    switches.reshape(-1).take(tap, out=indices.reshape(planes, -1))
+    indices = np.empty(shape, np.int64) if indices_out is None else _output("max_pool", indices_out, shape, np.int64,
+                                                                           "out[1]")
+    tap = windows.argmax(axis=2)                                   # the first maximum (or the first NaN)
+    tap += starts                                                  # flat (output, tap) positions in a plane
+    if planes == 1:                                                # the winners' values: one take
+        windows.reshape(-1).take(tap.reshape(-1), out=values.reshape(-1))
+    else:
+        np.maximum.reduce(windows, axis=2, out=values.reshape(planes, -1))
+    tap = _last_nan(windows, values, tap, starts)
+    switches.take(tap, out=indices.reshape(planes, -1))
     return values, indices
+
+
+def _last_nan(windows, values, tap, starts):
+    """``tap`` (flat winner positions) with every NaN window's winner moved to its last NaN, as
+    PyTorch's loop (``val > max || isnan(val)``) reports; ``tap`` itself when no value is NaN."""
+    if windows.dtype.kind != "f":
+        return tap
+    flat_values = values.reshape(-1)
+    squares = np.dot(flat_values, flat_values)                     # NaN exactly when a value is NaN
+    if squares == squares:
+        return tap
+    nan = np.isnan(values.reshape(tap.shape))
+    last = windows.shape[2] - 1 - np.argmax(np.isnan(windows[:, :, ::-1]), axis=2)
+    return np.where(nan, last + starts, tap)
 
 
 def _pool_phases(x, fill, grid, phases):
