@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 
 from . import parallel, shapes
+from ._dispatch import (PlanCache, as_array, conv_inputs, floating, is_unbatched, kernel_plan, kernel_rank, pool_rank,
+                        run_plan, same_float, spatial_rank, with_input_shape)
 from .codegen import lower
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec, UpsampleSpec
 
@@ -49,112 +51,8 @@ __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "upsa
            "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
-#: Plans kept by the dispatch cache (cleared whole when full).
-PLAN_LIMIT = 1024
-_plans: dict = {}
-_SCALARS = (int, float, str, bool, type(None))
-_SCALAR_SET = frozenset(_SCALARS)
-
-
-class _Uncached(Exception):
-    """A parameter of a type the cache key does not cover: take the uncached path."""
-
-
-def _typed(value: Any) -> Any:
-    """The types in ``value`` (nested like it): with the values, a key where ``2``, ``2.0`` and ``True`` differ."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return kind
-    if kind is tuple or kind is list:
-        return (kind,) + tuple([_typed(v) for v in value])
-    raise _Uncached
-
-
-def _key(owner: str, arrays: tuple, params: tuple) -> Any:
-    """The plan cache's key for these shapes/dtypes and parameters; None when a type is not covered.
-
-    The common case, every parameter a scalar, keys on the flat tuple of their types (no recursion).
-    """
-    types = tuple(map(type, params))
-    if not _SCALAR_SET.issuperset(types):
-        try:
-            types = _typed(params)
-        except _Uncached:
-            return None
-    return (owner, MEMORY_LIMIT, arrays, params, types)
-
-
-def _cached(owner: str, arrays: tuple, params: tuple) -> Any:
-    """The plan stored for these shapes/dtypes and parameters, else None (checked before any validation)."""
-    types = tuple(map(type, params))
-    if _SCALAR_SET.issuperset(types):           # every parameter a (hashable) scalar: _key's first branch
-        return _plans.get((owner, MEMORY_LIMIT, arrays, params, types))
-    try:
-        return _plans.get(_key(owner, arrays, params))
-    except TypeError:                           # unhashable (a list): the uncached path
-        return None
-
-
-def _plan(owner: str, arrays: tuple, params: tuple, build: Any) -> Any:
-    """The plan cached for these array shapes/dtypes and parameters, else ``build()``.
-
-    ``build`` validates (raising on bad input) and returns the plan; only a plan that was built,
-    hence validated, is stored, under a key holding every argument the validation read: the
-    shapes and dtypes, the parameters' values and their types, and :data:`MEMORY_LIMIT`. So a
-    key found by :func:`_cached` stands for a call that passed every check.
-    """
-    key = _key(owner, arrays, params)
-    try:
-        plan = _plans.get(key)
-    except TypeError:                           # unhashable (a list)
-        return build()
-    if plan is None:
-        plan = build()
-        if key is not None:
-            if len(_plans) >= PLAN_LIMIT:
-                _plans.clear()
-            _plans[key] = plan
-    return plan
-
-
-def _kernel_plan(kernel: Any, shape: tuple) -> tuple:
-    """A plan: the kernel, its output shape and that shape's element count (which decides threading)."""
-    size = 1
-    for extent in shape:
-        size *= extent
-    return kernel, shape, size
-
-
-def _array(value: Any, name: str, owner: str) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{owner}: {name} must be a real numeric array, got dtype {array.dtype}")
-    return array
-
-
-def _floating(x: np.ndarray) -> np.ndarray:
-    return x if x.dtype.kind == "f" else x.astype(np.float64)
-
-
-def _spatial(owner: str, x: np.ndarray, ndim: int | None = None, name: str = "x") -> int:
-    """Number of spatial axes of ``x`` (N, C, *spatial): 1 to 3, or ``ndim`` when given."""
-    if ndim is None:
-        if not 3 <= x.ndim <= 5:
-            raise ValueError(f"{owner}: {name} must have 3, 4 or 5 dimensions (N, C, *spatial) for 1-D, 2-D or "
-                             f"3-D, got {name}.shape={x.shape}")
-        return x.ndim - 2
-    if x.ndim != ndim + 2:
-        raise ValueError(f"{owner}: {name} must have {ndim + 2} dimensions (N, C, *spatial) for kernel_size with "
-                         f"{ndim} entries, got {name}.shape={x.shape}")
-    return ndim
-
-
-def _context(exc: ValueError, x: np.ndarray) -> ValueError:
-    return ValueError(f"{exc} (input shape {x.shape})")
-
-
-def _kernel_ndim(kernel_size: Any) -> int | None:
-    return len(kernel_size) if isinstance(kernel_size, (tuple, list)) else None
+#: The dispatch cache: one plan per validated call (cleared whole when full).
+PLANS = PlanCache(limit=1024, salt=lambda: MEMORY_LIMIT)
 
 
 #: Largest estimated working set (output + padded input, in bytes) a call may allocate;
@@ -178,69 +76,6 @@ def _require_memory(owner: str, spec: Any, x: np.ndarray) -> None:
         raise ValueError(f"{owner}: this call needs about {needed / 2**30:.1f} GiB (output size "
                          f"{tuple(int(v) for v in spec.output_size)} for input shape {x.shape}), over "
                          f"symconv.numeric.MEMORY_LIMIT = {MEMORY_LIMIT / 2**30:.1f} GiB; raise the limit to run it")
-
-
-def _conv_inputs(owner: str, x: Any, weight: Any, bias: Any) -> tuple:
-    x = _floating(_array(x, "x", owner))
-    weight = _array(weight, "weight", owner)
-    if weight.dtype != x.dtype:
-        weight = weight.astype(x.dtype)
-    if bias is not None:
-        bias = _array(bias, "bias", owner).astype(x.dtype, copy=False)
-    return x, weight, bias
-
-
-def _unbatched(owner: str, ndim: int | None, x: np.ndarray, rank_of: int | None, name: str, value: Any) -> bool:
-    """Whether ``x`` is one unbatched sample ``(C, *spatial)``: only for the dimension-explicit names.
-
-    The rank-inferred names (``ndim`` None) read ``x`` as ``(N, C, *spatial)`` and refuse the
-    two cases where that reading is a guess: ``x`` one axis short of the rank ``name`` implies,
-    and, when no argument fixes the rank (``rank_of`` None: every size is a scalar), an ``x`` of
-    3 or 4 axes, which PyTorch's ``*{r}d`` functions read two ways (``(N, C, *spatial)`` with
-    ``r = x.ndim - 2`` or one unbatched ``(C, *spatial)`` with ``r = x.ndim - 1``). Both errors
-    name the explicit function to call.
-    """
-    if ndim is not None:
-        return x.ndim == ndim + 1
-    if rank_of is not None and x.ndim == rank_of + 1:
-        raise ValueError(f"{owner}: x.shape={x.shape} has one axis fewer than the (N, C, *spatial) layout "
-                         f"{name}={value} implies; for one unbatched (C, *spatial) sample call {owner}{rank_of}d")
-    if rank_of is None and x.ndim in (3, 4):
-        batched, unbatched = x.ndim - 2, x.ndim - 1
-        raise ValueError(f"{owner}: x.shape={x.shape} with scalar {name}={value} is ambiguous: call "
-                         f"{owner}{batched}d for a batch (N, C, *spatial) with {batched} spatial axes, or "
-                         f"{owner}{unbatched}d for one unbatched (C, *spatial) sample with {unbatched}, or give "
-                         f"{name} as a tuple of {batched}")
-    return False
-
-
-def _pool_rank(**sizes: Any) -> tuple:
-    """``(rank, name, value)``: the spatial rank the first sequence among ``sizes`` (kernel_size,
-    stride, ...) gives, with its name and value; ``(None, "kernel_size", kernel_size)`` when all are scalars."""
-    for name, value in sizes.items():
-        if isinstance(value, (tuple, list)):
-            return len(value), name, value
-    return None, "kernel_size", sizes["kernel_size"]
-
-
-def _run(plan: tuple, dtype: Any, sliced: tuple, fixed: tuple = (), *, planewise: bool = False,
-         blas: bool = False, indices: bool = False) -> Any:
-    """Run a plan's kernel: inline below :data:`symconv.parallel.MIN_ELEMENTS` outputs (the kernel
-    allocates its result), else on slices over threads into one preallocated output."""
-    kernel, shape, size = plan
-    if size < parallel.MIN_ELEMENTS:
-        return kernel(*sliced, *fixed, return_indices=True) if indices else kernel(*sliced, *fixed)
-    out = np.empty(shape, dtype)
-    if indices:
-        return parallel.run(kernel, sliced, fixed, (out, np.empty(shape, np.int64)), planewise=True,
-                            return_indices=True)
-    return parallel.run(kernel, sliced, fixed, out, planewise=planewise, blas=blas)
-
-
-def _same_float(x: Any, weight: Any, bias: Any) -> bool:
-    """Whether ``x``, ``weight`` (and ``bias``) are arrays of one floating dtype: no conversion to do."""
-    return (type(x) is np.ndarray and type(weight) is np.ndarray and x.dtype.kind == "f" and weight.dtype == x.dtype
-            and (bias is None or type(bias) is np.ndarray and bias.dtype == x.dtype))
 
 
 def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
@@ -285,24 +120,24 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
 def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
           dilation: Any = 1, groups: int = 1) -> np.ndarray:
     params = (stride, padding, dilation, groups, ndim)
-    if _same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
-        plan = _cached(owner, (x.shape, x.dtype, weight.shape), params)
+    if same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
+        plan = PLANS.lookup(owner, (x.shape, x.dtype, weight.shape), params)
         if plan is not None:
             if plan[2] < parallel.MIN_ELEMENTS:
                 return plan[0](x, weight, bias)
-            return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
-    x, weight, bias = _conv_inputs(owner, x, weight, bias)
-    if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
+            return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
+    x, weight, bias = conv_inputs(owner, x, weight, bias)
+    if is_unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv(owner, ndim, x[None], weight, bias, stride, padding, dilation, groups)[0]
-    plan = _plan(owner, (x.shape, x.dtype, weight.shape), params,
+    plan = PLANS.plan(owner, (x.shape, x.dtype, weight.shape), params,
                  lambda: _conv_plan(owner, ndim, x, weight, stride, padding, dilation, groups))
-    return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
+    return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
 
 
 def _conv_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np.ndarray, stride: Any, padding: Any,
                dilation: Any, groups: Any) -> tuple:
     """Validate a convolution of ``x`` (N, C, *i) by ``weight`` and lower it: its plan."""
-    spatial = _spatial(owner, x, ndim)
+    spatial = spatial_rank(owner, x, ndim)
     if weight.ndim != x.ndim:
         raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
                          f"got weight.shape={weight.shape}")
@@ -314,9 +149,9 @@ def _conv_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np.ndarray, 
         spec = ConvSpec(weight.shape[2:], stride, padding, dilation, x.shape[1], weight.shape[0], groups,
                         input_size=x.shape[2:], ndim=spatial)
     except ValueError as exc:
-        raise _context(exc, x) from None
+        raise with_input_shape(exc, x) from None
     _require_memory(owner, spec, x)
-    return _kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
+    return kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -368,26 +203,26 @@ def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any
                     padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
                     output_size: Any = None) -> np.ndarray:
     params = (stride, padding, output_padding, dilation, groups, output_size, ndim)
-    if _same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
-        plan = _cached(owner, (x.shape, x.dtype, weight.shape), params)
+    if same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
+        plan = PLANS.lookup(owner, (x.shape, x.dtype, weight.shape), params)
         if plan is not None:
             if plan[2] < parallel.MIN_ELEMENTS:
                 return plan[0](x, weight, bias)
-            return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
-    x, weight, bias = _conv_inputs(owner, x, weight, bias)
-    if _unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
+            return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
+    x, weight, bias = conv_inputs(owner, x, weight, bias)
+    if is_unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv_transpose(owner, ndim, x[None], weight, bias, stride, padding, output_padding, dilation,
                                groups, output_size)[0]
-    plan = _plan(owner, (x.shape, x.dtype, weight.shape), params,
+    plan = PLANS.plan(owner, (x.shape, x.dtype, weight.shape), params,
                  lambda: _conv_transpose_plan(owner, ndim, x, weight, stride, padding, output_padding, dilation,
                                               groups, output_size))
-    return _run(plan, x.dtype, (x,), (weight, bias), blas=True)
+    return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
 
 
 def _conv_transpose_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np.ndarray, stride: Any,
                          padding: Any, output_padding: Any, dilation: Any, groups: Any, output_size: Any) -> tuple:
     """Validate a transposed convolution of ``x`` (N, C, *i) by ``weight`` and lower it: its plan."""
-    spatial = _spatial(owner, x, ndim)
+    spatial = spatial_rank(owner, x, ndim)
     if weight.ndim != x.ndim:
         raise ValueError(f"{owner}: weight must have {x.ndim} dimensions for x.shape={x.shape}, "
                          f"got weight.shape={weight.shape}")
@@ -405,13 +240,13 @@ def _conv_transpose_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np
                                      spec.dilation, spec.in_channels, spec.out_channels, groups,
                                      input_size=spec.input_size, ndim=spatial)
     except ValueError as exc:
-        raise _context(exc, x) from None
+        raise with_input_shape(exc, x) from None
     _require_memory(owner, spec, x)
-    return _kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
+    return kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
 
 
 def _pool_ndim(owner: str, x: np.ndarray, kernel_size: Any, ndim: int | None) -> int:
-    return _spatial(owner, x, ndim if ndim is not None else _kernel_ndim(kernel_size))
+    return spatial_rank(owner, x, ndim if ndim is not None else kernel_rank(kernel_size))
 
 
 def max_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -447,14 +282,14 @@ def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     params = (kernel_size, stride, padding, dilation, ceil_mode, ndim)
     if type(x) is np.ndarray:                   # a repeated call: its plan, before any check
-        plan = _cached(owner, (x.shape, x.dtype), params)
+        plan = PLANS.lookup(owner, (x.shape, x.dtype), params)
         if plan is not None:
             if plan[2] < parallel.MIN_ELEMENTS:
                 return plan[0](x, True) if return_indices else plan[0](x)
-            return _run(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
-    x = _array(x, "x", owner)
-    rank = _pool_rank(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    if _unbatched(owner, ndim, x, *rank):
+            return run_plan(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
+    x = as_array(x, "x", owner)
+    rank = pool_rank(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    if is_unbatched(owner, ndim, x, *rank):
         out = _max_pool(owner, ndim, x[None], kernel_size, stride, padding, dilation, ceil_mode, return_indices)
         return (out[0][0], out[1][0]) if return_indices else out[0]
 
@@ -463,12 +298,12 @@ def _max_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
             spec = MaxPoolSpec(kernel_size, stride, padding, dilation, ceil_mode, input_size=x.shape[2:],
                                ndim=_pool_ndim(owner, x, kernel_size, ndim))
         except ValueError as exc:
-            raise _context(exc, x) from None
+            raise with_input_shape(exc, x) from None
         _require_memory(owner, spec, x)
-        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
+        return kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    plan = _plan(owner, (x.shape, x.dtype), params, build)
-    return _run(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
+    plan = PLANS.plan(owner, (x.shape, x.dtype), params, build)
+    return run_plan(plan, x.dtype, (x,), planewise=True, indices=bool(return_indices))
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
@@ -493,11 +328,11 @@ def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
     params = (kernel_size, stride, padding, ceil_mode, count_include_pad, ndim)
     if type(x) is np.ndarray and x.dtype.kind == "f":   # a repeated call: its plan, before any check
-        plan = _cached(owner, (x.shape, x.dtype), params)
+        plan = PLANS.lookup(owner, (x.shape, x.dtype), params)
         if plan is not None:
-            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else _run(plan, x.dtype, (x,), planewise=True)
-    x = _floating(_array(x, "x", owner))
-    if _unbatched(owner, ndim, x, *_pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
+            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else run_plan(plan, x.dtype, (x,), planewise=True)
+    x = floating(as_array(x, "x", owner))
+    if is_unbatched(owner, ndim, x, *pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
         return _avg_pool(owner, ndim, x[None], kernel_size, stride, padding, ceil_mode, count_include_pad)[0]
 
     def build() -> tuple:
@@ -506,15 +341,15 @@ def _avg_pool(owner: str, ndim: int | None, x: Any, kernel_size: Any, stride: An
             spec = AvgPoolSpec(kernel_size, stride, padding, ceil_mode, count_include_pad, input_size=x.shape[2:],
                                ndim=spatial)
         except ValueError as exc:
-            raise _context(exc, x) from None
+            raise with_input_shape(exc, x) from None
         if spatial == 3 and any(i < k for i, k in zip(spec.input_size, spec.kernel_size)):
             # PyTorch's avg_pool3d (pool3d_shape_check) refuses an unpadded input smaller than the kernel
             raise ValueError(f"{owner}: 3-D input size {spec.input_size} must be at least kernel_size "
                              f"{spec.kernel_size} on every axis (as torch's avg_pool3d) (input shape {x.shape})")
         _require_memory(owner, spec, x)
-        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
+        return kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    return _run(_plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x,), planewise=True)
+    return run_plan(PLANS.plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x,), planewise=True)
 
 
 def max_unpool(x: Any, indices: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -540,14 +375,14 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
                 padding: Any = 0, output_size: Any = None) -> np.ndarray:
     params = (kernel_size, stride, padding, output_size, ndim)
     if type(x) is np.ndarray and type(indices) is np.ndarray and indices.shape == x.shape:
-        plan = _cached(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
+        plan = PLANS.lookup(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
         if plan is not None:
-            return _run(plan, x.dtype, (x, indices), planewise=True)
-    x = _array(x, "x", owner)
+            return run_plan(plan, x.dtype, (x, indices), planewise=True)
+    x = as_array(x, "x", owner)
     indices = np.asarray(indices)
     if indices.shape != x.shape:
         raise ValueError(f"{owner}: indices must have the shape of x {x.shape}, got indices.shape={indices.shape}")
-    if _unbatched(owner, ndim, x, *_pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
+    if is_unbatched(owner, ndim, x, *pool_rank(kernel_size=kernel_size, stride=stride, padding=padding)):
         return _max_unpool(owner, ndim, x[None], indices[None], kernel_size, stride, padding, output_size)[0]
 
     def build() -> tuple:
@@ -556,11 +391,11 @@ def _max_unpool(owner: str, ndim: int | None, x: Any, indices: Any, kernel_size:
             spec = MaxUnpoolSpec(kernel_size, stride, padding, input_size=x.shape[2:],
                                  pinned_output_size=_spatial_sizes(output_size, spatial), ndim=spatial)
         except ValueError as exc:
-            raise _context(exc, x) from None
+            raise with_input_shape(exc, x) from None
         _require_memory(owner, spec, x)
-        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
+        return kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    return _run(_plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x, indices), planewise=True)
+    return run_plan(PLANS.plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x, indices), planewise=True)
 
 
 def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -583,23 +418,23 @@ def upsample(x: Any, size: Any = None, scale_factor: Any = None, mode: str = "ne
     owner = "upsample"
     params = (size, scale_factor, mode, align_corners)
     if type(x) is np.ndarray and (x.dtype.kind == "f" or mode in ("nearest", "nearest-exact")):
-        plan = _cached(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
+        plan = PLANS.lookup(owner, (x.shape, x.dtype), params)     # a repeated call: its plan, before any check
         if plan is not None:
-            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else _run(plan, x.dtype, (x,), planewise=True)
-    x = _array(x, "x", owner)
+            return plan[0](x) if plan[2] < parallel.MIN_ELEMENTS else run_plan(plan, x.dtype, (x,), planewise=True)
+    x = as_array(x, "x", owner)
     if mode not in ("nearest", "nearest-exact"):
-        x = _floating(x)
+        x = floating(x)
 
     def build() -> tuple:
         try:
             spec = UpsampleSpec(size, scale_factor, mode, align_corners, input_size=x.shape[2:],
-                                ndim=_spatial(owner, x))
+                                ndim=spatial_rank(owner, x))
         except ValueError as exc:
-            raise _context(exc, x) from None
+            raise with_input_shape(exc, x) from None
         _require_memory(owner, spec, x)
-        return _kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
+        return kernel_plan(lower(spec).function, x.shape[:2] + tuple(spec.output_size))
 
-    return _run(_plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x,), planewise=True)
+    return run_plan(PLANS.plan(owner, (x.shape, x.dtype), params, build), x.dtype, (x,), planewise=True)
 
 
 def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -618,13 +453,13 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
     """
     owner = "conv_vjp"
     params = (input_size, stride, padding, dilation, groups)
-    if _same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
-        plan = _cached(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
+    if same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
+        plan = PLANS.lookup(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
         if plan is not None:
             if plan[2] < parallel.MIN_ELEMENTS:
                 return plan[0](grad_output, weight)
-            return _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
-    grad_output = _floating(_array(grad_output, "grad_output", owner))
+            return run_plan(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
+    grad_output = floating(as_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
 
     def build() -> tuple:
@@ -635,14 +470,14 @@ def conv_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, pa
         if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
             raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size} (conv's output for "
                              f"input_size={spec.input_size}), got grad_output.shape={grad_output.shape}")
-        g, w, _ = _conv_inputs("conv_transpose", grad_output, weight, None)
+        g, w, _ = conv_inputs("conv_transpose", grad_output, weight, None)
         # the transposed convolution's own plan: the VJP calls its kernel directly
         return _conv_transpose_plan("conv_transpose", None, g, w, spec.stride, spec.padding, remainder,
                                     spec.dilation, groups, None)
 
-    plan = _plan(owner, (grad_output.shape, grad_output.dtype, weight.shape), params, build)
-    grad_output, weight, _ = _conv_inputs("conv_transpose", grad_output, weight, None)
-    return _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
+    plan = PLANS.plan(owner, (grad_output.shape, grad_output.dtype, weight.shape), params, build)
+    grad_output, weight, _ = conv_inputs("conv_transpose", grad_output, weight, None)
+    return run_plan(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
 
 
 def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: Any = 1, padding: Any = 0,
@@ -660,14 +495,14 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
     """
     owner = "conv_transpose_vjp"
     params = (input_size, stride, padding, output_padding, dilation, groups)
-    if _same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
-        cached = _cached(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
+    if same_float(grad_output, weight, None):  # a repeated call: its plan, before any conversion or check
+        cached = PLANS.lookup(owner, (grad_output.shape, grad_output.dtype, weight.shape), params)
         if cached is not None:
             plan = cached[0]
             out = plan[0](grad_output, weight) if plan[2] < parallel.MIN_ELEMENTS else \
-                _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
+                run_plan(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
             return out if cached[1] is None else out[cached[1]]
-    grad_output = _floating(_array(grad_output, "grad_output", owner))
+    grad_output = floating(as_array(grad_output, "grad_output", owner))
     weight = np.asarray(weight)
 
     def build() -> tuple:
@@ -676,7 +511,7 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
         if tuple(grad_output.shape[2:]) != tuple(spec.output_size):
             raise ValueError(f"{owner}: grad_output must have spatial size {spec.output_size}, "
                              f"got grad_output.shape={grad_output.shape}")
-        g, w, _ = _conv_inputs("conv", grad_output, weight, None)
+        g, w, _ = conv_inputs("conv", grad_output, weight, None)
         # the convolution's own plan (the VJP calls its kernel directly), then a crop to input_size when
         # output_padding >= stride made the transposed output longer than the convolution maps back
         plan = _conv_plan("conv", None, g, w, spec.stride, spec.padding, spec.dilation, groups)
@@ -685,9 +520,9 @@ def conv_transpose_vjp(grad_output: Any, weight: Any, input_size: Any, stride: A
             crop = (slice(None), slice(None)) + tuple(slice(0, i) for i in spec.input_size)
         return plan, crop
 
-    plan, crop = _plan(owner, (grad_output.shape, grad_output.dtype, weight.shape), params, build)
-    grad_output, weight, _ = _conv_inputs("conv", grad_output, weight, None)
-    out = _run(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
+    plan, crop = PLANS.plan(owner, (grad_output.shape, grad_output.dtype, weight.shape), params, build)
+    grad_output, weight, _ = conv_inputs("conv", grad_output, weight, None)
+    out = run_plan(plan, grad_output.dtype, (grad_output,), (weight, None), blas=True)
     return out if crop is None else out[crop]
 
 

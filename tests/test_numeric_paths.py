@@ -23,7 +23,7 @@ LIMITS = ("SMALL_COLUMNS", "SMALL_WINDOWS", "SMALL_GATHER", "SMALL_DENSE", "SMAL
 
 def _fresh() -> None:
     lower_module._lower.cache_clear()
-    sn._plans.clear()
+    sn.PLANS.clear()
 
 
 @pytest.fixture(params=["small", "large"])
