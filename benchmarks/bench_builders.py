@@ -10,8 +10,9 @@ cache), and prints microseconds per call and the ratio to two peers timed in the
 * ``zeros``: ``np.zeros((8, 8))`` plus ``np.arange(5)``, for the NumPy-call-bound matrix builders.
 
 The ratios are what to compare between machines and runs (the machine is shared). Run
-``python benchmarks/bench_builders.py [--limit N]`` (``--limit`` keeps the first N configurations
-of each grid).
+``python benchmarks/bench_builders.py [--limit N] [--src DIR]`` (``--limit`` keeps the first N
+configurations of each grid; ``--src`` times another checkout's symconv, e.g. ``git archive``'d from an
+older commit, for a before/after comparison on the same machine state).
 """
 from __future__ import annotations
 
@@ -22,7 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's symconv
+
+def _source() -> str:
+    """The checkout whose symconv to time: ``--src DIR`` (e.g. an exported older commit), default this one."""
+    if "--src" in sys.argv[:-1]:
+        return sys.argv[sys.argv.index("--src") + 1]
+    return str(Path(__file__).resolve().parents[1])
+
+
+sys.path.insert(0, _source())
 
 from symconv import matrix as mx
 from symconv.index import _relations
@@ -71,6 +80,7 @@ def _peers() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="configurations per grid (default: all)")
+    parser.add_argument("--src", default=None, help="time the symconv of this checkout (default: this one)")
     args = parser.parse_args(argv)
     keys = _keys(args.limit)
     argsets = [_spec_args(key) for key in keys]
@@ -105,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             ("ConvTransposeSpec(...)", _per_call(transpose_specs, n), "loop"),
             ("ConvSpec.output_size", _per_call(output_sizes, n), "loop"),
             ("matrix_of C + T (numpy)", _per_call(matrices, n, repeat=2), "zeros")]
+    print(f"symconv from {Path(mx.__file__).parents[1]}")
     print(f"{n} configurations (1-D and 2-D matrix grids, restoring output padding)")
     print(f"peers: loop {peers['loop']:.2f} us, zeros {peers['zeros']:.2f} us")
     print(f"{'builder':<26} {'us/call':>9} {'x peer':>8}")

@@ -268,11 +268,14 @@ def require_unpool_output_size(o: Size, default: Size, s: Size, owner: str, axis
                          f"(default {default} +- stride)")
 
 
-def require_positive_output(o: Size, owner: str, what: str) -> None:
-    """Raise when a derived output size is decided to be < 1."""
+def require_positive_output(o: Size, owner: str, what: Any) -> None:
+    """Raise when a derived output size is decided to be < 1.
+
+    ``what`` names the cause: a string, or a function returning it (built only for the error).
+    """
     ok = o >= 1 if isinstance(o, int) else sp.Ge(o, 1)
     if is_false(ok):
-        raise ValueError(f"{owner}: {what} gives a non-positive output size {o}")
+        raise ValueError(f"{owner}: {what() if callable(what) else what} gives a non-positive output size {o}")
 
 
 # --------------------------------------------------------------------------- public, validated

@@ -107,6 +107,16 @@ class _Spec:
         return repr_latex(self)
 
 
+def _memo(spec: Any, name: str, compute: Any) -> Any:
+    """A value derived from a spec's fields, computed once per instance (specs are frozen, so it never
+    goes stale; kept out of the fields, so equality, hashing and repr ignore it)."""
+    value = spec.__dict__.get(name)
+    if value is None:
+        value = compute()
+        object.__setattr__(spec, name, value)
+    return value
+
+
 def _flat_values(spec: Any) -> list:
     out: list = []
 
@@ -127,6 +137,9 @@ def _flat_values(spec: Any) -> list:
 
 def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
     """Validate kernel_size/stride/dilation/padding/input_size; return ndim."""
+    ndim = _canonical_window(self, extra)
+    if ndim is not None:
+        return ndim
     padding = self.padding
     raw_dilation = self.__dict__.get("dilation", 1)
     candidates = {"kernel_size": self.kernel_size, "stride": self.stride, "dilation": raw_dilation,
@@ -156,6 +169,55 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
     self._set(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=pairs,
               input_size=input_size, ndim=ndim)
     return ndim
+
+
+def _canonical_window(self: Any, extra: dict[str, Any]) -> int | None:
+    """The fast path of :func:`_window_common`: when ``kernel_size`` is a tuple of ints and every other
+    window argument is already canonical for its length (valid int tuples, or valid ints to repeat; padding
+    as (before, after) int pairs or one int), store them and return ndim; otherwise None (the general path
+    then canonicalises, or raises the error that names the problem)."""
+    kernel_size = self.kernel_size
+    if type(kernel_size) is not tuple or not kernel_size:
+        return None
+    ndim = len(kernel_size)
+    if self.ndim is not None and (type(self.ndim) is not int or self.ndim != ndim):
+        return None
+    for value in extra.values():             # resolve_ndim: every per-dimension argument agrees
+        if value is not None and type(value) is not int and (type(value) is not tuple or len(value) != ndim):
+            return None
+    stride = kernel_size if self.stride is None else _int_tuple(self.stride, ndim, 1)
+    dilation = _int_tuple(self.__dict__.get("dilation", 1), ndim, 1)
+    padding = _padding_tuple(self.padding, ndim)
+    input_size = None if self.input_size is None else _int_tuple(self.input_size, ndim, 1)
+    if (stride is None or dilation is None or padding is None or (input_size is None) != (self.input_size is None)
+            or not _int_tuple(kernel_size, ndim, 1)):
+        return None
+    self._set(stride=stride, dilation=dilation, padding=padding, input_size=input_size, ndim=ndim)
+    return ndim
+
+
+def _int_tuple(value: Any, ndim: int, minimum: int) -> tuple | None:
+    """``value`` as ``ndim`` ints >= ``minimum`` when it already is one (a tuple) or one int; else None."""
+    if type(value) is int:
+        return (value,) * ndim if value >= minimum else None
+    if type(value) is tuple and len(value) == ndim:
+        for v in value:
+            if type(v) is not int or v < minimum:
+                return None
+        return value
+    return None
+
+
+def _padding_tuple(padding: Any, ndim: int) -> tuple | None:
+    """Canonical (before, after) int pairs when ``padding`` already is them, or one int >= 0; else None."""
+    if type(padding) is int:
+        return ((padding, padding),) * ndim if padding >= 0 else None
+    if type(padding) is not tuple or len(padding) != ndim:
+        return None
+    for pair in padding:
+        if type(pair) is not tuple or len(pair) != 2 or _int_tuple(pair, 2, 0) is None:
+            return None
+    return padding
 
 
 def _channels(self: Any, owner: str) -> None:
@@ -231,8 +293,9 @@ class ConvSpec(_Spec):
     @property
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
-        return tuple(shapes.window_count_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
-                     zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
+        return _memo(self, "_output_size", lambda: tuple(
+            shapes.window_count_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
+            zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation)))
 
     @property
     def weight_shape(self) -> tuple:
@@ -291,7 +354,7 @@ class ConvTransposeSpec(_Spec):
         self._set(output_padding=output_padding, pinned_output_size=hint)
         if self.input_size is not None:
             for j, o in enumerate(self.output_size):
-                shapes.require_positive_output(o, self.op, f"padding={self.padding[j]} on axis {j}")
+                shapes.require_positive_output(o, self.op, lambda: f"padding={self.padding[j]} on axis {j}")
 
     def _padding_for(self, hint: tuple) -> tuple:
         out = []
@@ -312,9 +375,10 @@ class ConvTransposeSpec(_Spec):
     @property
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
-        return tuple(shapes.transpose_size_axis(i, k, s, pb, pa, d, a) for i, k, s, (pb, pa), d, a in
-                     zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation,
-                         self.output_padding))
+        return _memo(self, "_output_size", lambda: tuple(
+            shapes.transpose_size_axis(i, k, s, pb, pa, d, a) for i, k, s, (pb, pa), d, a in
+            zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation,
+                self.output_padding)))
 
     @property
     def weight_shape(self) -> tuple:
@@ -351,8 +415,9 @@ def _pool_common(self: Any, owner: str) -> int:
 
 
 def _pool_output(self: Any) -> tuple:
-    return tuple(shapes.window_count_axis(i, k, s, pb, pa, d, self.ceil_mode) for i, k, s, (pb, pa), d in
-                 zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
+    return _memo(self, "_output_size", lambda: tuple(
+        shapes.window_count_axis(i, k, s, pb, pa, d, self.ceil_mode) for i, k, s, (pb, pa), d in
+        zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation)))
 
 
 @dataclass(frozen=True)
