@@ -169,8 +169,11 @@ def _is_symbolic(weight: Any) -> bool:
 
 
 def _emit(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int],
-          fmt: str, owner: str) -> Any:
-    """One place that turns triplets into the requested matrix format."""
+          fmt: str, owner: str, unique: bool = False) -> Any:
+    """One place that turns triplets into the requested matrix format.
+
+    Entries at the same (row, col) add up; ``unique`` says that no two triplets share one.
+    """
     if fmt not in _FORMATS:
         raise ValueError(f"{owner}: format must be one of {', '.join(_FORMATS)}, got format={fmt!r}")
     if fmt == "coo":
@@ -187,7 +190,10 @@ def _emit(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[i
             raise ValueError(f"{owner}: a dense {shape[0]}x{shape[1]} matrix needs {size * 8 / 2**30:.1f} GiB; "
                              f"use format='coo' or 'sympy', or raise symconv.matrix.DENSE_LIMIT (now {DENSE_LIMIT})")
         dense = np.zeros(shape, dtype=np.result_type(values.dtype, np.float64) if values.size else np.float64)
-        np.add.at(dense, (rows, cols), values)
+        if unique and values.dtype.kind in "iu":
+            dense[rows, cols] = values      # = adding to the zeros: exact for ints (no -0.0), and faster
+        else:
+            np.add.at(dense, (rows, cols), values)
         return dense
     entries: dict = {}
     for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist()):
@@ -199,16 +205,20 @@ def _require_concrete(spec: Any, owner: str) -> None:
     if isinstance(spec, (ConvSpec, ConvTransposeSpec)):
         sizes = (*spec.input_size, *spec.kernel_size, *spec.stride, *spec.dilation, *sum(spec.padding, ()),
                  spec.in_channels, spec.out_channels, spec.groups)
-        if all(type(v) is int for v in sizes):
+        if set(map(type, sizes)) == {int}:
             return
     if spec.is_symbolic:
         raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
                          f"symconv.index.entry_formula(spec)")
 
 
-def _require_small(entries: int, owner: str, what: str) -> None:
-    """Refuse, before allocating, a matrix with more stored entries than :data:`NNZ_LIMIT`."""
+def _require_small(entries: int, owner: str, what: Any) -> None:
+    """Refuse, before allocating, a matrix with more stored entries than :data:`NNZ_LIMIT`.
+
+    ``what`` names the matrix: a string, or a function returning it (built only for the error).
+    """
     if entries > NNZ_LIMIT:
+        what = what() if callable(what) else what
         raise ValueError(f"{owner}: {what} would store up to {entries:,} entries (about "
                          f"{entries * 1024 / 2**30:.1f} GiB as SymPy objects), over the limit of {NNZ_LIMIT:,}; "
                          f"use a smaller input, or raise symconv.matrix.NNZ_LIMIT")
@@ -293,7 +303,7 @@ def matrix_of(spec: ConvSpec | ConvTransposeSpec, weight: Any = None, format: st
         raise TypeError(f"matrix_of: spec must be a ConvSpec or a ConvTransposeSpec, got {type(spec).__name__}")
     _require_concrete(spec, owner)
     _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(lines) * _prod(spec.kernel_size),
-                   owner, f"{what} for input_size={spec.input_size}")
+                   owner, lambda: f"{what} for input_size={spec.input_size}")
     return _weighted_matrix(spec, weight, format, owner, scatter)
 
 
@@ -319,7 +329,8 @@ def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool
         rows, cols, w_index = _channel_blocks(triples, n_out, n_in, spec.out_channels, spec.in_channels,
                                               spec.groups, n_taps)
     shape = (spec.out_channels * n_out, spec.in_channels * n_in)
-    return _emit(rows, cols, weights.ravel()[w_index], shape, fmt, owner)
+    # one entry per (row, col): a tap is fixed by (r, c) (c = r s + t d - p_b, d >= 1), j by (oc, ic)
+    return _emit(rows, cols, weights.ravel()[w_index], shape, fmt, owner, unique=True)
 
 
 def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0,

@@ -172,27 +172,38 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
 
 
 def _canonical_window(self: Any, extra: dict[str, Any]) -> int | None:
-    """The fast path of :func:`_window_common`: when ``kernel_size`` is a tuple of ints and every other
-    window argument is already canonical for its length (valid int tuples, or valid ints to repeat; padding
-    as (before, after) int pairs or one int), store them and return ndim; otherwise None (the general path
-    then canonicalises, or raises the error that names the problem)."""
-    kernel_size = self.kernel_size
-    if type(kernel_size) is not tuple or not kernel_size:
+    """The fast path of :func:`_window_common`: when every window argument is already canonical ints (valid
+    int tuples of one length, or valid ints to repeat; padding as (before, after) int pairs, per-axis ints or
+    one int), store them and return ndim; otherwise None (the general path then canonicalises, or raises
+    the error that names the problem)."""
+    ndim = self.ndim
+    raw_dilation = self.__dict__.get("dilation", 1)
+    if ndim is None:                        # resolve_ndim: the common length of the per-dimension arguments
+        padding = self.padding
+        candidates = (self.kernel_size, self.stride, raw_dilation, self.input_size, *extra.values(),
+                      padding if type(padding) is tuple and padding and type(padding[0]) is tuple else None)
+        for value in candidates:
+            if type(value) is tuple:
+                if ndim is None:
+                    ndim = len(value)
+                elif len(value) != ndim:
+                    return None
+            elif value is not None and type(value) is not int:
+                return None
+        ndim = ndim or 1
+    elif type(ndim) is not int or ndim < 1:
         return None
-    ndim = len(kernel_size)
-    if self.ndim is not None and (type(self.ndim) is not int or self.ndim != ndim):
+    kernel_size = _int_tuple(self.kernel_size, ndim, 1)
+    if kernel_size is None:
         return None
-    for value in extra.values():             # resolve_ndim: every per-dimension argument agrees
-        if value is not None and type(value) is not int and (type(value) is not tuple or len(value) != ndim):
-            return None
     stride = kernel_size if self.stride is None else _int_tuple(self.stride, ndim, 1)
-    dilation = _int_tuple(self.__dict__.get("dilation", 1), ndim, 1)
+    dilation = _int_tuple(raw_dilation, ndim, 1)
     padding = _padding_tuple(self.padding, ndim)
     input_size = None if self.input_size is None else _int_tuple(self.input_size, ndim, 1)
-    if (stride is None or dilation is None or padding is None or (input_size is None) != (self.input_size is None)
-            or not _int_tuple(kernel_size, ndim, 1)):
+    if stride is None or dilation is None or padding is None or (input_size is None) != (self.input_size is None):
         return None
-    self._set(stride=stride, dilation=dilation, padding=padding, input_size=input_size, ndim=ndim)
+    self._set(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding, input_size=input_size,
+              ndim=ndim)
     return ndim
 
 
@@ -209,10 +220,21 @@ def _int_tuple(value: Any, ndim: int, minimum: int) -> tuple | None:
 
 
 def _padding_tuple(padding: Any, ndim: int) -> tuple | None:
-    """Canonical (before, after) int pairs when ``padding`` already is them, or one int >= 0; else None."""
+    """Canonical (before, after) int pairs from pairs, per-axis ints or one int (all >= 0); else None.
+
+    As :func:`symconv._canonical.padding_pairs`: for one axis, two ints are its (before, after) pair.
+    """
     if type(padding) is int:
         return ((padding, padding),) * ndim if padding >= 0 else None
-    if type(padding) is not tuple or len(padding) != ndim:
+    if type(padding) is not tuple or not padding:
+        return None
+    if type(padding[0]) is int:
+        if len(padding) == ndim and _int_tuple(padding, ndim, 0) is not None:
+            return tuple((p, p) for p in padding)
+        if ndim == 1 and len(padding) == 2 and _int_tuple(padding, 2, 0) is not None:
+            return (padding,)
+        return None
+    if len(padding) != ndim:
         return None
     for pair in padding:
         if type(pair) is not tuple or len(pair) != 2 or _int_tuple(pair, 2, 0) is None:
