@@ -373,7 +373,8 @@ class ConvTransposeSpec(_Spec):
         for j in range(ndim):
             shapes.require_output_padding(output_padding[j], self.stride[j], self.dilation[j], self.op,
                                           axis_suffix(ndim, j))
-        self._set(output_padding=output_padding, pinned_output_size=hint)
+        if output_padding is not self.output_padding or hint is not self.pinned_output_size:
+            self._set(output_padding=output_padding, pinned_output_size=hint)
         if self.input_size is not None:
             for j, o in enumerate(self.output_size):
                 shapes.require_positive_output(o, self.op, lambda: f"padding={self.padding[j]} on axis {j}")
