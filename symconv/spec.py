@@ -77,9 +77,11 @@ class _Spec:
     op: ClassVar[str] = ""
 
     def _set(self, **values: Any) -> None:
+        """Store canonical field values (fields only; a value already in place is left alone)."""
         names = _field_names(type(self))
+        current = self.__dict__
         for name, value in values.items():
-            if name in names:
+            if name in names and current.get(name) is not value:
                 object.__setattr__(self, name, value)
 
     def with_input(self, input_size: Any) -> "_Spec":
