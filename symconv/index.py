@@ -43,8 +43,8 @@ from . import shapes
 from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
-__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "tap_ranges", "read_position",
-           "tap_window", "polyphase", "step_rule", "source_coordinate", "cubic_near", "cubic_far",
+__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "tap_ranges",
+           "read_position", "tap_window", "polyphase", "step_rule", "source_coordinate", "cubic_near", "cubic_far",
            "KERNEL_FUNCTIONS", "resample_axis", "source_step", "cubic_weight", "MODE_FAMILY"]
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from . import shapes
-from ._canonical import axis_suffix, optional_sizes, padding_pairs, require_bool, resolve_ndim
+from ._canonical import axis_suffix, canonical_window, optional_sizes, padding_pairs, require_bool, resolve_ndim
 from ._validate import Size, as_size, is_false, is_sequence, per_dim
 
 __all__ = [
@@ -139,7 +139,7 @@ def _flat_values(spec: Any) -> list:
 
 def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
     """Validate kernel_size/stride/dilation/padding/input_size; return ndim."""
-    ndim = _canonical_window(self, extra)
+    ndim = canonical_window(self, extra)
     if ndim is not None:
         return ndim
     padding = self.padding
@@ -171,77 +171,6 @@ def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
     self._set(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=pairs,
               input_size=input_size, ndim=ndim)
     return ndim
-
-
-def _canonical_window(self: Any, extra: dict[str, Any]) -> int | None:
-    """The fast path of :func:`_window_common`: when every window argument is already canonical ints (valid
-    int tuples of one length, or valid ints to repeat; padding as (before, after) int pairs, per-axis ints or
-    one int), store them and return ndim; otherwise None (the general path then canonicalises, or raises
-    the error that names the problem)."""
-    ndim = self.ndim
-    raw_dilation = self.__dict__.get("dilation", 1)
-    if ndim is None:                        # resolve_ndim: the common length of the per-dimension arguments
-        padding = self.padding
-        candidates = (self.kernel_size, self.stride, raw_dilation, self.input_size, *extra.values(),
-                      padding if type(padding) is tuple and padding and type(padding[0]) is tuple else None)
-        for value in candidates:
-            if type(value) is tuple:
-                if ndim is None:
-                    ndim = len(value)
-                elif len(value) != ndim:
-                    return None
-            elif value is not None and type(value) is not int:
-                return None
-        ndim = ndim or 1
-    elif type(ndim) is not int or ndim < 1:
-        return None
-    kernel_size = _int_tuple(self.kernel_size, ndim, 1)
-    if kernel_size is None:
-        return None
-    stride = kernel_size if self.stride is None else _int_tuple(self.stride, ndim, 1)
-    dilation = _int_tuple(raw_dilation, ndim, 1)
-    padding = _padding_tuple(self.padding, ndim)
-    input_size = None if self.input_size is None else _int_tuple(self.input_size, ndim, 1)
-    if stride is None or dilation is None or padding is None or (input_size is None) != (self.input_size is None):
-        return None
-    self._set(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding, input_size=input_size,
-              ndim=ndim)
-    return ndim
-
-
-def _int_tuple(value: Any, ndim: int, minimum: int) -> tuple | None:
-    """``value`` as ``ndim`` ints >= ``minimum`` when it already is one (a tuple) or one int; else None."""
-    if type(value) is int:
-        return (value,) * ndim if value >= minimum else None
-    if type(value) is tuple and len(value) == ndim:
-        for v in value:
-            if type(v) is not int or v < minimum:
-                return None
-        return value
-    return None
-
-
-def _padding_tuple(padding: Any, ndim: int) -> tuple | None:
-    """Canonical (before, after) int pairs from pairs, per-axis ints or one int (all >= 0); else None.
-
-    As :func:`symconv._canonical.padding_pairs`: for one axis, two ints are its (before, after) pair.
-    """
-    if type(padding) is int:
-        return ((padding, padding),) * ndim if padding >= 0 else None
-    if type(padding) is not tuple or not padding:
-        return None
-    if type(padding[0]) is int:
-        if len(padding) == ndim and _int_tuple(padding, ndim, 0) is not None:
-            return tuple((p, p) for p in padding)
-        if ndim == 1 and len(padding) == 2 and _int_tuple(padding, 2, 0) is not None:
-            return (padding,)
-        return None
-    if len(padding) != ndim:
-        return None
-    for pair in padding:
-        if type(pair) is not tuple or len(pair) != 2 or _int_tuple(pair, 2, 0) is None:
-            return None
-    return padding
 
 
 def _channels(self: Any, owner: str) -> None:
