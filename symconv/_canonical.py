@@ -19,7 +19,7 @@ from typing import Any
 from . import shapes
 from ._validate import Size, is_sequence, per_dim
 
-__all__ = ["resolve_ndim", "padding_pairs", "optional_sizes", "axis_suffix", "require_bool"]
+__all__ = ["resolve_ndim", "padding_pairs", "optional_sizes", "axis_suffix", "require_bool", "canonical_window"]
 
 
 def resolve_ndim(owner: str, ndim: Any, candidates: dict[str, Any]) -> int:
@@ -84,3 +84,76 @@ def require_bool(owner: str, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{owner}: {name} must be a bool, got {value!r}")
     return value
+
+
+def canonical_window(spec: Any, extra: dict[str, Any]) -> int | None:
+    """The fast path of ``symconv.spec._window_common``, for arguments that are already canonical ints.
+
+    When every window argument is valid int tuples of one length or valid ints to repeat (padding:
+    (before, after) int pairs, per-axis ints or one int), store them on ``spec`` and return ndim;
+    otherwise None: the general path then canonicalises, or raises the error that names the problem.
+    """
+    ndim = spec.ndim
+    raw_dilation = spec.__dict__.get("dilation", 1)
+    if ndim is None:                        # resolve_ndim: the common length of the per-dimension arguments
+        padding = spec.padding
+        candidates = (spec.kernel_size, spec.stride, raw_dilation, spec.input_size, *extra.values(),
+                      padding if type(padding) is tuple and padding and type(padding[0]) is tuple else None)
+        for value in candidates:
+            if type(value) is tuple:
+                if ndim is None:
+                    ndim = len(value)
+                elif len(value) != ndim:
+                    return None
+            elif value is not None and type(value) is not int:
+                return None
+        ndim = ndim or 1
+    elif type(ndim) is not int or ndim < 1:
+        return None
+    kernel_size = _int_tuple(spec.kernel_size, ndim, 1)
+    if kernel_size is None:
+        return None
+    stride = kernel_size if spec.stride is None else _int_tuple(spec.stride, ndim, 1)
+    dilation = _int_tuple(raw_dilation, ndim, 1)
+    padding = _padding_tuple(spec.padding, ndim)
+    input_size = None if spec.input_size is None else _int_tuple(spec.input_size, ndim, 1)
+    if stride is None or dilation is None or padding is None or (input_size is None) != (spec.input_size is None):
+        return None
+    spec._set(kernel_size=kernel_size, stride=stride, dilation=dilation, padding=padding, input_size=input_size,
+              ndim=ndim)
+    return ndim
+
+
+def _int_tuple(value: Any, ndim: int, minimum: int) -> tuple | None:
+    """``value`` as ``ndim`` ints >= ``minimum`` when it already is one (a tuple) or one int; else None."""
+    if type(value) is int:
+        return (value,) * ndim if value >= minimum else None
+    if type(value) is tuple and len(value) == ndim:
+        for v in value:
+            if type(v) is not int or v < minimum:
+                return None
+        return value
+    return None
+
+
+def _padding_tuple(padding: Any, ndim: int) -> tuple | None:
+    """Canonical (before, after) int pairs from pairs, per-axis ints or one int (all >= 0); else None.
+
+    As :func:`symconv._canonical.padding_pairs`: for one axis, two ints are its (before, after) pair.
+    """
+    if type(padding) is int:
+        return ((padding, padding),) * ndim if padding >= 0 else None
+    if type(padding) is not tuple or not padding:
+        return None
+    if type(padding[0]) is int:
+        if len(padding) == ndim and _int_tuple(padding, ndim, 0) is not None:
+            return tuple((p, p) for p in padding)
+        if ndim == 1 and len(padding) == 2 and _int_tuple(padding, 2, 0) is not None:
+            return (padding,)
+        return None
+    if len(padding) != ndim:
+        return None
+    for pair in padding:
+        if type(pair) is not tuple or len(pair) != 2 or _int_tuple(pair, 2, 0) is None:
+            return None
+    return padding

@@ -43,8 +43,8 @@ from . import shapes
 from ._validate import Size
 from .spec import AvgPoolSpec, ConvSpec, ConvTransposeSpec, MaxPoolSpec, MaxUnpoolSpec
 
-__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "read_position",
-           "tap_window", "polyphase", "step_rule", "source_coordinate", "cubic_near", "cubic_far",
+__all__ = ["AxisRelation", "relations", "entry_formula", "entry_delta_sum", "tap_progressions", "tap_ranges",
+           "read_position", "tap_window", "polyphase", "step_rule", "source_coordinate", "cubic_near", "cubic_far",
            "KERNEL_FUNCTIONS", "resample_axis", "source_step", "cubic_weight", "MODE_FAMILY"]
 
 
@@ -132,17 +132,36 @@ def tap_progressions(i: int, o: int, k: int, s: int, d: int, p_b: int) -> tuple[
 
     Solving the relation: :math:`r \ge \lceil (p_b - t d)/s \rceil` and
     :math:`r \le \lfloor (i - 1 + p_b - t d)/s \rfloor`, clipped to ``[0, o)``. Returns
-    ``starts`` and ``stops`` (half-open, ``stops >= starts``), one entry per tap.
+    ``starts`` and ``stops`` (half-open, ``stops >= starts``), one entry per tap
+    (:func:`tap_ranges` as two arrays).
 
     Examples
     --------
     >>> tap_progressions(5, 3, 3, 2, 1, 1)
     (array([1, 0, 0]), array([3, 3, 2]))
     """
-    low, high = tap_window(i, np.arange(k) * d, s, p_b)
-    starts = np.clip(low, 0, o)
-    stops = np.clip(high, starts, o)
-    return starts, stops
+    ranges = tap_ranges(i, o, k, s, d, p_b)
+    return (np.array([start for start, _stop in ranges], dtype=np.int64),
+            np.array([stop for _start, stop in ranges], dtype=np.int64))
+
+
+def tap_ranges(i: int, o: int, k: int, s: int, d: int, p_b: int) -> list[tuple[int, int]]:
+    r"""For every tap ``t``, the half-open range ``(start, stop)`` of sources ``r`` with ``0 <= r s + t d - p_b < i``.
+
+    :func:`tap_window` at offset :math:`t d`, clipped to ``[0, o)`` (``stop >= start``); int
+    sizes, Python ints (a kernel has few taps: no array overhead).
+
+    Examples
+    --------
+    >>> tap_ranges(5, 3, 3, 2, 1, 1)
+    [(1, 3), (0, 3), (0, 2)]
+    """
+    out = []
+    for t in range(k):
+        low, high = tap_window(i, t * d, s, p_b)
+        start = min(max(low, 0), o)
+        out.append((start, min(max(high, start), o)))
+    return out
 
 
 # --------------------------------------------------------------------------- the relation solved

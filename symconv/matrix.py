@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .index import relations, tap_progressions
+from .index import relations, tap_ranges
 from .spec import ConvSpec, ConvTransposeSpec, MaxPoolSpec, UpsampleSpec
 
 __all__ = [
@@ -61,41 +61,43 @@ def _spatial_pairs(rels: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     For each tap, the sources ``r`` (``0 <= r < o``) whose target ``r s + t d - p_b`` lies in
     ``[0, i)``. A convolution reads them as (output, input it gathers); a transposed
-    convolution as (its input, output it scatters to). Returned arrays are read-only (cached).
+    convolution as (its input, output it scatters to). Ordered by tap (row-major over the
+    axes' taps), then by source (row-major). Returned arrays are read-only (cached).
+
+    Examples
+    --------
+    >>> from symconv.index import AxisRelation
+    >>> [a.tolist() for a in _spatial_pairs((AxisRelation(i=4, o=3, k=2, s=1, d=1, p_b=1),))]
+    [[1, 2, 0, 1, 2], [0, 1, 0, 1, 2], [0, 0, 1, 1, 1]]
     """
-    progressions = [tap_progressions(rel.i, rel.o, rel.k, rel.s, rel.d, rel.p_b) for rel in rels]
-    out_shape = tuple(rel.o for rel in rels)
-    in_shape = tuple(rel.i for rel in rels)
-    rows_all, cols_all, taps_all = [], [], []
-    if len(rels) == 1:                      # one axis: the progressions are the flat indices
-        rel, (starts, stops) = rels[0], progressions[0]
-        for t in range(rel.k):
-            sources = np.arange(starts[t], stops[t])
-            rows_all.append(sources)
-            cols_all.append(rel.input_index(sources, t))
-            taps_all.append(np.full(sources.shape, t))
-    for tap_index, taps in enumerate(product(*(range(rel.k) for rel in rels)) if len(rels) > 1 else ()):
-        ranges = []
-        for axis, (rel, t) in enumerate(zip(rels, taps)):
-            start, stop = progressions[axis][0][t], progressions[axis][1][t]
-            ranges.append(np.arange(start, stop))
-        if any(len(rg) == 0 for rg in ranges):
-            continue
-        grids = np.meshgrid(*ranges, indexing="ij")
-        sources = [g.ravel() for g in grids]
-        targets = [rel.input_index(src, t) for src, rel, t in zip(sources, rels, taps)]
-        src_flat = np.ravel_multi_index(sources, out_shape)
-        dst_flat = np.ravel_multi_index(targets, in_shape)
-        rows_all.append(src_flat)
-        cols_all.append(dst_flat)
-        taps_all.append(np.full(src_flat.shape, tap_index))
-    if not rows_all:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    result = tuple(np.concatenate(a).astype(np.int64) for a in (rows_all, cols_all, taps_all))
+    axes = [_axis_pairs(rel) for rel in rels]   # per axis: sources, targets, taps (tap-major)
+    rows, cols, taps = axes[0]
+    for rel, (a_rows, a_cols, a_taps) in zip(rels[1:], axes[1:]):   # row-major product over the axes
+        rows = (rows[:, None] * rel.o + a_rows[None, :]).ravel()
+        cols = (cols[:, None] * rel.i + a_cols[None, :]).ravel()
+        taps = (taps[:, None] * rel.k + a_taps[None, :]).ravel()
+    if len(rels) > 1:
+        # the product is ordered (t_0, r_0, t_1, r_1, ...); put every tap before every source
+        order = np.argsort(taps * _prod(rel.o for rel in rels) + rows, kind="stable")
+        rows, cols, taps = rows[order], cols[order], taps[order]
+    result = (rows, cols, taps)
     for a in result:
         a.setflags(write=False)
     return result
+
+
+def _axis_pairs(rel: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One axis's (source, target, tap) triples, tap by tap: the sources of each tap are its range
+    from :func:`symconv.index.tap_ranges`, their targets the relation's
+    :meth:`~symconv.index.AxisRelation.input_index`."""
+    sources: list = []
+    taps: list = []
+    for t, (start, stop) in enumerate(tap_ranges(rel.i, rel.o, rel.k, rel.s, rel.d, rel.p_b)):
+        sources.extend(range(start, stop))
+        taps.extend([t] * (stop - start))
+    rows = np.array(sources, dtype=np.int64)
+    tap_array = np.array(taps, dtype=np.int64)
+    return rows, np.asarray(rel.input_index(rows, tap_array), dtype=np.int64), tap_array
 
 
 def _channel_blocks(spatial: tuple, n_out: int, n_in: int, out_channels: int, in_channels: int,
@@ -140,7 +142,10 @@ def _weights(weight: Any, shape: tuple, owner: str) -> np.ndarray:
     single = shape[0] == 1 and shape[1] == 1
     if weight is None:
         return weight_symbols(shape, single)
-    arr = np.asarray(weight, dtype=object) if _is_symbolic(weight) else np.asarray(weight)
+    if type(weight) is np.ndarray and weight.dtype.kind in "iuf":
+        arr = weight                        # numeric array: nothing symbolic, nothing to convert
+    else:
+        arr = np.asarray(weight, dtype=object) if _is_symbolic(weight) else np.asarray(weight)
     if arr.dtype.kind not in "biuf" and not all(
             isinstance(v, (sp.Basic, int, float, np.number)) and not isinstance(v, (bool, np.bool_))
             for v in arr.ravel()):
@@ -164,8 +169,11 @@ def _is_symbolic(weight: Any) -> bool:
 
 
 def _emit(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int],
-          fmt: str, owner: str) -> Any:
-    """One place that turns triplets into the requested matrix format."""
+          fmt: str, owner: str, unique: bool = False) -> Any:
+    """One place that turns triplets into the requested matrix format.
+
+    Entries at the same (row, col) add up; ``unique`` says that no two triplets share one.
+    """
     if fmt not in _FORMATS:
         raise ValueError(f"{owner}: format must be one of {', '.join(_FORMATS)}, got format={fmt!r}")
     if fmt == "coo":
@@ -182,7 +190,10 @@ def _emit(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[i
             raise ValueError(f"{owner}: a dense {shape[0]}x{shape[1]} matrix needs {size * 8 / 2**30:.1f} GiB; "
                              f"use format='coo' or 'sympy', or raise symconv.matrix.DENSE_LIMIT (now {DENSE_LIMIT})")
         dense = np.zeros(shape, dtype=np.result_type(values.dtype, np.float64) if values.size else np.float64)
-        np.add.at(dense, (rows, cols), values)
+        if unique and values.dtype.kind in "iu":
+            dense[rows, cols] = values      # = adding to the zeros: exact for ints (no -0.0), and faster
+        else:
+            np.add.at(dense, (rows, cols), values)
         return dense
     entries: dict = {}
     for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist()):
@@ -194,16 +205,20 @@ def _require_concrete(spec: Any, owner: str) -> None:
     if isinstance(spec, (ConvSpec, ConvTransposeSpec)):
         sizes = (*spec.input_size, *spec.kernel_size, *spec.stride, *spec.dilation, *sum(spec.padding, ()),
                  spec.in_channels, spec.out_channels, spec.groups)
-        if all(type(v) is int for v in sizes):
+        if set(map(type, sizes)) == {int}:
             return
     if spec.is_symbolic:
         raise ValueError(f"{owner}: concrete matrices need int sizes; for symbolic sizes use "
                          f"symconv.index.entry_formula(spec)")
 
 
-def _require_small(entries: int, owner: str, what: str) -> None:
-    """Refuse, before allocating, a matrix with more stored entries than :data:`NNZ_LIMIT`."""
+def _require_small(entries: int, owner: str, what: Any) -> None:
+    """Refuse, before allocating, a matrix with more stored entries than :data:`NNZ_LIMIT`.
+
+    ``what`` names the matrix: a string, or a function returning it (built only for the error).
+    """
     if entries > NNZ_LIMIT:
+        what = what() if callable(what) else what
         raise ValueError(f"{owner}: {what} would store up to {entries:,} entries (about "
                          f"{entries * 1024 / 2**30:.1f} GiB as SymPy objects), over the limit of {NNZ_LIMIT:,}; "
                          f"use a smaller input, or raise symconv.matrix.NNZ_LIMIT")
@@ -288,24 +303,23 @@ def matrix_of(spec: ConvSpec | ConvTransposeSpec, weight: Any = None, format: st
         raise TypeError(f"matrix_of: spec must be a ConvSpec or a ConvTransposeSpec, got {type(spec).__name__}")
     _require_concrete(spec, owner)
     _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(lines) * _prod(spec.kernel_size),
-                   owner, f"{what} for input_size={spec.input_size}")
+                   owner, lambda: f"{what} for input_size={spec.input_size}")
     return _weighted_matrix(spec, weight, format, owner, scatter)
 
 
 def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool) -> Any:
     """C (gather) or the transposed layer's matrix (scatter) from the relation's (source, target, tap) triples.
 
+    ``spec`` has been checked by :func:`matrix_of` (concrete, small enough).
+
     Gather: output ``r`` reads input ``r s + t d - p_b`` through ``w[o, c_local, t]``. Scatter: this
     layer's input ``c'`` is written to output ``m = c' s + t d - p_b``, input channel ``a`` feeding
     output channel ``b`` through ``w[a, b_local, t]``.
     """
-    _require_concrete(spec, owner)
     rels = relations(spec)                  # o: the side indexed by r (conv's output, the transpose's input)
-    _require_small(spec.out_channels * (spec.in_channels // spec.groups) * _prod(rel.o for rel in rels)
-                   * _prod(spec.kernel_size), owner,
-                   f"{'the matrix' if scatter else 'C'} for input_size={spec.input_size}")
     weights = _weights(weight, spec.weight_shape, owner)
-    n_in, n_out = _prod(spec.input_size), _prod(spec.output_size)
+    n_sources, n_targets = _prod(rel.o for rel in rels), _prod(rel.i for rel in rels)
+    n_in, n_out = (n_sources, n_targets) if scatter else (n_targets, n_sources)
     n_taps = _prod(spec.kernel_size)
     triples = _spatial_pairs(rels)
     if scatter:
@@ -315,7 +329,8 @@ def _weighted_matrix(spec: Any, weight: Any, fmt: str, owner: str, scatter: bool
         rows, cols, w_index = _channel_blocks(triples, n_out, n_in, spec.out_channels, spec.in_channels,
                                               spec.groups, n_taps)
     shape = (spec.out_channels * n_out, spec.in_channels * n_in)
-    return _emit(rows, cols, weights.ravel()[w_index], shape, fmt, owner)
+    # one entry per (row, col): a tap is fixed by (r, c) (c = r s + t d - p_b, d >= 1), j by (oc, ic)
+    return _emit(rows, cols, weights.ravel()[w_index], shape, fmt, owner, unique=True)
 
 
 def conv_transpose_matrix(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0,

@@ -87,6 +87,8 @@ def window_count_axis(i: Size, k: Size, s: Size, p_b: Size, p_a: Size, d: Size =
     """
     span = i + p_b + p_a - effective_kernel(k, d)
     if not ceil_mode:
+        if type(span) is int and type(s) is int:
+            return span // s + 1            # floordiv's int case, without the call (the proof grids' hot path)
         return floordiv(span, s) + 1
     o = floordiv(span + s - 1, s) + 1
     if isinstance(o, int) and all(isinstance(v, int) for v in (s, i, p_b)):
@@ -268,11 +270,14 @@ def require_unpool_output_size(o: Size, default: Size, s: Size, owner: str, axis
                          f"(default {default} +- stride)")
 
 
-def require_positive_output(o: Size, owner: str, what: str) -> None:
-    """Raise when a derived output size is decided to be < 1."""
+def require_positive_output(o: Size, owner: str, what: Any) -> None:
+    """Raise when a derived output size is decided to be < 1.
+
+    ``what`` names the cause: a string, or a function returning it (built only for the error).
+    """
     ok = o >= 1 if isinstance(o, int) else sp.Ge(o, 1)
     if is_false(ok):
-        raise ValueError(f"{owner}: {what} gives a non-positive output size {o}")
+        raise ValueError(f"{owner}: {what() if callable(what) else what} gives a non-positive output size {o}")
 
 
 # --------------------------------------------------------------------------- public, validated

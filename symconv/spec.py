@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import sympy as sp
 
 from . import shapes
-from ._canonical import axis_suffix, optional_sizes, padding_pairs, require_bool, resolve_ndim
+from ._canonical import axis_suffix, canonical_window, optional_sizes, padding_pairs, require_bool, resolve_ndim
 from ._validate import Size, as_size, is_false, is_sequence, per_dim
 
 __all__ = [
@@ -77,9 +77,11 @@ class _Spec:
     op: ClassVar[str] = ""
 
     def _set(self, **values: Any) -> None:
+        """Store canonical field values (fields only; a value already in place is left alone)."""
         names = _field_names(type(self))
+        current = self.__dict__
         for name, value in values.items():
-            if name in names:
+            if name in names and current.get(name) is not value:
                 object.__setattr__(self, name, value)
 
     def with_input(self, input_size: Any) -> "_Spec":
@@ -107,6 +109,16 @@ class _Spec:
         return repr_latex(self)
 
 
+def _memo(spec: Any, name: str, compute: Any) -> Any:
+    """A value derived from a spec's fields, computed once per instance (specs are frozen, so it never
+    goes stale; kept out of the fields, so equality, hashing and repr ignore it)."""
+    value = spec.__dict__.get(name)
+    if value is None:
+        value = compute()
+        object.__setattr__(spec, name, value)
+    return value
+
+
 def _flat_values(spec: Any) -> list:
     out: list = []
 
@@ -127,6 +139,9 @@ def _flat_values(spec: Any) -> list:
 
 def _window_common(self: Any, owner: str, extra: dict[str, Any]) -> int:
     """Validate kernel_size/stride/dilation/padding/input_size; return ndim."""
+    ndim = canonical_window(self, extra)
+    if ndim is not None:
+        return ndim
     padding = self.padding
     raw_dilation = self.__dict__.get("dilation", 1)
     candidates = {"kernel_size": self.kernel_size, "stride": self.stride, "dilation": raw_dilation,
@@ -231,8 +246,9 @@ class ConvSpec(_Spec):
     @property
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
-        return tuple(shapes.window_count_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
-                     zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
+        return _memo(self, "_output_size", lambda: tuple(
+            shapes.window_count_axis(i, k, s, pb, pa, d) for i, k, s, (pb, pa), d in
+            zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation)))
 
     @property
     def weight_shape(self) -> tuple:
@@ -288,10 +304,11 @@ class ConvTransposeSpec(_Spec):
         for j in range(ndim):
             shapes.require_output_padding(output_padding[j], self.stride[j], self.dilation[j], self.op,
                                           axis_suffix(ndim, j))
-        self._set(output_padding=output_padding, pinned_output_size=hint)
+        if output_padding is not self.output_padding or hint is not self.pinned_output_size:
+            self._set(output_padding=output_padding, pinned_output_size=hint)
         if self.input_size is not None:
             for j, o in enumerate(self.output_size):
-                shapes.require_positive_output(o, self.op, f"padding={self.padding[j]} on axis {j}")
+                shapes.require_positive_output(o, self.op, lambda: f"padding={self.padding[j]} on axis {j}")
 
     def _padding_for(self, hint: tuple) -> tuple:
         out = []
@@ -312,9 +329,10 @@ class ConvTransposeSpec(_Spec):
     @property
     def output_size(self) -> tuple:
         """Output size per spatial dimension (needs ``input_size``)."""
-        return tuple(shapes.transpose_size_axis(i, k, s, pb, pa, d, a) for i, k, s, (pb, pa), d, a in
-                     zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation,
-                         self.output_padding))
+        return _memo(self, "_output_size", lambda: tuple(
+            shapes.transpose_size_axis(i, k, s, pb, pa, d, a) for i, k, s, (pb, pa), d, a in
+            zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation,
+                self.output_padding)))
 
     @property
     def weight_shape(self) -> tuple:
@@ -351,8 +369,9 @@ def _pool_common(self: Any, owner: str) -> int:
 
 
 def _pool_output(self: Any) -> tuple:
-    return tuple(shapes.window_count_axis(i, k, s, pb, pa, d, self.ceil_mode) for i, k, s, (pb, pa), d in
-                 zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation))
+    return _memo(self, "_output_size", lambda: tuple(
+        shapes.window_count_axis(i, k, s, pb, pa, d, self.ceil_mode) for i, k, s, (pb, pa), d in
+        zip(self.require_input(), self.kernel_size, self.stride, self.padding, self.dilation)))
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,26 @@ def test_formats_agree():
     np.testing.assert_array_equal(np.array(sym.tolist(), dtype=float), dense)
 
 
+@pytest.mark.parametrize("kernel, stride, padding, dilation, size", [
+    ((3, 2), (2, 1), ((1, 0), (0, 1)), (1, 2), (7, 6)),
+    ((2, 3, 1), (1, 2, 3), ((1, 1), (2, 0), (0, 0)), (2, 1, 1), (3, 5, 4)),
+    ((5,), (3,), ((4, 0),), (1,), (2,)),                # taps whose window misses the input
+])
+def test_coo_triplets_come_tap_by_tap_then_row_major(kernel, stride, padding, dilation, size):
+    """The order of ``format='coo'`` from a direct loop: taps row-major, then outputs row-major."""
+    w = np.arange(1, int(np.prod(kernel)) + 1).reshape(kernel)
+    spec = symconv.ConvSpec(kernel, stride, padding, dilation, input_size=size)
+    rows, cols, vals = symconv.matrix.matrix_of(spec, w, "coo")
+    want = []
+    for taps in np.ndindex(*kernel):
+        for outs in np.ndindex(*spec.output_size):
+            pos = [o * s + t * d - pb for o, t, s, d, (pb, _pa) in zip(outs, taps, stride, dilation, padding)]
+            if all(0 <= c < i for c, i in zip(pos, size)):
+                want.append((np.ravel_multi_index(outs, spec.output_size), np.ravel_multi_index(pos, size), w[taps]))
+    assert list(zip(rows.tolist(), cols.tolist(), vals.tolist())) == want
+    assert rows.dtype == cols.dtype == np.int64
+
+
 def test_matrix_errors_name_the_argument():
     with pytest.raises(ValueError, match="weight must have shape"):
         symconv.conv_matrix(4, 3, weight=[1, 2])

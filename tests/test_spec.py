@@ -19,6 +19,39 @@ def test_canonical_forms_are_equal_and_hashable():
     assert MaxPoolSpec(3).stride == (3,)
 
 
+@pytest.mark.parametrize("cls, args, kwargs", [
+    (ConvSpec, ((3, 2), (2, 1), ((1, 0), (0, 2)), (1, 2)), dict(input_size=(6, 5))),
+    (ConvSpec, (3, 2, (1, 2), 2), dict(input_size=9)),
+    (ConvSpec, ((3, 2), 1, (1, 0)), dict(input_size=(6, 5), ndim=2)),
+    (ConvTransposeSpec, ((3, 2), (2, 2), ((1, 0), (0, 1)), (1, 0), (1, 2)), dict(input_size=(3, 4))),
+    (MaxPoolSpec, ((3, 2), None, ((1, 0), (1, 1))), dict(input_size=(6, 5))),
+])
+def test_canonical_int_arguments_give_the_spec_of_the_general_path(cls, args, kwargs):
+    """Tuples of ints take a fast path; the same values as lists take the general one."""
+    def as_lists(v):
+        return [as_lists(e) for e in v] if isinstance(v, tuple) else v
+
+    fast = cls(*args, **kwargs)
+    general = cls(*(as_lists(a) for a in args), **{n: as_lists(v) for n, v in kwargs.items()})
+    assert fast == general and repr(fast) == repr(general) and fast.output_size == general.output_size
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    (((3, 0), 1), {}), (((3, 2), (1, 2, 1)), {}), (((3, 2), 1, ((1, 0), (0, -1))), {}),
+    (((3, 2), 1, 0, (1, True)), {}), ((3, 1, 0, 1), dict(input_size=(1,))), (((3, 3),), dict(ndim=3)),
+])
+def test_canonical_int_arguments_keep_the_general_paths_errors(args, kwargs):
+    def as_lists(v):
+        return [as_lists(e) for e in v] if isinstance(v, tuple) else v
+
+    with pytest.raises((ValueError, TypeError)) as fast:
+        ConvSpec(*args, **kwargs)
+    with pytest.raises((ValueError, TypeError)) as general:
+        ConvSpec(*(as_lists(a) for a in args), **{n: as_lists(v) for n, v in kwargs.items()})
+    assert type(fast.value) is type(general.value) and str(fast.value).replace("[", "(").replace("]", ")") \
+        == str(general.value).replace("[", "(").replace("]", ")")
+
+
 def test_symbolic_sizes_are_accepted_and_flow_into_output_size():
     n = sp.Symbol("n", integer=True, positive=True)
     spec = ConvSpec(3, stride=2, padding=1, input_size=(n, 8))
