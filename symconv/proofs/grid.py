@@ -161,10 +161,19 @@ def key_of(cfg: dict) -> tuple:
     return _key(_values(cfg), cfg.get("a", 0))
 
 
-@lru_cache(maxsize=None)
+#: Specs built so far, by key (the proof workers share those :func:`prewarm_models` built).
+_SPECS: dict = {}
+_TSPECS: dict = {}
+
+
 def _spec(key: tuple) -> ConvSpec:
+    try:
+        return _SPECS[key]
+    except KeyError:
+        pass
     i, k, s, d, pb, pa, _a = key
-    return ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
+    spec = _SPECS[key] = ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
+    return spec
 
 
 def spec_of(cfg: dict) -> ConvSpec:
@@ -172,10 +181,15 @@ def spec_of(cfg: dict) -> ConvSpec:
     return _spec(key_of(cfg))
 
 
-@lru_cache(maxsize=None)
 def _tspec(key: tuple) -> ConvTransposeSpec:
+    try:
+        return _TSPECS[key]
+    except KeyError:
+        pass
     i, k, s, d, pb, pa, a = key
-    return ConvTransposeSpec(k, s, tuple(zip(pb, pa)), a, d, input_size=_spec(key).output_size, ndim=len(i))
+    spec = _TSPECS[key] = ConvTransposeSpec(k, s, tuple(zip(pb, pa)), a, d, input_size=_spec(key).output_size,
+                                            ndim=len(i))
+    return spec
 
 
 def tspec_of(cfg: dict) -> ConvTransposeSpec:
@@ -232,13 +246,14 @@ def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _build_models(keys: list) -> dict:
-    return {key: _models(key) for key in keys}
+    return {key: (*_models(key), _spec(key), _tspec(key)) for key in keys}
 
 
 def prewarm_models(workers: int, keys: list | None = None) -> int:
-    """Build the core-model matrices of every matrix-grid configuration (:func:`relation_configs`, 1-D
-    and 2-D) on ``workers`` forked processes, into this process's cache, so that processes forked
-    afterwards (the proof workers) share them instead of each building them again. Returns the
+    """Build the core-model matrices (and their specs) of every matrix-grid configuration
+    (:func:`relation_configs`, 1-D and 2-D) on ``workers`` forked processes, into this process's
+    caches, so that processes forked afterwards (the proof workers) share them instead of each
+    building them again. Returns the
     number of matrix pairs built; 0 with one worker or without ``fork`` (they are built lazily).
     ``keys`` (default: every matrix-grid configuration's restoring key) limits the work.
     """
@@ -251,10 +266,12 @@ def prewarm_models(workers: int, keys: list | None = None) -> int:
         return 0
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for part in pool.map(_build_models, [missing[j::workers] for j in range(workers)]):
-            for C, T in part.values():
+            for key, (C, T, spec, tspec) in part.items():
                 C.setflags(write=False)
                 T.setflags(write=False)
-            _MODELS.update(part)
+                _MODELS[key] = C, T
+                _SPECS.setdefault(key, spec)
+                _TSPECS.setdefault(key, tspec)
     return len(missing)
 
 
