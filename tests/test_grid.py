@@ -27,8 +27,9 @@ def test_prewarmed_models_equal_the_lazily_built_ones():
     try:
         G._MODELS.clear()
         assert G.prewarm_models(2, keys) == len(keys)
-        for key, (C, T, spec, tspec) in built.items():
+        for key, (C, T, spec, tspec, J) in built.items():
             assert G._spec(key) == spec and G._tspec(key) == tspec
+            np.testing.assert_array_equal(G._jacobian(G._values_of_key(key)), J)
             np.testing.assert_array_equal(G._MODELS[key][0], C)
             np.testing.assert_array_equal(G._MODELS[key][1], T)
             assert not G._MODELS[key][0].flags.writeable

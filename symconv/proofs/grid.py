@@ -245,16 +245,21 @@ def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
     return C, T
 
 
+def _values_of_key(key: tuple) -> tuple:
+    """A configuration's raw values from its key (scalars for one axis, as the 1-D configurations hold)."""
+    return tuple(v[0] for v in key[:6]) if len(key[0]) == 1 else key[:6]
+
+
 def _build_models(keys: list) -> dict:
-    return {key: (*_models(key), _spec(key), _tspec(key)) for key in keys}
+    return {key: (*_models(key), _spec(key), _tspec(key), _jacobian(_values_of_key(key))) for key in keys}
 
 
 def prewarm_models(workers: int, keys: list | None = None) -> int:
-    """Build the core-model matrices (and their specs) of every matrix-grid configuration
+    """Build the core-model matrices (with their specs, and the direct definition's Jacobian) of every
+    matrix-grid configuration
     (:func:`relation_configs`, 1-D and 2-D) on ``workers`` forked processes, into this process's
     caches, so that processes forked afterwards (the proof workers) share them instead of each
-    building them again. Returns the
-    number of matrix pairs built; 0 with one worker or without ``fork`` (they are built lazily).
+    building them again. Returns the number of matrix pairs built; 0 with one worker or without ``fork`` (they are built lazily).
     ``keys`` (default: every matrix-grid configuration's restoring key) limits the work.
     """
     import multiprocessing
@@ -266,12 +271,13 @@ def prewarm_models(workers: int, keys: list | None = None) -> int:
         return 0
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for part in pool.map(_build_models, [missing[j::workers] for j in range(workers)]):
-            for key, (C, T, spec, tspec) in part.items():
-                C.setflags(write=False)
-                T.setflags(write=False)
+            for key, (C, T, spec, tspec, J) in part.items():
+                for array in (C, T, J):
+                    array.setflags(write=False)
                 _MODELS[key] = C, T
                 _SPECS.setdefault(key, spec)
                 _TSPECS.setdefault(key, tspec)
+                _JACOBIANS.setdefault(_values_of_key(key), J)
     return len(missing)
 
 
@@ -408,9 +414,16 @@ def direct_conv(x: np.ndarray, weight: np.ndarray, axes: tuple) -> np.ndarray:
     return (gathered @ np.asarray(weight).reshape(-1)).reshape(shape)
 
 
-@lru_cache(maxsize=None)
+#: Jacobians built so far, by the configuration's raw values (shared like the models).
+_JACOBIANS: dict = {}
+
+
 def _jacobian(values: tuple) -> np.ndarray:
-    out = _jacobian_of(dict(zip(_NAMES, values)))
+    try:
+        return _JACOBIANS[values]
+    except KeyError:
+        pass
+    out = _JACOBIANS[values] = _jacobian_of(dict(zip(_NAMES, values)))
     out.setflags(write=False)
     return out
 
