@@ -167,12 +167,13 @@ _TSPECS: dict = {}
 
 
 def _spec(key: tuple) -> ConvSpec:
+    conv_key = key[:6]                              # the output padding a is not the conv's
     try:
-        return _SPECS[key]
+        return _SPECS[conv_key]
     except KeyError:
         pass
-    i, k, s, d, pb, pa, _a = key
-    spec = _SPECS[key] = ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
+    i, k, s, d, pb, pa = conv_key
+    spec = _SPECS[conv_key] = ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
     return spec
 
 
@@ -275,7 +276,7 @@ def prewarm_models(workers: int, keys: list | None = None) -> int:
                 for array in (C, T, J):
                     array.setflags(write=False)
                 _MODELS[key] = C, T
-                _SPECS.setdefault(key, spec)
+                _SPECS.setdefault(key[:6], spec)
                 _TSPECS.setdefault(key, tspec)
                 _JACOBIANS.setdefault(_values_of_key(key), J)
     return len(missing)
