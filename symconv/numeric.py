@@ -117,20 +117,29 @@ def conv(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 
     return _conv("conv", None, x, weight, bias, stride, padding, dilation, groups)
 
 
-def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
-          dilation: Any = 1, groups: int = 1) -> np.ndarray:
-    params = (stride, padding, dilation, groups, ndim)
-    if same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
+def _repeated_weighted(owner: str, x: Any, weight: Any, bias: Any, params: tuple) -> Any:
+    """A repeated conv/conv_transpose call's result from its cached plan, before any conversion or
+    check; None when the call is not one (then it is validated and planned)."""
+    if same_float(x, weight, bias):
         plan = PLANS.lookup(owner, (x.shape, x.dtype, weight.shape), params)
         if plan is not None:
             if plan[2] < parallel.MIN_ELEMENTS:
                 return plan[0](x, weight, bias)
             return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
+    return None
+
+
+def _conv(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+          dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    params = (stride, padding, dilation, groups, ndim)
+    repeated = _repeated_weighted(owner, x, weight, bias, params)
+    if repeated is not None:
+        return repeated
     x, weight, bias = conv_inputs(owner, x, weight, bias)
     if is_unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv(owner, ndim, x[None], weight, bias, stride, padding, dilation, groups)[0]
     plan = PLANS.plan(owner, (x.shape, x.dtype, weight.shape), params,
-                 lambda: _conv_plan(owner, ndim, x, weight, stride, padding, dilation, groups))
+                      lambda: _conv_plan(owner, ndim, x, weight, stride, padding, dilation, groups))
     return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
 
 
@@ -203,19 +212,16 @@ def _conv_transpose(owner: str, ndim: int | None, x: Any, weight: Any, bias: Any
                     padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, groups: int = 1,
                     output_size: Any = None) -> np.ndarray:
     params = (stride, padding, output_padding, dilation, groups, output_size, ndim)
-    if same_float(x, weight, bias):            # a repeated call: its plan, before any conversion or check
-        plan = PLANS.lookup(owner, (x.shape, x.dtype, weight.shape), params)
-        if plan is not None:
-            if plan[2] < parallel.MIN_ELEMENTS:
-                return plan[0](x, weight, bias)
-            return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
+    repeated = _repeated_weighted(owner, x, weight, bias, params)
+    if repeated is not None:
+        return repeated
     x, weight, bias = conv_inputs(owner, x, weight, bias)
     if is_unbatched(owner, ndim, x, weight.ndim - 2, "weight.shape", weight.shape):
         return _conv_transpose(owner, ndim, x[None], weight, bias, stride, padding, output_padding, dilation,
                                groups, output_size)[0]
     plan = PLANS.plan(owner, (x.shape, x.dtype, weight.shape), params,
-                 lambda: _conv_transpose_plan(owner, ndim, x, weight, stride, padding, output_padding, dilation,
-                                              groups, output_size))
+                      lambda: _conv_transpose_plan(owner, ndim, x, weight, stride, padding, output_padding, dilation,
+                                                   groups, output_size))
     return run_plan(plan, x.dtype, (x,), (weight, bias), blas=True)
 
 
