@@ -161,20 +161,36 @@ def key_of(cfg: dict) -> tuple:
     return _key(_values(cfg), cfg.get("a", 0))
 
 
-#: Specs built so far, by key (the proof workers share those :func:`prewarm_models` built).
+def _shared(cache: dict):
+    """Memoise a function of one hashable key in ``cache``: a plain dict, so that
+    :func:`prewarm_models` can fill it before the proof workers fork and they share the entries."""
+    def decorate(build):
+        def cached(key):
+            try:
+                return cache[key]
+            except KeyError:
+                value = cache[key] = build(key)
+                return value
+        cached.__doc__ = build.__doc__
+        return cached
+    return decorate
+
+
+#: What the proof workers share (filled lazily, or by :func:`prewarm_models` before they fork).
 _SPECS: dict = {}
 _TSPECS: dict = {}
+_MODELS: dict = {}
+_JACOBIANS: dict = {}
 
 
 def _spec(key: tuple) -> ConvSpec:
-    conv_key = key[:6]                              # the output padding a is not the conv's
-    try:
-        return _SPECS[conv_key]
-    except KeyError:
-        pass
+    return _conv_spec(key[:6])                      # the output padding a is not the conv's
+
+
+@_shared(_SPECS)
+def _conv_spec(conv_key: tuple) -> ConvSpec:
     i, k, s, d, pb, pa = conv_key
-    spec = _SPECS[conv_key] = ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
-    return spec
+    return ConvSpec(k, s, tuple(zip(pb, pa)), d, input_size=i, ndim=len(i))
 
 
 def spec_of(cfg: dict) -> ConvSpec:
@@ -182,15 +198,10 @@ def spec_of(cfg: dict) -> ConvSpec:
     return _spec(key_of(cfg))
 
 
+@_shared(_TSPECS)
 def _tspec(key: tuple) -> ConvTransposeSpec:
-    try:
-        return _TSPECS[key]
-    except KeyError:
-        pass
     i, k, s, d, pb, pa, a = key
-    spec = _TSPECS[key] = ConvTransposeSpec(k, s, tuple(zip(pb, pa)), a, d, input_size=_spec(key).output_size,
-                                            ndim=len(i))
-    return spec
+    return ConvTransposeSpec(k, s, tuple(zip(pb, pa)), a, d, input_size=_spec(key).output_size, ndim=len(i))
 
 
 def tspec_of(cfg: dict) -> ConvTransposeSpec:
@@ -227,22 +238,15 @@ def _restoring_key(values: tuple) -> tuple:
     return _key(values, _remainder(values))
 
 
-#: The core-model matrices built so far, by restoring key (:func:`_models`, :func:`prewarm_models`).
-_MODELS: dict = {}
-
-
+@_shared(_MODELS)
 def _models(key: tuple) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        return _MODELS[key]
-    except KeyError:
-        pass
+    """The core model's C and transposed matrix for a restoring key (read-only)."""
     spec = _spec(key)
     weight = weight_of(spec.kernel_size)
     C = matrix_of(spec, weight, "numpy")
     T = matrix_of(_tspec(key), weight, "numpy")     # built right after C: same relation
     C.setflags(write=False)
     T.setflags(write=False)
-    _MODELS[key] = C, T
     return C, T
 
 
@@ -415,16 +419,9 @@ def direct_conv(x: np.ndarray, weight: np.ndarray, axes: tuple) -> np.ndarray:
     return (gathered @ np.asarray(weight).reshape(-1)).reshape(shape)
 
 
-#: Jacobians built so far, by the configuration's raw values (shared like the models).
-_JACOBIANS: dict = {}
-
-
+@_shared(_JACOBIANS)
 def _jacobian(values: tuple) -> np.ndarray:
-    try:
-        return _JACOBIANS[values]
-    except KeyError:
-        pass
-    out = _JACOBIANS[values] = _jacobian_of(dict(zip(_NAMES, values)))
+    out = _jacobian_of(dict(zip(_NAMES, values)))
     out.setflags(write=False)
     return out
 
