@@ -23,6 +23,24 @@ def test_parallel_results_equal_serial_ones(workers):
     assert {r.status for r in parallel} == {"proved"}
 
 
+def test_the_callers_heap_is_unfrozen_afterwards_even_on_an_error(monkeypatch):
+    # the forked phase freezes the heap (gc.freeze) so the workers' collections skip what they inherit
+    import gc
+    monkeypatch.setattr(engine, "_RESULTS", {})
+    before = gc.get_freeze_count()
+    prove_all_parallel(["dv_rel_03", "dv_rel_09", "round_trip"], grid="quick", workers=2)
+    assert gc.get_freeze_count() == before
+
+    def broken(thm, lemma_status, level="full"):
+        assert gc.get_freeze_count() > 0                   # inside the forked phase it is frozen
+        raise ZeroDivisionError("broken")
+    monkeypatch.setattr(engine, "_RESULTS", {})
+    monkeypatch.setattr(engine, "prove_one", broken)
+    with pytest.raises(ZeroDivisionError):
+        prove_all_parallel(["dv_rel_03", "dv_rel_09", "round_trip"], grid="quick", workers=2)
+    assert gc.get_freeze_count() == before
+
+
 def _failing(name):
     real = engine.prove_one
 

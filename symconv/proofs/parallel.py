@@ -19,6 +19,7 @@ True
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import traceback
@@ -116,15 +117,33 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
     known = {n: cache[(n, grid)] for n in needed if (n, grid) in cache} if cache is not None else {}
     results = dict(known)
     if len(known) < len(needed):
-        _prepare(needed - set(known), workers)
-        with _Workers(min(workers, len(needed) - len(known)), grid) as pool:
-            results = _schedule(graph, needed, pool, known)
+        with _frozen_heap():
+            _prepare(needed - set(known), workers)
+            with _Workers(min(workers, len(needed) - len(known)), grid) as pool:
+                results = _schedule(graph, needed, pool, known)
     for name, result in results.items():
         if name not in known:
             results[name] = replace(result, theorem=engine.theorem(name))
             if cache is not None:
                 cache.setdefault((name, grid), results[name])
     return [results[n] for n in wanted]
+
+
+class _frozen_heap:
+    """Move every object alive now out of the cyclic garbage collector's reach while processes fork.
+
+    The forked processes (the prepare pool, the proof workers) inherit the loaded theorems, SymPy's
+    caches and the prewarmed matrices; without this, every full collection in every process walks all
+    of them again (measured: the prepare phase took 3.6-3.9 s instead of 2.3-2.4 s). Garbage is
+    collected first, and the heap is unfrozen again on the way out, so the caller's process is as before.
+    """
+
+    def __enter__(self) -> None:
+        gc.collect()
+        gc.freeze()
+
+    def __exit__(self, *exc: object) -> None:
+        gc.unfreeze()
 
 
 def _prepare(names: set[str], workers: int) -> None:
