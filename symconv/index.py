@@ -31,6 +31,7 @@ its statements define the operators literally and independently of this module.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -442,11 +443,13 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
     >>> resample_axis(2, 4, "linear")
     (array([0, 1, 1, 2, 2, 3]), array([0, 0, 1, 0, 1, 1]), array([1, 3/4, 1/4, 1/4, 3/4, 1], dtype=object))
     """
-    step = source_step(i, o, align_corners, scale_factor)
-    half = sp.Rational(1, 2)
-    triplets: dict[tuple[int, int], Any] = {}
+    # Exact arithmetic on fractions.Fraction (a SymPy Rational costs ~10x more per operation); the
+    # weights become SymPy Rationals at the end.
+    step = Fraction(*map(int, sp.fraction(source_step(i, o, align_corners, scale_factor))))
+    half, cubic_a = Fraction(1, 2), Fraction(int(CUBIC_A.p), int(CUBIC_A.q))
+    triplets: dict[tuple[int, int], Fraction] = {}
 
-    def add(dst: int, src: int, weight: Any) -> None:
+    def add(dst: int, src: int, weight: Fraction) -> None:
         key = (dst, src)
         triplets[key] = triplets.get(key, 0) + weight
 
@@ -454,24 +457,24 @@ def resample_axis(i: int, o: int, mode: str, align_corners: bool = False,
     if family is None:
         raise ValueError(f"resample_axis: unknown mode {mode!r}")
     for dst in range(o):
-        x = source_coordinate(dst, step, family, align_corners, half, sp.Max)
+        x = source_coordinate(dst, step, family, align_corners, half, max)
         if family in ("nearest", "nearest-exact"):
-            add(dst, min(int(sp.floor(x)), i - 1), sp.Integer(1))
+            add(dst, min(math.floor(x), i - 1), Fraction(1))
         elif family == "linear" and o == i:
-            add(dst, dst, sp.Integer(1))
+            add(dst, dst, Fraction(1))
         elif family == "linear":
-            i0 = int(sp.floor(x))
+            i0 = math.floor(x)
             lam = x - i0
             add(dst, min(i0, i - 1), 1 - lam)
             add(dst, min(i0 + 1, i - 1), lam)
         else:
-            i0 = int(sp.floor(x))
+            i0 = math.floor(x)
             frac = x - i0
             for offset in (-1, 0, 1, 2):
-                add(dst, min(max(i0 + offset, 0), i - 1), cubic_weight(frac - offset))
+                add(dst, min(max(i0 + offset, 0), i - 1), cubic_weight(frac - offset, cubic_a))
     keys = sorted(k for k, v in triplets.items() if v != 0)
     rows = np.array([k[0] for k in keys], dtype=np.int64)
     cols = np.array([k[1] for k in keys], dtype=np.int64)
     values = np.empty(len(keys), dtype=object)
-    values[:] = [sp.nsimplify(triplets[k]) if not isinstance(triplets[k], sp.Basic) else triplets[k] for k in keys]
+    values[:] = [sp.Rational(triplets[k].numerator, triplets[k].denominator) for k in keys]
     return rows, cols, values

@@ -21,6 +21,7 @@ True
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from itertools import product
 from typing import Any
@@ -562,16 +563,34 @@ def upsample_matrix(input_size: Any, size: Any = None, scale_factor: Any = None,
 
 
 def _separable(maps: list, input_size: tuple, output_size: tuple, fmt: str, owner: str) -> Any:
-    """The Kronecker product of per-axis (rows, cols, values) maps, row-major over the axes."""
-    rows, cols, values = np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([sp.Integer(1)], dtype=object)
+    """The Kronecker product of per-axis (rows, cols, values) maps, row-major over the axes.
+
+    Rational weights are multiplied as :class:`fractions.Fraction` (exact, and far cheaper than SymPy
+    numbers); the entries come out as SymPy Rationals (``format='sympy'``/``'coo'``) or floats."""
+    fractions = all(isinstance(v, sp.Rational) for _r, _c, vals in maps for v in vals)
+    rows, cols = np.zeros(1, np.int64), np.zeros(1, np.int64)
+    values = _objects([Fraction(1) if fractions else sp.Integer(1)])
     n_in, n_out = 1, 1
     for (a_rows, a_cols, a_vals), i_j, o_j in zip(maps, input_size, output_size):
+        if fractions:
+            a_vals = _objects([Fraction(int(v.p), int(v.q)) for v in a_vals])
         rows = (rows[:, None] * o_j + a_rows[None, :]).ravel()
         cols = (cols[:, None] * i_j + a_cols[None, :]).ravel()
         values = (values[:, None] * a_vals[None, :]).ravel()
         n_in, n_out = n_in * int(i_j), n_out * int(o_j)
     keep = np.array([v != 0 for v in values], dtype=bool)
-    return _emit(rows[keep], cols[keep], values[keep], (n_out, n_in), fmt, owner)
+    values = values[keep]
+    if fractions:
+        values = (np.array([v.numerator / v.denominator for v in values], dtype=np.float64) if fmt == "numpy"
+                  else _objects([sp.Rational(v.numerator, v.denominator) for v in values]))
+    return _emit(rows[keep], cols[keep], values, (n_out, n_in), fmt, owner)
+
+
+def _objects(items: list) -> np.ndarray:
+    """A 1-D object array holding ``items`` as they are."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 def resize_matrix(input_size: Any, scales: Any = None, sizes: Any = None, mode: str = "nearest",
