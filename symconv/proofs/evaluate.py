@@ -44,7 +44,8 @@ _MODULES = [{"floor": math.floor, "ceiling": math.ceil, "KroneckerDelta": _krone
 
 
 def _compile(expr: Any, symbols: list) -> Callable:
-    return sp.lambdify(symbols, expr, modules=_MODULES)
+    # docstring_limit=0: no docstring printing the whole expression (half of lambdify's time here)
+    return sp.lambdify(symbols, expr, modules=_MODULES, docstring_limit=0)
 
 
 class _FloorDiv(sp.Function):
@@ -96,6 +97,9 @@ def integer_form(expr: Any) -> Any | None:
     >>> integer_form(sp.Eq((i - k)/s, 1)) is None
     True
     """
+    if not _integer_outside_divisions(sp.sympify(expr)):
+        return None                                  # cheap refusal before the rewriting below
+
     def floor_of(arg: Any, sign: int) -> Any:
         quotient = _quotient(sign * arg)
         if quotient is None:
@@ -118,6 +122,24 @@ def integer_form(expr: Any) -> Any | None:
                 and node.exp >= 0):
             return None
     return out
+
+
+_DIVISIONS = (sp.floor, sp.ceiling, sp.Mod)
+
+
+def _integer_outside_divisions(expr: Any) -> bool:
+    """Whether every node outside ``floor``/``ceiling``/``Mod`` is one :func:`integer_form` accepts (a
+    non-integer constant or a negative power there can never be rewritten away)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _DIVISIONS):
+            continue
+        if not (isinstance(node, _INTEGER_NODES) or isinstance(node, sp.Pow) and node.exp.is_Integer
+                and node.exp >= 0):
+            return False
+        stack.extend(node.args)
+    return True
 
 
 class _NotInteger(Exception):
