@@ -38,3 +38,23 @@ def test_prewarmed_models_equal_the_lazily_built_ones():
     finally:
         G._MODELS.clear()
         G._MODELS.update(saved)
+
+
+def test_an_early_prewarm_is_collected_by_the_next_prewarm(monkeypatch):
+    # start_prewarm forks a pool and returns at once; prewarm_models then waits for it and keeps its matrices
+    keys = [G._restoring_key(G._values(cfg)) for cfg in G.relation_configs(2)[:30]]
+    built = G._build_models(keys)
+    monkeypatch.setattr(G, "_matrix_grid_keys", lambda: keys)
+    monkeypatch.setattr(G, "_MODELS", {})
+    monkeypatch.setattr(G, "_JACOBIANS", {})
+    assert G.start_prewarm(1) is False                    # one worker: nothing starts
+    assert G.start_prewarm(2) is True
+    assert G.start_prewarm(2) is False                    # one early prewarm at a time
+    assert G.prewarm_models(2, keys) == 0                 # collected, nothing left to build
+    assert not G._EARLY
+    assert set(G._MODELS) == set(keys)
+    for key, (C, T, _spec, _tspec, J) in built.items():
+        np.testing.assert_array_equal(G._MODELS[key][0], C)
+        np.testing.assert_array_equal(G._MODELS[key][1], T)
+        np.testing.assert_array_equal(G._JACOBIANS[G._values_of_key(key)], J)
+        assert not G._MODELS[key][1].flags.writeable

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--list takes no theorem names and no --quick")
         return _list(args.json)
     from .. import proofs
-    names = _names(args.names)
+    # every theorem: None lets prove_all start building the grid matrices before the theorems load
+    names = _names(args.names) if args.names else None
     grid = "quick" if args.quick else "full"
     start = time.perf_counter()
     results = proofs.prove_all(names, grid)            # on every usable core

@@ -164,9 +164,13 @@ def register(thm: Theorem) -> Theorem:
 _LOADED_INTO: list[dict] = []
 
 
+def _loaded() -> bool:
+    return any(registry is _REGISTRY for registry in _LOADED_INTO)
+
+
 def _load() -> None:
     """Register the catalogue's theorems, in its order, once (before any theorem a user registers)."""
-    if any(registry is _REGISTRY for registry in _LOADED_INTO):
+    if _loaded():
         return
     _LOADED_INTO.append(_REGISTRY)
     from .catalogue import catalogue
@@ -457,6 +461,10 @@ def prove_all(names: Iterable[str] | None = None, grid: str = "full", workers: i
 
     ``workers`` processes prove independent theorems at once (default: the usable cores; ``1``: in
     this process); results are remembered for later :func:`prove` calls."""
+    if names is None and grid == "full" and workers != 1 and not _loaded():
+        from .grid import start_prewarm
+        from .parallel import default_workers
+        start_prewarm(workers or default_workers())   # builds the grid matrices while the theorems load
     order = theorems()
     if names is not None:
         names = list(names)

@@ -48,7 +48,7 @@ from ..shapes import lost_remainder_axis, window_count_axis
 from ..spec import ConvSpec, ConvTransposeSpec
 
 __all__ = ["conv_axes", "conv_configs", "relation_configs", "restoring", "transpose_configs", "configs_2d", "spec_of", "tspec_of", "weight_of",
-           "conv_C", "conv_T", "prewarm_models", "count_windows", "GRID_1D", "GRID_2D", "PARTNERS"]
+           "conv_C", "conv_T", "prewarm_models", "start_prewarm", "count_windows", "GRID_1D", "GRID_2D", "PARTNERS"]
 
 GRID_1D = ("1-D: i<=12, k<=5, s<=4, d<=3, all paddings 0<=p_b,p_a<=d(k-1) with the kernel fitting")
 GRID_2D = ("2-D: first axis i<=7, k<=3, s<=3, d<=2 with all its paddings, times 4 fixed second axes")
@@ -259,30 +259,74 @@ def _build_models(keys: list) -> dict:
     return {key: (*_models(key), _spec(key), _tspec(key), _jacobian(_values_of_key(key))) for key in keys}
 
 
+def _matrix_grid_keys() -> list:
+    """The restoring key of every matrix-grid configuration (:func:`relation_configs`, 1-D and 2-D)."""
+    return list(dict.fromkeys(_restoring_key(_values(cfg)) for ndim in (1, 2) for cfg in relation_configs(ndim)))
+
+
+#: A prewarm started early by :func:`start_prewarm`: ``(pool, pending result, keys)``, or empty.
+_EARLY: list = []
+
+
+def start_prewarm(workers: int) -> bool:
+    """Begin :func:`prewarm_models` for every matrix-grid configuration on ``workers`` forked processes
+    and return at once (``True`` if started), so the caller can load the theorems meanwhile; the next
+    :func:`prewarm_models` collects the matrices. The pool forks from the caller's heap as it is now
+    (before the theorems exist, it is small). Nothing starts with one worker or without ``fork``."""
+    import multiprocessing
+
+    if _EARLY or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    missing = [key for key in _matrix_grid_keys() if key not in _MODELS]
+    if not missing:
+        return False
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    _EARLY.append((pool, pool.map_async(_build_models, [missing[j::workers] for j in range(workers)]), missing))
+    return True
+
+
+def _collect_early() -> None:
+    """Wait for the prewarm :func:`start_prewarm` began, if any, and keep what it built."""
+    if not _EARLY:
+        return
+    pool, pending, _keys = _EARLY.pop()
+    try:
+        _keep(pending.get())
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _keep(parts: list) -> None:
+    for part in parts:
+        for key, (C, T, spec, tspec, J) in part.items():
+            for array in (C, T, J):
+                array.setflags(write=False)
+            _MODELS[key] = C, T
+            _SPECS.setdefault(key[:6], spec)
+            _TSPECS.setdefault(key, tspec)
+            _JACOBIANS.setdefault(_values_of_key(key), J)
+
+
 def prewarm_models(workers: int, keys: list | None = None) -> int:
     """Build the core-model matrices (with their specs, and the direct definition's Jacobian) of every
     matrix-grid configuration
     (:func:`relation_configs`, 1-D and 2-D) on ``workers`` forked processes, into this process's
     caches, so that processes forked afterwards (the proof workers) share them instead of each
     building them again. Returns the number of matrix pairs built; 0 with one worker or without ``fork`` (they are built lazily).
-    ``keys`` (default: every matrix-grid configuration's restoring key) limits the work.
+    ``keys`` (default: every matrix-grid configuration's restoring key) limits the work. A prewarm
+    begun by :func:`start_prewarm` is collected first (its pairs are not counted again).
     """
     import multiprocessing
 
+    _collect_early()
     if keys is None:
-        keys = list(dict.fromkeys(_restoring_key(_values(cfg)) for ndim in (1, 2) for cfg in relation_configs(ndim)))
+        keys = _matrix_grid_keys()
     missing = [key for key in keys if key not in _MODELS]
     if workers < 2 or not missing or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for part in pool.map(_build_models, [missing[j::workers] for j in range(workers)]):
-            for key, (C, T, spec, tspec, J) in part.items():
-                for array in (C, T, J):
-                    array.setflags(write=False)
-                _MODELS[key] = C, T
-                _SPECS.setdefault(key[:6], spec)
-                _TSPECS.setdefault(key, tspec)
-                _JACOBIANS.setdefault(_values_of_key(key), J)
+        _keep(pool.map(_build_models, [missing[j::workers] for j in range(workers)]))
     return len(missing)
 
 
