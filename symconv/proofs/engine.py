@@ -132,6 +132,23 @@ def trivial_reason(statement: Any) -> str | None:
     True
     """
     statement = sp.sympify(statement)
+    try:
+        return _TRIVIAL[statement]
+    except (KeyError, TypeError):
+        pass
+    reason = _trivial_reason(statement)
+    try:
+        _TRIVIAL[statement] = reason
+    except TypeError:                                  # an unhashable statement: not remembered
+        pass
+    return reason
+
+
+#: trivial_reason's verdicts by statement: registration and every prove ask it of the same statements.
+_TRIVIAL: dict = {}
+
+
+def _trivial_reason(statement: Any) -> str | None:
     if statement is sp.true or statement == True:  # noqa: E712 - SymPy's true and Python's True
         return "the statement evaluates to True"
     for claim in _conjuncts(statement):

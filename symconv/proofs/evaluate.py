@@ -178,8 +178,15 @@ def statement_checker(statement: Any, assumptions: tuple, equalities: tuple,
     positive = [sym.name for sym in symbols if sym.is_positive]
     nonnegative = [sym.name for sym in symbols if sym.is_nonnegative]
 
+    solved = {unknown for unknown, _solve, _known in solvers}
+    required = [name for name in names if name not in solved]     # what the configuration itself must bind
+
     def run(cfg: dict) -> bool | None:
-        values = {key: int(v) for key, v in (bind(cfg) if bind else cfg).items() if isinstance(v, int)}
+        source = bind(cfg) if bind else cfg
+        for name in required:
+            if not isinstance(source.get(name), int):
+                return NOT_BOUND                     # e.g. an index symbol no configuration carries
+        values = {key: int(v) for key, v in source.items() if isinstance(v, int)}
         for unknown, solve, known in solvers:
             if unknown not in values and known in values:
                 value = Fraction(solve(Fraction(values[known])))

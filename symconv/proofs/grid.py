@@ -415,24 +415,18 @@ def gather_table(axes: tuple) -> tuple[np.ndarray, tuple, int]:
     >>> gather_table(((4, 2, 2, 1, 0, 1),))[0].tolist()
     [[0, 1], [2, 3]]
     """
-    nd = len(axes)
     n_in = math.prod(ax[0] for ax in axes)
     out_shape = tuple((i + pb + pa - d * (k - 1) - 1) // s + 1 for (i, k, s, d, pb, pa) in axes)
-    if nd == 1:
-        (i, k, s, d, pb, _pa), = axes
-        pos = np.arange(out_shape[0])[:, None] * s + np.arange(k)[None, :] * d - pb       # (o, k)
-        table = np.where((pos >= 0) & (pos < i), pos, n_in)
-    else:
-        flat = np.zeros([1] * (2 * nd), dtype=np.int64)
-        valid = np.ones([1] * (2 * nd), dtype=bool)
-        for j, ((i, k, s, d, pb, _pa), o) in enumerate(zip(axes, out_shape)):
-            pos = np.arange(o)[:, None] * s + np.arange(k)[None, :] * d - pb                # (o, k)
-            shape = [1] * (2 * nd)
-            shape[j], shape[nd + j] = o, k
-            pos = pos.reshape(shape)
-            flat = flat * i + pos
-            valid = valid & (pos >= 0) & (pos < i)
-        table = np.where(valid, flat, n_in).reshape(math.prod(out_shape), -1)
+    flat = valid = None
+    for (i, k, s, d, pb, _pa), o in zip(axes, out_shape):
+        pos = np.add.outer(np.arange(o) * s, np.arange(k) * d) - pb                   # (o, k): r s + t d - p_b
+        inside = (pos >= 0) & (pos < i)
+        if flat is None:
+            flat, valid = pos, inside
+        else:                                      # row-major over the axes, outputs and taps alike
+            flat = (flat[:, None, :, None] * i + pos[None, :, None, :]).reshape(flat.shape[0] * o, -1)
+            valid = (valid[:, None, :, None] & inside[None, :, None, :]).reshape(flat.shape)
+    table = np.where(valid, flat, n_in)
     table.setflags(write=False)
     return table, out_shape, n_in
 
