@@ -394,11 +394,14 @@ def _pool_spec_for(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, d
     return spec, planes
 
 
+@lru_cache(maxsize=1024)
 def _window_table(spec: MaxPoolSpec) -> np.ndarray:
-    """``table[r, t]`` = flat input read by output ``r`` through tap ``t``, or -1 in the padding."""
+    """``table[r, t]`` = flat input read by output ``r`` through tap ``t``, or -1 in the padding
+    (cached per spec: one pooling call reads it up to three times; read-only)."""
     rows, cols, taps = _spatial_pairs(relations(spec))
-    table = np.full((int(np.prod(spec.output_size)), int(np.prod(spec.kernel_size))), -1, dtype=np.int64)
+    table = np.full((_prod(spec.output_size), _prod(spec.kernel_size)), -1, dtype=np.int64)
     table[rows, taps] = cols
+    table.setflags(write=False)
     return table
 
 
@@ -462,7 +465,7 @@ def pool_switch_matrix(x: Any, kernel_size: Any, stride: Any = None, padding: An
     """
     spec, planes = _pool_spec_for(x, kernel_size, stride, padding, dilation, ceil_mode)
     switches = _plane_switches(spec, planes)
-    n_in, n_out = int(np.prod(spec.input_size)), switches.shape[1]
+    n_in, n_out = _prod(spec.input_size), switches.shape[1]
     channel = np.arange(planes.shape[0])[:, None]
     rows = (channel * n_out + np.arange(n_out)[None, :]).ravel()
     cols = (channel * n_in + switches).ravel()

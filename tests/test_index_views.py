@@ -29,6 +29,7 @@ def _forget() -> None:
     """Drop the kernels and index pairs cached under the other relation."""
     lowering._lower.cache_clear()
     matrix._spatial_pairs.cache_clear()
+    matrix._window_table.cache_clear()
 
 
 @pytest.fixture

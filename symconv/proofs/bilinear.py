@@ -15,6 +15,7 @@ Examples
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -159,7 +160,7 @@ def _bil_lhs(cfg: dict) -> tuple:
     sizes = G.as_tuple(cfg["i"])
     f_ = cfg["f"]
     U, T, Tp = _bil_pieces(cfg["i"], f_)
-    yv = np.random.default_rng(12345).integers(1, 10**6, int(np.prod(sizes))).astype(float).reshape(sizes)
+    yv = np.random.default_rng(12345).integers(1, 10**6, math.prod(sizes)).astype(float).reshape(sizes)
     differ = np.abs((U - T) @ yv.ravel()) > 1e-9
     fixed = (Tp @ np.pad(yv, 1, mode="edge").ravel()).reshape(tuple(f_ * (v + 2) for v in sizes))
     fixed = fixed[tuple(slice(f_, f_ * (v + 1)) for v in sizes)].ravel()

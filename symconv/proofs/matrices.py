@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -129,7 +130,7 @@ _restoring = G.restoring
 
 
 def _T(cfg: dict) -> np.ndarray:
-    return G.conv_T(_restoring(cfg))
+    return G.conv_T(cfg)                     # conv_T's output padding is always the restoring one
 
 
 # --------------------------------------------------------------------------- family 2
@@ -244,8 +245,9 @@ def _swap_transpose_proof() -> list:
 def _grad_t_pair(cfg: dict) -> tuple:
     T = _T(cfg)
     gv = G.probe(T.shape[0], 4)
-    # gradient of g . (T y) w.r.t. y, from the scatter applied to every unit input
-    jac = T @ np.eye(T.shape[1], dtype=np.int64)
+    # gradient of g . (T y) w.r.t. y: the scatter applied to every unit input e_j is column j of T,
+    # so its Jacobian is T itself
+    jac = T
     axes = G.axes_of(cfg)
     direct = G.direct_conv(gv.reshape([ax[0] for ax in axes]), G.weight_of(tuple(ax[1] for ax in axes)), axes)
     return jac.T @ gv, direct.ravel()
@@ -288,7 +290,7 @@ def _direct_side(cfg: dict) -> np.ndarray:
     tspec = G.tspec_of(cfg)
     dc = as_direct_conv(tspec)
     weight = flip_kernel(G.weight_of(tspec.kernel_size), ndim=tspec.ndim)
-    yv = G.probe(int(np.prod(tspec.input_size)), 6).reshape(tspec.input_size)
+    yv = G.probe(math.prod(tspec.input_size), 6).reshape(tspec.input_size)
     u = zero_insert(yv, dc.stretch)
     axes = tuple((n, kk, 1, dd, pb, pa) for n, kk, dd, (pb, pa) in zip(u.shape, dc.kernel_size, dc.dilation, dc.padding))
     return G.direct_conv(u, weight, axes).ravel()
@@ -335,7 +337,7 @@ def _dilated_proof() -> list:
 def _undilated_side(cfg: dict) -> np.ndarray:
     """transforms.undilated + dilated_kernel run by the direct definition (dilation 1)."""
     spec = undilated(G.spec_of(cfg))
-    xv = G.probe(int(np.prod(spec.input_size)), 8)
+    xv = G.probe(math.prod(spec.input_size), 8)
     kernel = dilated_kernel(G.weight_of(G.spec_of(cfg).kernel_size), G.spec_of(cfg).dilation)
     axes = tuple((n, kk, ss, 1, pb, pa) for n, kk, ss, (pb, pa) in
                  zip(spec.input_size, spec.kernel_size, spec.stride, spec.padding))

@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -67,7 +68,7 @@ def _pool_cfgs() -> list:
 def _pool_model(cfg: dict) -> tuple:
     """Distinct input x, its switches and the model's P(x) (cached per configuration)."""
     sizes, kk, ss, pads, dd = _pool_args(cfg)
-    xv = _distinct(int(np.prod(sizes))).reshape(sizes)
+    xv = _distinct(math.prod(sizes)).reshape(sizes)
     sw_ = pool_switches(xv, kk, ss, pads, dd)
     P = pool_switch_matrix(xv, kk, ss, pads, dd, format="numpy").astype(np.int64)
     return xv, sw_, P
@@ -99,7 +100,7 @@ def _switch_pair(cfg: dict) -> tuple:
 @G.per_config
 def _switch_direct(cfg: dict) -> tuple:
     sizes = _pool_args(cfg)[0]
-    xv = _distinct(int(np.prod(sizes))).reshape(sizes)
+    xv = _distinct(math.prod(sizes)).reshape(sizes)
     out = _direct_maxpool(xv, G.axes_of(cfg)).ravel()
     return out, np.ones(out.shape)
 
@@ -131,10 +132,10 @@ def _maxgrad_proof() -> list:
 def _numeric_grad(cfg: dict) -> np.ndarray:
     """Gradient of g . maxpool(x) by exact finite differences (distinct integer x, step 1/4)."""
     sizes = _pool_args(cfg)[0]
-    n_in = int(np.prod(sizes))
+    n_in = math.prod(sizes)
     xv = _distinct(n_in).astype(float)
     pooled = _direct_maxpool(xv.reshape(sizes), G.axes_of(cfg))
-    gv = G.probe(int(np.prod(pooled.shape)), 3).astype(float)
+    gv = G.probe(math.prod(pooled.shape), 3).astype(float)
     base = pooled.ravel() @ gv
     bumped = xv[None, :] + 0.25 * np.eye(n_in)
     moved = _direct_maxpool(bumped.reshape((n_in,) + sizes), G.axes_of(cfg)).reshape(n_in, -1) @ gv
@@ -303,7 +304,7 @@ def _fill_cfgs() -> list:
 def _switches_for(cfg: dict) -> tuple:
     sizes = G.as_tuple(cfg["i"])
     big = tuple(cfg["f"] * v for v in sizes)
-    xv = _distinct(int(np.prod(big))).reshape(big)
+    xv = _distinct(math.prod(big)).reshape(big)
     return big, pool_switches(xv, cfg["f"] if len(sizes) == 1 else (cfg["f"],) * len(sizes))
 
 
@@ -334,7 +335,7 @@ def unpool_side(cfg: dict) -> np.ndarray:
 def nearest_side(cfg: dict) -> np.ndarray:
     """Nearest upsampling by f applied to the test vector."""
     return (upsample_matrix(cfg["i"], scale_factor=cfg["f"], mode="nearest", format="numpy")
-            @ G.probe(int(np.prod(G.as_tuple(cfg["i"]))), 9)).astype(np.int64)
+            @ G.probe(math.prod(G.as_tuple(cfg["i"])), 9)).astype(np.int64)
 
 
 NEAREST_VS_UNPOOL = Theorem(
