@@ -473,15 +473,26 @@ def prove(name: Any, grid: str = "full") -> Result:
     return _prove_registered(name, grid)
 
 
+def load_for_proving(workers: int | None = None) -> None:
+    """Load the theorems; when they are not loaded yet and several ``workers`` will prove them (default:
+    the usable cores), first start building the full grids' matrices in a forked pool
+    (:func:`~symconv.proofs.grid.start_prewarm`), so that loading does not leave the other cores idle.
+    :func:`prove_all` of every theorem begins with it; a caller that forks other work meanwhile (the
+    derivations draw their figures) calls it first, so that the fork inherits the loaded theorems."""
+    if workers != 1 and not _loaded():
+        from .grid import start_prewarm
+        from .parallel import default_workers
+        start_prewarm(workers or default_workers())
+    _load()
+
+
 def prove_all(names: Iterable[str] | None = None, grid: str = "full", workers: int | None = None) -> list[Result]:
     """Results for ``names`` (default: every theorem), in topological order.
 
     ``workers`` processes prove independent theorems at once (default: the usable cores; ``1``: in
     this process); results are remembered for later :func:`prove` calls."""
-    if names is None and grid == "full" and workers != 1 and not _loaded():
-        from .grid import start_prewarm
-        from .parallel import default_workers
-        start_prewarm(workers or default_workers())   # builds the grid matrices while the theorems load
+    if names is None and grid == "full":
+        load_for_proving(workers)
     order = theorems()
     if names is not None:
         names = list(names)

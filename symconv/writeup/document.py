@@ -95,6 +95,8 @@ class _Background:
             send.close()
 
     def _run(self, send: Any) -> None:
+        import gc
+        gc.freeze()                     # what the child inherited is never garbage here: collections skip it
         try:
             send.send(("ok", self.function()))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
@@ -133,6 +135,8 @@ def build(figures: bool = True) -> dict[str, bytes]:
         Also draw the figures (the slow part; the ``.tex`` files do not depend on them).
     """
     from .. import proofs
+    from ..proofs.engine import load_for_proving
+    load_for_proving()                  # before the fork below: the theorem-graph figure reuses the loaded theorems
     drawn = _Background(_figures) if figures else None   # the figures do not read proof results
     try:
         proofs.prove_all()              # on every usable core; the sections read the remembered results
