@@ -64,3 +64,13 @@ def test_a_solved_symbol_that_is_not_an_integer_leaves_the_configuration_out():
     false = statement_checker(sp.Eq(sp.floor(k / 2), n + 1), (), ((k, 2 * n + 1),))
     assert false({"k": 7}) is False
     assert Fraction(7, 2) != 3                          # (the solver's value for k = 8 would be 7/2)
+
+
+def test_symbols_whose_names_are_not_identifiers_are_bound_by_name():
+    # i' and C_in' are renamed before lambdify; a clash with a symbol already called _arg0 must not happen
+    i_t, c_in, i, taken = (sp.Symbol(n, integer=True, positive=True) for n in ("i'", "C_in'", "i", "_arg0"))
+    check = statement_checker(sp.And(sp.Eq(i_t, 2 * i + taken), sp.Ge(c_in, i)), (), ())
+    assert check({"i'": 7, "i": 3, "_arg0": 1, "C_in'": 3}) is True
+    assert check({"i'": 7, "i": 3, "_arg0": 1, "C_in'": 2}) is False
+    assert check({"i'": 8, "i": 3, "_arg0": 1, "C_in'": 5}) is False
+    assert check({"i": 3, "_arg0": 1, "C_in'": 5}) is None              # i' unbound

@@ -22,6 +22,7 @@ False
 """
 from __future__ import annotations
 
+import keyword
 import math
 from fractions import Fraction
 from typing import Any, Callable
@@ -44,7 +45,20 @@ _MODULES = [{"floor": math.floor, "ceiling": math.ceil, "KroneckerDelta": _krone
 
 
 def _compile(expr: Any, symbols: list) -> Callable:
-    # docstring_limit=0: no docstring printing the whole expression (half of lambdify's time here)
+    # A symbol whose name is no Python identifier (i', C_in') is renamed here, without re-evaluating the
+    # relations (lambdify's own renaming rebuilds them evaluated: most of its time); docstring_limit=0:
+    # no docstring printing the whole expression.
+    taken = {x.name for x in symbols}
+    unsafe = {}
+    for x in symbols:
+        if not x.name.isidentifier() or keyword.iskeyword(x.name):
+            name = next(f"_arg{j}" for j in range(len(taken) + 1) if f"_arg{j}" not in taken)
+            taken.add(name)
+            unsafe[x] = sp.Symbol(name, **x.assumptions0)      # not a Dummy: lambdify renames every argument then
+    if unsafe:
+        with sp.evaluate(False):
+            expr = sp.sympify(expr).xreplace(unsafe)
+        symbols = [unsafe.get(x, x) for x in symbols]
     return sp.lambdify(symbols, expr, modules=_MODULES, docstring_limit=0)
 
 
