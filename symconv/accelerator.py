@@ -228,4 +228,5 @@ def depthwise_kernel(spec: Any, dtype: Any, owner: str = "conv") -> Callable | N
         planes(*_arguments(layout, x, weight, bias, out))
         return out
 
+    kernel.accelerated = True          # type: ignore[attr-defined]  # read by benchmarks/bench_kernels.py
     return kernel
