@@ -158,11 +158,13 @@ def test_unwritable_cache_compiles_in_memory(monkeypatch):
         accelerator._compiled.cache_clear()
 
 
-def test_not_taken_for_other_dtypes_or_grouped_convs():
+def test_not_taken_for_other_dtypes_grouped_convs_or_large_multipliers():
     depthwise = ConvSpec((3,), in_channels=4, out_channels=4, groups=4, input_size=(6,))
     grouped = ConvSpec((3,), in_channels=4, out_channels=4, groups=2, input_size=(6,))
+    wide = ConvSpec((7, 7), in_channels=1, out_channels=64, groups=1, input_size=(9, 9))
     assert accelerator.depthwise_kernel(depthwise, np.float16) is None
     assert accelerator.depthwise_kernel(grouped, np.float32) is None
+    assert not accelerator.is_depthwise(wide) and accelerator.is_depthwise(depthwise)
     x16 = np.ones((1, 4, 6), np.float16)
     assert sn.conv(x16, np.ones((4, 1, 3), np.float16), groups=4).dtype == np.float16
 
