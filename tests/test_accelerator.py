@@ -46,12 +46,14 @@ def _configs(seed: int, count: int) -> list:
 def _inputs(cfg: dict) -> tuple:
     rng = np.random.default_rng(cfg["seed"])
     c, dtype = cfg["channels"], np.dtype(cfg["dtype"])
-    if cfg["strided_input"]:                       # a non-contiguous view (every other sample and column)
+    if cfg["strided_input"]:                       # a non-contiguous view (every other sample and last-axis entry)
         x = rng.standard_normal((2 * cfg["n"], c) + cfg["i"][:-1] + (2 * cfg["i"][-1],)).astype(dtype)
         x = x[::2, ..., ::2]
     else:
         x = rng.standard_normal((cfg["n"], c) + cfg["i"]).astype(dtype)
     w = rng.standard_normal((c * cfg["multiplier"], 1) + cfg["k"]).astype(dtype)
+    if cfg["strided_input"]:                       # and a weight with negative strides
+        w = np.ascontiguousarray(w[..., ::-1])[..., ::-1]
     b = rng.standard_normal(c * cfg["multiplier"]).astype(dtype) if cfg["bias"] else None
     return x, w, b
 
@@ -60,8 +62,9 @@ def _torch_conv(torch, F, x, w, b, cfg):  # noqa: N803
     tx = torch.from_numpy(np.ascontiguousarray(x))
     tx = F.pad(tx, tuple(v for pair in reversed(cfg["p"]) for v in pair))   # (before, after) pairs, last axis first
     conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[len(cfg["k"])]
-    return conv(tx, torch.from_numpy(w), None if b is None else torch.from_numpy(b), stride=cfg["s"],
-                dilation=cfg["d"], groups=cfg["channels"]).numpy()
+    tw = torch.from_numpy(np.ascontiguousarray(w))
+    return conv(tx, tw, None if b is None else torch.from_numpy(b), stride=cfg["s"], dilation=cfg["d"],
+                groups=cfg["channels"]).numpy()
 
 
 @pytest.mark.parametrize("cfg", _configs(17, 14))
