@@ -35,8 +35,15 @@ the fixed overhead, printed per case under "fixed us" for the case's API functio
 problems where set-up costs dominate. The last lines check its targets: geometric mean, worst
 case, worst tiny case and worst dense convolution.
 
+Optional accelerator (:mod:`symconv.accelerator`, Numba): with ``--accelerator both`` (the
+default) a case whose call runs an accelerated kernel is also timed with
+``symconv.numeric.ACCELERATOR = "none"`` (the NumPy kernels), as a third side in the same
+rounds; its ratio is printed under "numpy" and the target lines are printed for both (the
+NumPy-only geometric mean takes the NumPy ratio where there is one). ``auto`` or ``none``
+time one mode only.
+
 Run: ``python benchmarks/bench_kernels.py [--repeat 7] [--rounds 3] [--only conv] [--threads 1]
-[--alternate [--gap S]]``
+[--alternate [--gap S]] [--accelerator both|auto|none]``
 """
 from __future__ import annotations
 
@@ -57,7 +64,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 import symconv.numeric as sn  # noqa: E402
-from symconv import parallel  # noqa: E402
+from symconv import accelerator, parallel  # noqa: E402
 
 try:
     import torch  # noqa: E402
@@ -208,18 +215,34 @@ def _nbytes(value) -> int:
     return value.nbytes
 
 
-def run(case: dict, repeat: int, rounds: int = 3, alternate: bool = False, gap: float = 0.0) -> dict:
-    ours, theirs = case["ours"], case["theirs"]
+def _in_mode(fn, mode: str):
+    """``fn`` with ``symconv.numeric.ACCELERATOR`` set to ``mode`` first (a plan per mode is cached)."""
+    def call():
+        sn.ACCELERATOR = mode
+        return fn()
+    return call
+
+
+def _accelerated() -> bool:
+    """Whether a plan built since the last ``sn.PLANS.clear()`` runs an accelerator kernel."""
+    return any(getattr(plan[0], "accelerated", False) for plan in list(sn.PLANS.plans.values()))
+
+
+def run(case: dict, repeat: int, rounds: int = 3, alternate: bool = False, gap: float = 0.0,
+        accelerator: str = "both") -> dict:
+    sn.PLANS.clear()
+    ours, theirs = _in_mode(case["ours"], "none" if accelerator == "none" else "auto"), case["theirs"]
     result = ours()
+    numpy_side = _in_mode(case["ours"], "none") if accelerator == "both" and _accelerated() else None
     reference = theirs()
     ref = reference[0] if isinstance(reference, tuple) else reference
     got = result[0] if isinstance(result, tuple) else result
     error = float(np.max(np.abs(got - ref.numpy()))) / max(1.0, float(np.max(np.abs(ref.numpy()))))
+    t_ours, t_theirs, t_numpy = [], [], []
+    sides = [(theirs, t_theirs), (ours, t_ours)] + ([(numpy_side, t_numpy)] if numpy_side else [])
     for _ in range(2):
-        ours()
-        theirs()
-    t_ours, t_theirs = [], []
-    sides = [(theirs, t_theirs), (ours, t_ours)]
+        for fn, _times in sides:
+            fn()
     with torch.no_grad():
         if alternate:         # call by call, optionally a sleep apart
             for _ in range(repeat * rounds):
@@ -242,6 +265,7 @@ def run(case: dict, repeat: int, rounds: int = 3, alternate: bool = False, gap: 
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
+    numpy_ratio = statistics.median(t_numpy) / m_theirs if t_numpy else None
     in_bytes = sum(a.nbytes for a in case["inputs"])
     budget = 2 * _nbytes(result) + in_bytes
     if case["flops"] is not None:
@@ -249,7 +273,7 @@ def run(case: dict, repeat: int, rounds: int = 3, alternate: bool = False, gap: 
     else:
         rate = f"{(in_bytes + _nbytes(result)) / m_ours / 1e9:7.1f} GB/s"
     return dict(name=case["name"], ours=m_ours, theirs=m_theirs, ratio=m_ours / m_theirs, rate=rate,
-                peak=peak, budget=budget, error=error)
+                peak=peak, budget=budget, error=error, numpy_ratio=numpy_ratio)
 
 
 def main() -> None:
@@ -262,6 +286,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="threads for both sides (torch intra-op, symconv.parallel.THREADS, BLAS); 0: defaults. "
                              "One thread each compares the work, not the scheduling, on a loaded machine")
+    parser.add_argument("--accelerator", choices=("both", "auto", "none"), default="both",
+                        help="symconv.numeric.ACCELERATOR for the symconv side; both: accelerated cases are also "
+                             "timed on the NumPy kernels (column 'numpy')")
     args = parser.parse_args()
     if args.threads:
         from threadpoolctl import threadpool_limits
@@ -275,8 +302,10 @@ def main() -> None:
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, median of {args.rounds}x{args.repeat} "
           f"(x{TINY_REPEAT} for tiny cases), "
           f"{f'alternating, {args.gap:g} s apart' if args.alternate else f'{args.rounds} rounds'}, "
-          f"load average {os.getloadavg()[0]:.2f}")
-    header = (f"{'case':56s} {'symconv ms':>10s} {'torch ms':>9s} {'ratio':>6s} {'fixed us':>8s}  {'rate':30s} "
+          f"load average {os.getloadavg()[0]:.2f}, accelerator {args.accelerator} "
+          f"(Numba {'importable' if accelerator.available() else 'missing'})")
+    header = (f"{'case':56s} {'symconv ms':>10s} {'torch ms':>9s} {'ratio':>6s} {'numpy':>6s} {'fixed us':>8s}  "
+              f"{'rate':30s} "
               f"{'peak MB':>8s} {'budget':>7s} {'err':>8s}")
     print(header)
     print("-" * len(header))
@@ -285,32 +314,39 @@ def main() -> None:
         if args.only and args.only not in case["name"]:
             continue
         tiny = case["name"].startswith("tiny")
-        r = run(case, args.repeat * (TINY_REPEAT if tiny else 1), args.rounds, args.alternate, args.gap)
+        r = run(case, args.repeat * (TINY_REPEAT if tiny else 1), args.rounds, args.alternate, args.gap,
+                args.accelerator)
         r.update(tiny=tiny, dense=case.get("dense", False))
         if tiny:
             fixed.setdefault(case["api"], r["ours"])
         results.append(r)
         overhead = fixed.get(case.get("api"))
-        print(f"{r['name']:56s} {r['ours'] * 1e3:10.3f} {r['theirs'] * 1e3:9.3f} {r['ratio']:6.2f} "
+        numpy_ratio = "-" if r["numpy_ratio"] is None else f"{r['numpy_ratio']:.2f}"
+        print(f"{r['name']:56s} {r['ours'] * 1e3:10.3f} {r['theirs'] * 1e3:9.3f} {r['ratio']:6.2f} {numpy_ratio:>6s} "
               f"{'-' if overhead is None else f'{overhead * 1e6:.0f}':>8s}  {r['rate']:30s} "
               f"{r['peak'] / 1e6:8.1f} {r['peak'] / r['budget']:6.2f}x {r['error']:8.1e}", flush=True)
     summarize(results)
 
 
 def summarize(results: list[dict]) -> None:
-    """The target lines of issue 17: geometric mean, worst case, worst tiny and worst dense ratio."""
+    """The target lines of issue 17 (geometric mean, worst case, worst tiny and worst dense ratio), for the
+    symconv side as run and, when some case was also timed on the NumPy kernels, for NumPy alone."""
     if not results:
         return
-    ratios = [r["ratio"] for r in results]
-    geomean = math.exp(sum(math.log(v) for v in ratios) / len(ratios))
-    worst = max(results, key=lambda r: r["ratio"])
-    print(f"geometric mean symconv/torch over {len(ratios)} cases: {geomean:.2f} (target <= 1.2); "
-          f"worst {worst['ratio']:.2f} ({worst['name']}; target <= 2)")
-    for label, key, target in (("tiny", "tiny", 3.0), ("dense conv", "dense", 1.3)):
-        picked = [r for r in results if r[key]]
-        if picked:
-            top = max(picked, key=lambda r: r["ratio"])
-            print(f"worst {label} ratio: {top['ratio']:.2f} ({top['name']}; target <= {target:g})")
+    labels = [("", "ratio")]
+    if any(r["numpy_ratio"] is not None for r in results):
+        labels.append((" [NumPy kernels only]", "numpy_ratio"))
+    for suffix, field in labels:
+        ratio = {r["name"]: r[field] if r[field] is not None else r["ratio"] for r in results}
+        geomean = math.exp(sum(math.log(v) for v in ratio.values()) / len(ratio))
+        worst = max(results, key=lambda r: ratio[r["name"]])
+        print(f"geometric mean symconv/torch over {len(ratio)} cases{suffix}: {geomean:.2f} (target <= 1.2); "
+              f"worst {ratio[worst['name']]:.2f} ({worst['name']}; target <= 2)")
+        for label, key, target in (("tiny", "tiny", 3.0), ("dense conv", "dense", 1.3)):
+            picked = [r for r in results if r[key]]
+            if picked:
+                top = max(picked, key=lambda r: ratio[r["name"]])
+                print(f"worst {label} ratio{suffix}: {ratio[top['name']]:.2f} ({top['name']}; target <= {target:g})")
     print(f"load average now {os.getloadavg()[0]:.2f}")
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from . import parallel, shapes
+from . import accelerator, parallel, shapes
 from ._dispatch import (PlanCache, as_array, conv_inputs, floating, is_unbatched, kernel_plan, kernel_rank, pool_rank,
                         run_plan, same_float, spatial_rank, with_input_shape)
 from .codegen import lower
@@ -52,7 +52,12 @@ __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "upsa
            "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 #: The dispatch cache: one plan per validated call (cleared whole when full).
-PLANS = PlanCache(limit=1024, salt=lambda: MEMORY_LIMIT)
+PLANS = PlanCache(limit=1024, salt=lambda: (MEMORY_LIMIT, ACCELERATOR))
+
+#: ``"auto"``: depthwise convolutions (float32/float64) run :mod:`symconv.accelerator`'s compiled
+#: loop when Numba is importable; ``"none"``: always the generated NumPy kernels. Defaults to the
+#: environment variable ``SYMCONV_ACCELERATOR`` (``none`` switches it off).
+ACCELERATOR = accelerator.mode_from_environment()
 
 
 #: Largest estimated working set (output + padded input, in bytes) a call may allocate;
@@ -160,7 +165,8 @@ def _conv_plan(owner: str, ndim: int | None, x: np.ndarray, weight: np.ndarray, 
     except ValueError as exc:
         raise with_input_shape(exc, x) from None
     _require_memory(owner, spec, x)
-    return kernel_plan(lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
+    fast = accelerator.depthwise_kernel(spec, x.dtype, owner) if ACCELERATOR != "none" else None
+    return kernel_plan(fast or lower(spec).function, (x.shape[0], spec.out_channels) + tuple(spec.output_size))
 
 
 def conv_transpose(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
