@@ -259,6 +259,32 @@ def _build_models(keys: list) -> dict:
     return {key: (*_models(key), _spec(key), _tspec(key), _jacobian(_values_of_key(key))) for key in keys}
 
 
+def _build_packed(keys: list) -> tuple:
+    """:func:`_build_models` for a pool worker, its arrays packed into two flat buffers (pickling ~50,000
+    small arrays one by one cost more than building them): ``(keys, specs, tspecs, shapes, floats, ints)``."""
+    built = _build_models(keys)
+    matrices = [(C, T) for C, T, *_ in built.values()]
+    shapes = [(C.shape, T.shape, J.shape) for C, T, _s, _t, J in built.values()]
+    floats = np.concatenate([a.ravel() for pair in matrices for a in pair]) if matrices else np.zeros(0)
+    ints = np.concatenate([J.ravel() for *_, J in built.values()]) if built else np.zeros(0, np.int64)
+    return (list(built), [b[2] for b in built.values()], [b[3] for b in built.values()], shapes, floats, ints)
+
+
+def _unpack(packed: tuple):
+    """The ``(key, C, T, spec, tspec, J)`` of :func:`_build_packed`'s output, the arrays as read-only views."""
+    keys, specs, tspecs, shapes, floats, ints = packed
+    floats.setflags(write=False)
+    ints.setflags(write=False)
+    at_float = at_int = 0
+    for key, spec, tspec, (c_shape, t_shape, j_shape) in zip(keys, specs, tspecs, shapes):
+        c_size, t_size, j_size = math.prod(c_shape), math.prod(t_shape), math.prod(j_shape)
+        C = floats[at_float: at_float + c_size].reshape(c_shape)
+        T = floats[at_float + c_size: at_float + c_size + t_size].reshape(t_shape)
+        J = ints[at_int: at_int + j_size].reshape(j_shape)
+        at_float, at_int = at_float + c_size + t_size, at_int + j_size
+        yield key, C, T, spec, tspec, J
+
+
 def _matrix_grid_keys() -> list:
     """The restoring key of every matrix-grid configuration (:func:`relation_configs`, 1-D and 2-D)."""
     return list(dict.fromkeys(_restoring_key(_values(cfg)) for ndim in (1, 2) for cfg in relation_configs(ndim)))
@@ -281,7 +307,7 @@ def start_prewarm(workers: int) -> bool:
     if not missing:
         return False
     pool = multiprocessing.get_context("fork").Pool(workers)
-    _EARLY.append((pool, pool.map_async(_build_models, [missing[j::workers] for j in range(workers)]), missing))
+    _EARLY.append((pool, pool.map_async(_build_packed, [missing[j::workers] for j in range(workers)]), missing))
     return True
 
 
@@ -299,9 +325,7 @@ def _collect_early() -> None:
 
 def _keep(parts: list) -> None:
     for part in parts:
-        for key, (C, T, spec, tspec, J) in part.items():
-            for array in (C, T, J):
-                array.setflags(write=False)
+        for key, C, T, spec, tspec, J in _unpack(part):
             _MODELS[key] = C, T
             _SPECS.setdefault(key[:6], spec)
             _TSPECS.setdefault(key, tspec)
@@ -326,7 +350,7 @@ def prewarm_models(workers: int, keys: list | None = None) -> int:
     if workers < 2 or not missing or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        _keep(pool.map(_build_models, [missing[j::workers] for j in range(workers)]))
+        _keep(pool.map(_build_packed, [missing[j::workers] for j in range(workers)]))
     return len(missing)
 
 
@@ -477,9 +501,10 @@ def _jacobian_of(cfg: dict) -> np.ndarray:
     axes = axes_of(cfg)
     table, _shape, n_in = gather_table(axes)
     taps = weight_of(tuple(ax[1] for ax in axes)).reshape(-1)
-    out = np.zeros((table.shape[0], n_in + 1), dtype=np.int64)
-    np.add.at(out, (np.arange(table.shape[0])[:, None], table), taps[None, :])
-    return out[:, :n_in]
+    rows = table.shape[0]
+    flat = (np.arange(rows)[:, None] * (n_in + 1) + table).ravel()          # (r, table[r, t]) flattened
+    sums = np.bincount(flat, weights=np.broadcast_to(taps, table.shape).ravel(), minlength=rows * (n_in + 1))
+    return sums.astype(np.int64).reshape(rows, n_in + 1)[:, :n_in]         # small integer sums: exact in floats
 
 
 def probe(n: int, salt: int = 0) -> np.ndarray:

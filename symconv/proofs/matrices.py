@@ -248,9 +248,9 @@ def _grad_t_pair(cfg: dict) -> tuple:
     # gradient of g . (T y) w.r.t. y: the scatter applied to every unit input e_j is column j of T,
     # so its Jacobian is T itself
     jac = T
-    axes = G.axes_of(cfg)
-    direct = G.direct_conv(gv.reshape([ax[0] for ax in axes]), G.weight_of(tuple(ax[1] for ax in axes)), axes)
-    return jac.T @ gv, direct.ravel()
+    # the direct definition of the conv applied to g: its Jacobian (the definition applied to every
+    # unit input, built once per configuration) times g
+    return jac.T @ gv, G.jacobian(cfg) @ gv
 
 
 SWAP_TRANSPOSE_GRADIENT = Theorem(
