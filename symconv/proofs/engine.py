@@ -47,6 +47,8 @@ STATUSES = ("proved", "checked", "failed")
 
 
 def _equal(a: Any, b: Any) -> bool:
+    if type(a) is int and type(b) is int:             # the size theorems' common case
+        return a == b
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and bool((a == b).all())

@@ -195,6 +195,36 @@ def statement_checker(statement: Any, assumptions: tuple, equalities: tuple,
     solved = {unknown for unknown, _solve, _known in solvers}
     required = [name for name in names if name not in solved]     # what the configuration itself must bind
 
+    def evaluate(args: list) -> bool | None:
+        if integer_checks is not None and all(type(v) is int for v in args):
+            statement_fn, *assumption_fns = integer_checks
+        else:
+            args = [Fraction(v) for v in args]
+            statement_fn, assumption_fns = check_statement, check_assumptions
+        try:
+            if not all(bool(fn(*args)) for fn in assumption_fns):
+                return NOT_BOUND
+            return bool(statement_fn(*args))
+        except (ZeroDivisionError, TypeError, ValueError):
+            return NOT_BOUND
+
+    if not solvers:                                  # every symbol comes from the configuration: no dict
+        positions = {name: j for j, name in enumerate(names)}
+        must_be_positive = [positions[name] for name in positive]
+        must_be_nonnegative = [positions[name] for name in nonnegative]
+
+        def run_plain(cfg: dict) -> bool | None:
+            source = bind(cfg) if bind else cfg
+            args = [source.get(name) for name in names]
+            if not all(isinstance(v, int) for v in args):
+                return NOT_BOUND                     # a symbol unbound (or not an integer) here
+            args = [int(v) for v in args]
+            if any(args[j] <= 0 for j in must_be_positive) or any(args[j] < 0 for j in must_be_nonnegative):
+                return NOT_BOUND                     # outside the symbols' own assumptions
+            return evaluate(args)
+
+        return run_plain
+
     def run(cfg: dict) -> bool | None:
         source = bind(cfg) if bind else cfg
         for name in required:
@@ -212,16 +242,6 @@ def statement_checker(statement: Any, assumptions: tuple, equalities: tuple,
         if (any(type(values[name]) is not int for name in integer_symbols) or any(values[name] <= 0 for name in positive)
                 or any(values[name] < 0 for name in nonnegative)):
             return NOT_BOUND                         # outside the symbols' own assumptions
-        if integer_checks is not None and all(type(v) is int for v in args):
-            statement_fn, *assumption_fns = integer_checks
-        else:
-            args = [Fraction(v) for v in args]
-            statement_fn, assumption_fns = check_statement, check_assumptions
-        try:
-            if not all(bool(fn(*args)) for fn in assumption_fns):
-                return NOT_BOUND
-            return bool(statement_fn(*args))
-        except (ZeroDivisionError, TypeError, ValueError):
-            return NOT_BOUND
+        return evaluate(args)
 
     return run
