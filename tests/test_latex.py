@@ -430,3 +430,17 @@ def test_theorem_section_reads_whatever_the_engine_provides(monkeypatch):
     assert text_mode_ascii_math("\\begin{document}" + section) == []
     assert T.smt_of(SimpleNamespace(smt="certified")) == ("certified", "")
     assert T.smt_of(SimpleNamespace()) is None
+
+
+def test_a_library_call_prints_as_code_even_through_an_equal_plain_function_class():
+    # undefined functions compare equal by name: after SymPy's cache forgets the class that carries the
+    # code layout, an application may come back as a plain Function("window_count_axis") instance
+    from symconv.proofs.sizes import WINDOW_COUNT
+    from symconv.symbols import i, k
+    from symconv.writeup.latex import tex
+    sp.core.cache.clear_cache()
+    plain = sp.Function("window_count_axis")(i, k)
+    again = WINDOW_COUNT(i, k)
+    assert not hasattr(type(plain), "_latex")
+    assert tex(plain) == tex(again) == r"\mathtt{window\_count\_axis}\left(i, k\right)"
+    assert tex(sp.Function("not_a_library_call")(i)) != r"\mathtt{not\_a\_library\_call}\left(i\right)"

@@ -32,7 +32,7 @@ from .normal_forms import cond_normal, floor_to_mod, fraction_parts, sum_normal
 from .sum_rules import (check_delta_digits, check_delta_normal, check_delta_substitute, check_guarded_delta,
                         check_mod_indicator, check_reindex, check_split_range, check_sum_doit, check_sum_normal)
 
-__all__ = ["RULES", "RELATIONS", "LIBRARY", "check_step", "library_function", "evaluate_library"]
+__all__ = ["RULES", "RELATIONS", "LIBRARY", "check_step", "library_function", "library_latex", "evaluate_library"]
 
 
 # --------------------------------------------------------------------------- algebra
@@ -285,11 +285,15 @@ LIBRARY: dict[str, Callable[..., Any]] = {}
 def library_function(name: str, fn: Callable[..., Any]) -> Any:
     """Register ``fn`` under ``name`` and return the SymPy function whose applications stand for its calls."""
     LIBRARY[name] = fn
-    return sp.Function(name, __dict__={"_latex": _library_latex})
+    return sp.Function(name, __dict__={"_latex": library_latex})
 
 
-def _library_latex(self: Any, printer: Any) -> str:
-    """A library call prints as code (``window_count_axis`` in typewriter type, then its arguments)."""
+def library_latex(self: Any, printer: Any) -> str:
+    """A library call prints as code (``window_count_axis`` in typewriter type, then its arguments).
+
+    The function classes carry it as their ``_latex``; the write-up's printer also applies it to any
+    application named in :data:`LIBRARY`, because SymPy's caches may hand back an equal function class
+    created without it (undefined functions compare equal by name)."""
     args = ", ".join(printer._print(arg) for arg in self.args)
     return r"\mathtt{" + self.func.__name__.replace("_", r"\_") + r"}\left(" + args + r"\right)"
 

@@ -66,6 +66,12 @@ class _DocumentPrinter(LatexPrinter):
     is set as a top-aligned block, one conjunct group per line, so a case never runs off the page.
     """
 
+    def _print_AppliedUndef(self, expr: Any) -> str:
+        from ..proofs.rules import LIBRARY, library_latex
+        if expr.func.__name__ in LIBRARY:          # a library call, whichever equal class SymPy's cache returned
+            return library_latex(expr, self)
+        return self._print_Function(expr)
+
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         rows = []
         for value, condition in expr.args:
