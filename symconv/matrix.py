@@ -21,7 +21,7 @@ True
 """
 from __future__ import annotations
 
-from fractions import Fraction
+import math
 from functools import lru_cache
 from itertools import product
 from typing import Any
@@ -568,25 +568,47 @@ def upsample_matrix(input_size: Any, size: Any = None, scale_factor: Any = None,
 def _separable(maps: list, input_size: tuple, output_size: tuple, fmt: str, owner: str) -> Any:
     """The Kronecker product of per-axis (rows, cols, values) maps, row-major over the axes.
 
-    Rational weights are multiplied as :class:`fractions.Fraction` (exact, and far cheaper than SymPy
-    numbers); the entries come out as SymPy Rationals (``format='sympy'``/``'coo'``) or floats."""
-    fractions = all(isinstance(v, sp.Rational) for _r, _c, vals in maps for v in vals)
+    Rational weights are multiplied exactly as integer numerators over one common denominator per
+    axis (int64 arrays, far cheaper than SymPy or Fraction objects); the entries come out as SymPy
+    Rationals (``format='sympy'``/``'coo'``) or floats (each the correctly rounded quotient)."""
     rows, cols = np.zeros(1, np.int64), np.zeros(1, np.int64)
-    values = _objects([Fraction(1) if fractions else sp.Integer(1)])
     n_in, n_out = 1, 1
-    for (a_rows, a_cols, a_vals), i_j, o_j in zip(maps, input_size, output_size):
-        if fractions:
-            a_vals = _objects([Fraction(int(v.p), int(v.q)) for v in a_vals])
+    for (a_rows, a_cols, _vals), i_j, o_j in zip(maps, input_size, output_size):
         rows = (rows[:, None] * o_j + a_rows[None, :]).ravel()
         cols = (cols[:, None] * i_j + a_cols[None, :]).ravel()
-        values = (values[:, None] * a_vals[None, :]).ravel()
         n_in, n_out = n_in * int(i_j), n_out * int(o_j)
-    keep = np.array([v != 0 for v in values], dtype=bool)
-    values = values[keep]
-    if fractions:
-        values = (np.array([v.numerator / v.denominator for v in values], dtype=np.float64) if fmt == "numpy"
-                  else _objects([sp.Rational(v.numerator, v.denominator) for v in values]))
+    exact = _rational_kronecker([vals for _r, _c, vals in maps])
+    if exact is None:                                # symbolic weights: SymPy arithmetic
+        values = _objects([sp.Integer(1)])
+        for _r, _c, vals in maps:
+            values = (values[:, None] * vals[None, :]).ravel()
+        keep = np.array([v != 0 for v in values], dtype=bool)
+        return _emit(rows[keep], cols[keep], values[keep], (n_out, n_in), fmt, owner)
+    numerators, denominator = exact
+    keep = numerators != 0
+    numerators = numerators[keep]
+    if fmt == "numpy":                               # exact integers below 2**53: the division rounds once
+        values = numerators / float(denominator)
+    else:
+        values = _objects([sp.Rational(int(v), denominator) for v in numerators])
     return _emit(rows[keep], cols[keep], values, (n_out, n_in), fmt, owner)
+
+
+def _rational_kronecker(axis_values: list) -> tuple[np.ndarray, int] | None:
+    """The Kronecker product of per-axis rational weights as (int64 numerators, common denominator), or
+    None when a weight is not a SymPy Rational or a numerator could reach 2**53 (then floats would round)."""
+    numerators, denominator = np.ones(1, dtype=np.int64), 1
+    for vals in axis_values:
+        if not all(isinstance(v, sp.Rational) for v in vals):
+            return None
+        common = math.lcm(*(int(v.q) for v in vals)) if len(vals) else 1
+        axis = np.array([int(v.p) * (common // int(v.q)) for v in vals], dtype=object)
+        bound = max((abs(int(v)) for v in axis), default=0) * max(int(np.abs(numerators).max(initial=0)), 1)
+        if bound >= 2 ** 53 or denominator * common >= 2 ** 53:
+            return None
+        numerators = (numerators[:, None] * axis.astype(np.int64)[None, :]).ravel()
+        denominator *= common
+    return numerators, denominator
 
 
 def _objects(items: list) -> np.ndarray:
