@@ -514,12 +514,14 @@ def _group_rhs(cfg: dict) -> np.ndarray:
     single = G.conv_C(base)                           # the model's single-channel C with weights 1..k
     selections = np.stack([(single == tap + 1).astype(np.int64) for tap in range(cfg["k"])])   # C = sum_t w_t S_t
     o_, i_ = single.shape
+    # every block sum_t w[oc, ic local, t] S_t at once: shape (cout, cin/groups, o, i)
+    blocks = np.tensordot(weight, selections, 1)
     full = np.zeros((cout * o_, cin * i_), dtype=np.int64)
     for oc in range(cout):
         grp = oc // (cout // groups)
         for be_ in range(cin // groups):
             ic = grp * (cin // groups) + be_
-            full[oc * o_:(oc + 1) * o_, ic * i_:(ic + 1) * i_] = np.tensordot(weight[oc, be_], selections, 1)
+            full[oc * o_:(oc + 1) * o_, ic * i_:(ic + 1) * i_] = blocks[oc, be_]
     return full.T
 
 
