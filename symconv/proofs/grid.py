@@ -177,8 +177,7 @@ def _shared(cache: dict):
     return decorate
 
 
-#: What the proof workers share: the matrices and Jacobians filled by :func:`prewarm_models` before they
-#: fork (or lazily), the specs lazily.
+#: What the proof workers share (filled lazily, or by :func:`prewarm_models` before they fork).
 _SPECS: dict = {}
 _TSPECS: dict = {}
 _MODELS: dict = {}
@@ -263,30 +262,28 @@ def _build_models(keys: list) -> dict:
 
 def _build_packed(keys: list) -> tuple:
     """:func:`_build_models` for a pool worker, its arrays packed into two flat buffers (pickling ~50,000
-    small arrays one by one cost more than building them): ``(keys, shapes, floats, ints)``. The specs
-    stay behind: unpickling them cost the caller more (~0.4 s, while both cores wait) than the two
-    theorems that read them spend rebuilding them."""
+    small arrays one by one cost more than building them): ``(keys, specs, tspecs, shapes, floats, ints)``."""
     built = _build_models(keys)
+    matrices = [(C, T) for C, T, *_ in built.values()]
     shapes = [(C.shape, T.shape, J.shape) for C, T, _s, _t, J in built.values()]
-    floats = (np.concatenate([a.ravel() for C, T, *_ in built.values() for a in (C, T)]) if built
-              else np.zeros(0))
+    floats = np.concatenate([a.ravel() for pair in matrices for a in pair]) if matrices else np.zeros(0)
     ints = np.concatenate([J.ravel() for *_, J in built.values()]) if built else np.zeros(0, np.int64)
-    return list(built), shapes, floats, ints
+    return (list(built), [b[2] for b in built.values()], [b[3] for b in built.values()], shapes, floats, ints)
 
 
 def _unpack(packed: tuple):
-    """The ``(key, C, T, J)`` of :func:`_build_packed`'s output, the arrays as read-only views."""
-    keys, shapes, floats, ints = packed
+    """The ``(key, C, T, spec, tspec, J)`` of :func:`_build_packed`'s output, the arrays as read-only views."""
+    keys, specs, tspecs, shapes, floats, ints = packed
     floats.setflags(write=False)
     ints.setflags(write=False)
     at_float = at_int = 0
-    for key, (c_shape, t_shape, j_shape) in zip(keys, shapes):
+    for key, spec, tspec, (c_shape, t_shape, j_shape) in zip(keys, specs, tspecs, shapes):
         c_size, t_size, j_size = math.prod(c_shape), math.prod(t_shape), math.prod(j_shape)
         C = floats[at_float: at_float + c_size].reshape(c_shape)
         T = floats[at_float + c_size: at_float + c_size + t_size].reshape(t_shape)
         J = ints[at_int: at_int + j_size].reshape(j_shape)
         at_float, at_int = at_float + c_size + t_size, at_int + j_size
-        yield key, C, T, J
+        yield key, C, T, spec, tspec, J
 
 
 def _matrix_grid_keys() -> list:
@@ -335,13 +332,15 @@ def _collect_early() -> None:
 
 def _keep(parts: list) -> None:
     for part in parts:
-        for key, C, T, J in _unpack(part):
+        for key, C, T, spec, tspec, J in _unpack(part):
             _MODELS[key] = C, T
+            _SPECS.setdefault(key[:6], spec)
+            _TSPECS.setdefault(key, tspec)
             _JACOBIANS.setdefault(_values_of_key(key), J)
 
 
 def prewarm_models(workers: int, keys: list | None = None) -> int:
-    """Build the core-model matrices (and the direct definition's Jacobian) of every
+    """Build the core-model matrices (with their specs, and the direct definition's Jacobian) of every
     matrix-grid configuration
     (:func:`relation_configs`, 1-D and 2-D) on ``workers`` forked processes, into this process's
     caches, so that processes forked afterwards (the proof workers) share them instead of each
