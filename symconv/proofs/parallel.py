@@ -117,7 +117,7 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
     known = {n: cache[(n, grid)] for n in needed if (n, grid) in cache} if cache is not None else {}
     results = dict(known)
     if len(known) < len(needed):
-        _warm_up(needed - set(known))
+        _import_what_workers_use()
         with _frozen_heap():
             _prepare(needed - set(known), workers)
             with _Workers(min(workers, len(needed) - len(known)), grid) as pool:
@@ -130,17 +130,13 @@ def prove_all_parallel(names: Iterable[str] | None = None, grid: str = "full",
     return [results[n] for n in wanted]
 
 
-def _warm_up(names: set[str]) -> None:
-    """Do here, once, what every forked worker would otherwise do for itself (the caller usually waits
-    for the prewarm pool at this point anyway): import the modules the proofs import lazily (~0.2 s:
-    SymPy's ``solve`` imports ``sympy.physics.units``, ``lambdify`` NumPy's whole namespace) and
-    enumerate each grid's configurations (most grids cache them)."""
+def _import_what_workers_use() -> None:
+    """Import here, once, the modules the proofs import lazily (~0.2 s), so the forked workers inherit
+    them instead of each importing them: SymPy's ``solve`` imports ``sympy.physics.units``, and
+    ``lambdify`` NumPy's whole namespace. (Here the caller usually waits for the prewarm pool anyway.)"""
     import sympy as sp
     import sympy.physics.units  # noqa: F401
     sp.lambdify([], 0, "numpy")
-    for thm in map(engine.theorem, sorted(names)):
-        if thm.grid is not None:
-            thm.grid.configs()
 
 
 class _frozen_heap:
