@@ -74,3 +74,40 @@ def test_symbols_whose_names_are_not_identifiers_are_bound_by_name():
     assert check({"i'": 7, "i": 3, "_arg0": 1, "C_in'": 2}) is False
     assert check({"i'": 8, "i": 3, "_arg0": 1, "C_in'": 5}) is False
     assert check({"i": 3, "_arg0": 1, "C_in'": 5}) is None              # i' unbound
+
+
+def test_the_batch_evaluation_gives_every_theorems_verdicts_one_by_one():
+    # run_grid uses checker.batch (int64 arrays) when it exists: it must agree with the exact one-by-one
+    # evaluation on every configuration of every registered theorem's grid
+    from symconv.proofs import engine
+    batched = 0
+    for name in engine.theorems():
+        thm = engine.theorem(name)
+        if thm.grid is None:
+            continue
+        check = statement_checker(engine.evaluate_library(thm.statement),
+                                  tuple(rel for rg in thm.assumptions for rel in rg.relations()),
+                                  tuple(thm.equalities), thm.grid.bind)
+        if not hasattr(check, "batch"):
+            continue
+        configs = thm.grid.configs()[::7]
+        verdicts = check.batch(configs)
+        assert verdicts is not None, name
+        assert verdicts == [check(cfg) for cfg in configs], name
+        batched += 1
+    assert batched >= 15
+
+
+def test_the_batch_leaves_out_what_one_by_one_leaves_out_and_refuses_what_it_cannot_do():
+    i, k, s = (sp.Symbol(n, integer=True, positive=True) for n in "iks")
+    check = statement_checker(sp.Eq(sp.floor((i - k) / s) + 1, sp.ceiling((i - k + 1) / s)), (), ())
+    configs = [{"i": 7, "k": 3, "s": 2}, {"i": 7, "k": 3}, {"i": 0, "k": 1, "s": 1}, {"i": 5, "k": 2, "s": 2.0},
+               {"i": 6, "k": 4, "s": 3}]
+    assert check.batch(configs) == [check(cfg) for cfg in configs] == [True, None, None, None, True]
+    false = statement_checker(sp.Eq(sp.floor((i - k) / s), sp.ceiling((i - k) / s)), (), ())
+    assert false.batch([{"i": 7, "k": 3, "s": 2}, {"i": 6, "k": 3, "s": 2}]) == [True, False]
+    assert check.batch([{"i": 2 ** 40, "k": 1, "s": 1}]) is None          # too large for int64 products
+    n = sp.Symbol("n", integer=True)
+    by_zero = statement_checker(sp.Eq(sp.floor(i / n) * n + sp.Mod(i, n), i), (), ())
+    assert by_zero.batch([{"i": 3, "n": 2}, {"i": 3, "n": 0}]) is None   # a division by zero: one by one
+    assert [by_zero(c) for c in ({"i": 3, "n": 2}, {"i": 3, "n": 0})] == [True, None]

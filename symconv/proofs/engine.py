@@ -98,12 +98,13 @@ def run_grid(grid: Grid, level: str = "full", statement: Callable[[dict], bool |
     gc.disable()
     try:
         count = evaluated = 0
-        for cfg in grid.configs():
-            if level == "quick" and not _small(cfg):
-                continue
+        configs = [cfg for cfg in grid.configs() if level != "quick" or _small(cfg)]
+        batch = getattr(statement, "batch", None)
+        verdicts = batch(configs) if batch is not None else None      # the same verdicts, all at once
+        for position, cfg in enumerate(configs):
             count += 1
             if statement is not None:
-                verdict = statement(cfg)
+                verdict = statement(cfg) if verdicts is None else verdicts[position]
                 if verdict is False:
                     return count, {"config": _jsonable(cfg), "statement": False}, evaluated
                 evaluated += verdict is True

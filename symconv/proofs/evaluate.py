@@ -22,11 +22,13 @@ False
 """
 from __future__ import annotations
 
+import functools
 import keyword
 import math
 from fractions import Fraction
 from typing import Any, Callable
 
+import numpy as np
 import sympy as sp
 
 __all__ = ["statement_checker", "integer_form", "NOT_BOUND"]
@@ -44,7 +46,18 @@ _MODULES = [{"floor": math.floor, "ceiling": math.ceil, "KroneckerDelta": _krone
              "Abs": abs, "Mod": lambda a, b: a % b}, "math"]
 
 
-def _compile(expr: Any, symbols: list) -> Callable:
+#: The integer forms on int64 arrays (a whole grid at once): n-ary Min/Max reduce pairwise (NumPy's
+#: minimum takes a third argument as its output), a delta is 0/1.
+_ARRAY_MODULES = [{"KroneckerDelta": lambda a, b: np.equal(a, b).astype(np.int64),
+                   "Min": lambda *args: functools.reduce(np.minimum, args),
+                   "Max": lambda *args: functools.reduce(np.maximum, args), "Abs": np.abs}, "numpy"]
+
+#: Configuration values beyond this magnitude are evaluated one by one (int64 products of a few of them
+#: cannot overflow below it).
+ARRAY_LIMIT = 2 ** 12
+
+
+def _compile(expr: Any, symbols: list, modules: list = _MODULES) -> Callable:
     # A symbol whose name is no Python identifier (i', C_in') is renamed here, without re-evaluating the
     # relations (lambdify's own renaming rebuilds them evaluated: most of its time); docstring_limit=0:
     # no docstring printing the whole expression.
@@ -59,7 +72,7 @@ def _compile(expr: Any, symbols: list) -> Callable:
         with sp.evaluate(False):
             expr = sp.sympify(expr).xreplace(unsafe)
         symbols = [unsafe.get(x, x) for x in symbols]
-    return sp.lambdify(symbols, expr, modules=_MODULES, docstring_limit=0)
+    return sp.lambdify(symbols, expr, modules=modules, docstring_limit=0)
 
 
 class _FloorDiv(sp.Function):
@@ -156,6 +169,44 @@ def _integer_outside_divisions(expr: Any) -> bool:
     return True
 
 
+def _run_batch(names: list, bind: Callable | None, must_be_positive: list, must_be_nonnegative: list,
+               array_checks: list, cfgs: list) -> list | None:
+    """A checker's verdicts on many configurations at once (int64 arrays), the same as calling it on
+    each; None when the batch cannot be evaluated exactly that way (a value too large, a division by
+    zero anywhere, an expression NumPy cannot evaluate): then the caller evaluates one by one."""
+    sources = [bind(cfg) for cfg in cfgs] if bind else cfgs
+    bound = np.ones(len(cfgs), dtype=bool)
+    columns = []
+    try:
+        for name in names:
+            column = [source.get(name) for source in sources]
+            if set(map(type, column)) <= {int}:
+                columns.append(np.array(column, dtype=np.int64))
+            else:                                    # unbound (or not integer) somewhere: those rows are out
+                bound &= np.array([isinstance(v, int) for v in column], dtype=bool)
+                columns.append(np.array([int(v) if isinstance(v, int) else 1 for v in column], dtype=np.int64))
+    except OverflowError:
+        return None
+    if any(column.size and int(np.abs(column).max()) > ARRAY_LIMIT for column in columns):
+        return None
+    for j in must_be_positive:
+        bound &= columns[j] > 0
+    for j in must_be_nonnegative:
+        bound &= columns[j] >= 0
+    statement_fn, *assumption_fns = array_checks
+    try:
+        with np.errstate(all="raise"):
+            holds = np.ones(len(cfgs), dtype=bool)
+            for fn in assumption_fns:
+                holds &= np.broadcast_to(np.asarray(fn(*columns), dtype=bool), holds.shape)
+            verdict = np.broadcast_to(np.asarray(statement_fn(*columns)), holds.shape)
+    except (FloatingPointError, ZeroDivisionError, TypeError, ValueError, NameError, AttributeError):
+        return None
+    if verdict.dtype != bool:
+        return None
+    return [bool(v) if ok else NOT_BOUND for v, ok in zip(verdict.tolist(), (bound & holds).tolist())]
+
+
 class _NotInteger(Exception):
     """Raised inside :func:`integer_form` when a division stays outside floor/ceiling/Mod."""
 
@@ -223,6 +274,14 @@ def statement_checker(statement: Any, assumptions: tuple, equalities: tuple,
                 return NOT_BOUND                     # outside the symbols' own assumptions
             return evaluate(args)
 
+        if integer_checks is not None:
+            try:
+                array_checks = [_compile(e, symbols, _ARRAY_MODULES) for e in integer]
+            except (TypeError, ValueError, NameError, SyntaxError):
+                array_checks = None
+            if array_checks is not None:
+                run_plain.batch = functools.partial(_run_batch, names, bind, must_be_positive, must_be_nonnegative,
+                                                    array_checks)
         return run_plain
 
     def run(cfg: dict) -> bool | None:
