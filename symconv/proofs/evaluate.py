@@ -144,11 +144,15 @@ def integer_form(expr: Any) -> Any | None:
         out = out.replace(sp.Mod, remainder)
     except _NotInteger:
         return None
-    for node in sp.preorder_traversal(out):
-        if not (isinstance(node, _INTEGER_NODES) or isinstance(node, sp.Pow) and node.exp.is_Integer
-                and node.exp >= 0):
-            return None
+    if not all(_integer_node(node) for node in sp.preorder_traversal(out)):
+        return None
     return out
+
+
+def _integer_node(node: Any) -> bool:
+    """Whether ``node`` is one :func:`integer_form`'s output may contain (a power only with a
+    non-negative integer exponent)."""
+    return isinstance(node, _INTEGER_NODES) or isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp >= 0
 
 
 _DIVISIONS = (sp.floor, sp.ceiling, sp.Mod)
@@ -162,8 +166,7 @@ def _integer_outside_divisions(expr: Any) -> bool:
         node = stack.pop()
         if isinstance(node, _DIVISIONS):
             continue
-        if not (isinstance(node, _INTEGER_NODES) or isinstance(node, sp.Pow) and node.exp.is_Integer
-                and node.exp >= 0):
+        if not _integer_node(node):
             return False
         stack.extend(node.args)
     return True

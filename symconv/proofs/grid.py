@@ -286,9 +286,10 @@ def _unpack(packed: tuple):
         yield key, C, T, spec, tspec, J
 
 
-def _matrix_grid_keys() -> list:
+@lru_cache(maxsize=None)
+def _matrix_grid_keys() -> tuple:
     """The restoring key of every matrix-grid configuration (:func:`relation_configs`, 1-D and 2-D)."""
-    return list(dict.fromkeys(_restoring_key(_values(cfg)) for ndim in (1, 2) for cfg in relation_configs(ndim)))
+    return tuple(dict.fromkeys(_restoring_key(_values(cfg)) for ndim in (1, 2) for cfg in relation_configs(ndim)))
 
 
 #: A prewarm started early by :func:`start_prewarm`: ``(pool, pending result)``, or empty.
@@ -322,7 +323,7 @@ def _collect_early() -> None:
     if not _EARLY:
         return
     pool, pending = _EARLY.pop()
-    _matrix_grid_keys()             # the proof workers enumerate them too: here, while the pool still works
+    _matrix_grid_keys()             # cached for prewarm_models and the workers, while the pool still works
     try:
         _keep(pending.get())
     finally:

@@ -126,13 +126,6 @@ def _formula_and_direct(cfg: dict) -> tuple:
     return _entry_matrix(cfg), J @ G.probe(J.shape[1])
 
 
-_restoring = G.restoring
-
-
-def _T(cfg: dict) -> np.ndarray:
-    return G.conv_T(cfg)                     # conv_T's output padding is always the restoring one
-
-
 # --------------------------------------------------------------------------- family 2
 
 
@@ -166,7 +159,7 @@ ADJ_RHS = sp.Sum(x[c] * CTY, (c, 0, i - 1))
 
 @G.per_config
 def _adjoint_pair(cfg: dict) -> tuple:
-    C, T = G.conv_C(cfg), _T(cfg)
+    C, T = G.conv_C(cfg), G.conv_T(cfg)
     xv, yv = G.probe(C.shape[1]), G.probe(C.shape[0], 5)
     return int((C @ xv) @ yv), int(xv @ (T @ yv))
 
@@ -192,7 +185,7 @@ TRANSPOSE_IS_SCATTER = Theorem(
     statement=sp.Eq(SCATTER, CTY),
     proof=_scatter_proof, uses=("conv_matrix_entry",), family=3, kind="lemma",
     grid=Grid(G.GRID_1D + "; " + G.GRID_2D + "; conv_transpose_matrix (scatter) vs conv_matrix(...).T",
-              _both, _T, lambda cfg: G.conv_C(cfg).T, prepare=G.prewarm_models),
+              _both, G.conv_T, lambda cfg: G.conv_C(cfg).T, prepare=G.prewarm_models),
 )
 
 
@@ -216,7 +209,7 @@ def _swap_conv_proof() -> list:
 def _grad_pair(cfg: dict) -> tuple:
     J = G.jacobian(cfg)
     gv = G.probe(J.shape[0], 2)
-    return J.T @ gv, _T(cfg) @ gv
+    return J.T @ gv, G.conv_T(cfg) @ gv
 
 
 SWAP_CONV_GRADIENT = Theorem(
@@ -243,14 +236,12 @@ def _swap_transpose_proof() -> list:
 
 @G.per_config
 def _grad_t_pair(cfg: dict) -> tuple:
-    T = _T(cfg)
+    T = G.conv_T(cfg)
     gv = G.probe(T.shape[0], 4)
-    # gradient of g . (T y) w.r.t. y: the scatter applied to every unit input e_j is column j of T,
-    # so its Jacobian is T itself
-    jac = T
-    # the direct definition of the conv applied to g: its Jacobian (the definition applied to every
-    # unit input, built once per configuration) times g
-    return jac.T @ gv, G.jacobian(cfg) @ gv
+    # the gradient of g . (T y) w.r.t. y is T^T g (the scatter applied to every unit input e_j is column
+    # j of T: its Jacobian is T itself); the direct definition of the conv applied to g is that
+    # definition's Jacobian (built once per configuration) times g
+    return T.T @ gv, G.jacobian(cfg) @ gv
 
 
 SWAP_TRANSPOSE_GRADIENT = Theorem(
@@ -286,7 +277,7 @@ def _zero_insertion_proof() -> list:
 @G.per_config
 def _direct_side(cfg: dict) -> np.ndarray:
     """transforms' recipe run by the direct (gather) definition: zero-insert, pad, flipped kernel, stride 1."""
-    cfg = _restoring(cfg)
+    cfg = G.restoring(cfg)
     tspec = G.tspec_of(cfg)
     dc = as_direct_conv(tspec)
     weight = flip_kernel(G.weight_of(tspec.kernel_size), ndim=tspec.ndim)
@@ -298,7 +289,7 @@ def _direct_side(cfg: dict) -> np.ndarray:
 
 @G.per_config
 def _scatter_side(cfg: dict) -> np.ndarray:
-    T = _T(cfg)
+    T = G.conv_T(cfg)
     return T @ G.probe(T.shape[1], 6)
 
 
@@ -464,7 +455,7 @@ ND_KRONECKER = Theorem(
            "conv_matrix_entry",
     grid=Grid(G.GRID_2D + "; the 2-D model C and transposed matrix vs Kronecker products of the 1-D model's "
               "selection matrices", lambda: list(G.relation_configs(2)),
-              lambda cfg: (G.conv_C(cfg), _T(cfg)), _kron_side),
+              lambda cfg: (G.conv_C(cfg), G.conv_T(cfg)), _kron_side),
 )
 
 # channels and groups: output channel oc = gr*(C_out/G) + al reads input channel ic = gr*(C_in/G) + be

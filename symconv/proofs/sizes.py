@@ -349,15 +349,14 @@ def _ambiguity_cfgs() -> list:
 def _ambiguity_model(c: dict) -> int:
     """How many input sizes in [1, 60] give this configuration's output size."""
     o = _model_conv_size(c)
-    counts = _window_counts(c["k"], c["s"], c["p_b"], c["p_a"], c["d"])
-    return sum(counts[x] == o for x in range(max(1, c["d"] * (c["k"] - 1) + 1 - c["p_b"] - c["p_a"]), 61))
+    return sum(count == o for count in _window_counts(c["k"], c["s"], c["p_b"], c["p_a"], c["d"]))
 
 
 @lru_cache(maxsize=None)
-def _window_counts(k_: int, s_: int, pb: int, pa: int, d_: int) -> dict:
-    """The library's output size for every input size the kernel fits in [1, 60] (shared by the
+def _window_counts(k_: int, s_: int, pb: int, pa: int, d_: int) -> tuple:
+    """The library's output size for every input size in [1, 60] the kernel fits (shared by the
     configurations that differ only in ``i``: up to 12 of them)."""
-    return {x: shapes.window_count_axis(x, k_, s_, pb, pa, d_) for x in range(max(1, d_ * (k_ - 1) + 1 - pb - pa), 61)}
+    return tuple(shapes.window_count_axis(x, k_, s_, pb, pa, d_) for x in range(max(1, d_ * (k_ - 1) + 1 - pb - pa), 61))
 
 
 SIZE_AMBIGUITY = Theorem(
